@@ -1,0 +1,58 @@
+// Runtime controls: thread count and detected CPU features.
+#include <pybind11/pybind11.h>
+
+#include <atomic>
+#include <stdexcept>
+
+#include "seenit/cpu.hpp"
+#include "seenit/parallel.hpp"
+
+namespace py = pybind11;
+
+namespace seenit::bind {
+
+void bind_runtime(py::module_& m) {
+    m.def("get_num_threads", &seenit::num_threads, "Number of worker threads the kernels use.");
+    m.def(
+        "set_num_threads",
+        [](int n) {
+            if (n < 0) throw std::invalid_argument("num_threads must be >= 0 (0 restores the default), got " + std::to_string(n));
+            seenit::set_num_threads(n);
+        },
+        py::arg("n"), "Set the number of worker threads (0 restores SEENIT_NUM_THREADS / all cores).");
+    m.def("cpu_features", [] {
+        const auto& f = seenit::cpu_features();
+        py::dict d;
+        d["avx2"] = f.avx2;
+        d["fma"] = f.fma;
+        d["avx512f"] = f.avx512f;
+        d["avx512bw"] = f.avx512bw;
+        d["avx512vnni"] = f.avx512vnni;
+        d["avx512bf16"] = f.avx512bf16;
+        d["amx_bf16"] = f.amx_bf16;
+        return d;
+    }, "CPU features detected at run time (what the SIMD dispatch will use).");
+    // Exercises parallel_for's exception capture: sums 0..n-1 on all threads and
+    // throws ValueError from whichever worker reaches `throw_at` (if 0 <= throw_at < n).
+    m.def(
+        "_parallel_selftest",
+        [](long long n, long long throw_at, bool dynamic) {
+            if (n < 0) throw std::invalid_argument("n must be >= 0");
+            std::atomic<long long> total{0};
+            py::gil_scoped_release nogil;
+            auto body = [&](std::size_t b, std::size_t e, int) {
+                long long s = 0;
+                for (std::size_t i = b; i < e; ++i) {
+                    if (static_cast<long long>(i) == throw_at) throw std::invalid_argument("selftest failure at " + std::to_string(i));
+                    s += static_cast<long long>(i);
+                }
+                total += s;
+            };
+            if (dynamic) seenit::parallel_for_dynamic(static_cast<std::size_t>(n), 7, body);
+            else seenit::parallel_for(static_cast<std::size_t>(n), 1, body);
+            return total.load();
+        },
+        py::arg("n"), py::arg("throw_at") = -1, py::arg("dynamic") = false);
+}
+
+}  // namespace seenit::bind

@@ -1,0 +1,16 @@
+// The seenit._core extension: registers each area's bindings. No algorithms here.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace seenit::bind {
+void bind_runtime(py::module_& m);
+}  // namespace seenit::bind
+
+PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
+    m.doc() = "seenit native core (C++): kernels release the GIL and use all cores.";
+#ifdef SEENIT_VERSION
+    m.attr("__version__") = SEENIT_VERSION;
+#endif
+    seenit::bind::bind_runtime(m);
+}

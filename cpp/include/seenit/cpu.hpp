@@ -1,0 +1,20 @@
+// CPU features detected at run time, so one wheel runs on any x86-64 and uses
+// AVX2 / AVX-512 only where the machine has them.
+#pragma once
+
+namespace seenit {
+
+struct CpuFeatures {
+    bool avx2 = false;
+    bool fma = false;
+    bool avx512f = false;
+    bool avx512bw = false;
+    bool avx512vnni = false;
+    bool avx512bf16 = false;
+    bool amx_bf16 = false;
+};
+
+// Detected once; SEENIT_DISABLE_SIMD=1 reports no features (forces the portable path).
+const CpuFeatures& cpu_features();
+
+}  // namespace seenit

@@ -1,0 +1,36 @@
+#include "seenit/cpu.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace seenit {
+namespace {
+
+CpuFeatures detect() {
+    CpuFeatures f;
+    if (const char* env = std::getenv("SEENIT_DISABLE_SIMD")) {
+        if (std::strcmp(env, "0") != 0 && env[0] != '\0') return f;
+    }
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    f.avx2 = __builtin_cpu_supports("avx2");
+    f.fma = __builtin_cpu_supports("fma");
+    f.avx512f = __builtin_cpu_supports("avx512f");
+    f.avx512bw = __builtin_cpu_supports("avx512bw");
+    f.avx512vnni = __builtin_cpu_supports("avx512vnni");
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+    f.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+    f.amx_bf16 = __builtin_cpu_supports("amx-bf16");
+#endif
+#endif
+    return f;
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+    static const CpuFeatures f = detect();
+    return f;
+}
+
+}  // namespace seenit

@@ -1,0 +1,24 @@
+"""seenit: has this been seen? Contamination, dedup, nearest-example search and
+membership inference for LLM training data, with a C++/CUDA core.
+
+The public API is re-exported here; see README.md for a tour.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as _pkg_version
+
+from . import _core
+from ._runtime import cpu_features, get_num_threads, set_num_threads
+
+try:
+    __version__ = _pkg_version("seenit")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = getattr(_core, "__version__", "0+unknown")
+
+__all__ = [
+    "__version__",
+    "cpu_features",
+    "get_num_threads",
+    "set_num_threads",
+]

@@ -1,0 +1,43 @@
+"""The ``seenit`` command line (typer + rich). Subcommands live in their areas'
+``cli_*`` helpers and are registered here so ``seenit --help`` lists them all."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="seenit",
+    help="Has this been seen? Contamination scans, dedup, nearest-example search and membership inference.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"seenit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Worker threads (default: SEENIT_NUM_THREADS or all cores)."),
+) -> None:
+    if threads is not None:
+        from ._runtime import set_num_threads
+
+        set_num_threads(threads)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
