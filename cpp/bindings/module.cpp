@@ -5,6 +5,7 @@ namespace py = pybind11;
 
 namespace seenit::bind {
 void bind_runtime(py::module_& m);
+void bind_suffix(py::module_& m);
 }  // namespace seenit::bind
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -13,4 +14,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     m.attr("__version__") = SEENIT_VERSION;
 #endif
     seenit::bind::bind_runtime(m);
+    seenit::bind::bind_suffix(m);
 }

@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version as _pkg_version
 
 from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
+from .suffix import lcp_array, suffix_array
 
 try:
     __version__ = _pkg_version("seenit")
@@ -20,5 +21,7 @@ __all__ = [
     "__version__",
     "cpu_features",
     "get_num_threads",
+    "lcp_array",
     "set_num_threads",
+    "suffix_array",
 ]
