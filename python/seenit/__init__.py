@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version as _pkg_version
 from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
 from .suffix import lcp_array, suffix_array
+from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
 
 try:
     __version__ = _pkg_version("seenit")
@@ -24,4 +25,8 @@ __all__ = [
     "lcp_array",
     "set_num_threads",
     "suffix_array",
+    "TokenStats",
+    "token_stats",
+    "segment_reduce",
+    "segment_quantiles",
 ]

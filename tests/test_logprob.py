@@ -1,0 +1,264 @@
+"""token_stats and segment reductions against the float64 reference (and torch when installed)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import seenit
+from seenit import logprob
+from seenit.reference import logprob as ref
+
+# rtol as the spec says. The SIMD path counts probabilities below ~1e-38 of the argmax as zero
+# (documented in cpp/src/logprob.cpp): that changes logprob/entropy/mu by < 1e-30 absolute, and
+# sigma (a square root of such masses) by < 1e-16 absolute.
+RTOL = 1e-5
+ATOL = {"logprob": 1e-25, "entropy": 1e-25, "mu": 1e-25, "sigma": 1e-16}
+
+
+def as_kind(x: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "f32":
+        return x.astype(np.float32)
+    if kind == "f16":
+        return np.where(np.isfinite(x), np.clip(x, -6e4, 6e4), x).astype(np.float16)
+    return (x.astype(np.float32).view(np.uint32) >> 16).astype(np.uint16)  # bf16 bits (truncation)
+
+
+def check_equal(got: logprob.TokenStats, logits, targets, temperature=1.0):
+    want = ref.token_stats(logits, targets, temperature=temperature)
+    for name in ("logprob", "entropy", "mu", "sigma"):
+        np.testing.assert_allclose(getattr(got, name), want[name], rtol=RTOL, atol=ATOL[name], err_msg=name)
+    np.testing.assert_array_equal(got.rank, want["rank"])
+
+
+@st.composite
+def logits_cases(draw, max_v=3000):
+    rows = draw(st.integers(1, 5))
+    V = draw(st.integers(1, max_v))
+    scale = draw(st.sampled_from([0.01, 1.0, 5.0, 30.0, 1e4]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, V)) * scale
+    special = draw(st.sampled_from(["none", "neg_inf", "equal", "extreme", "peaked", "ties"]))
+    if special == "neg_inf":
+        x[rng.random((rows, V)) < 0.3] = -np.inf
+        x[:, 0] = 0.0  # keep a finite value per row
+    elif special == "equal":
+        x[:] = rng.standard_normal() * scale
+    elif special == "extreme":
+        x = rng.choice([-1e4, 1e4, 0.0], size=(rows, V))
+    elif special == "peaked":
+        x[:, rng.integers(0, V)] += 40.0
+    elif special == "ties":
+        x = np.round(x)
+    kind = draw(st.sampled_from(["f32", "f16", "bf16"]))
+    targets = rng.integers(0, V, size=rows)
+    temperature = draw(st.sampled_from([1.0, 1.0, 0.7, 2.5]))
+    return as_kind(x, kind), targets, temperature
+
+
+@given(logits_cases(), st.booleans())
+def test_token_stats_matches_reference(case, simd):
+    x, t, temp = case
+    got = logprob.token_stats(x, t, temperature=temp, simd=simd)
+    check_equal(got, x, t, temp)
+
+
+@settings(max_examples=6)
+@given(st.integers(100_000, 260_000), st.sampled_from(["f32", "f16", "bf16"]), st.integers(0, 2**32 - 1))
+def test_large_vocabulary(V, kind, seed):
+    rng = np.random.default_rng(seed)
+    x = as_kind(rng.standard_normal((2, V)) * 4, kind)
+    t = rng.integers(0, V, size=2)
+    check_equal(logprob.token_stats(x, t), x, t)
+
+
+@pytest.mark.parametrize("simd", [True, False])
+def test_hand_cases(simd):
+    # all equal: uniform distribution
+    V = 1000
+    s = logprob.token_stats(np.full((1, V), 3.5, np.float32), np.array([7]), simd=simd)
+    np.testing.assert_allclose(s.logprob, [-np.log(V)], rtol=1e-12)
+    np.testing.assert_allclose(s.entropy, [np.log(V)], rtol=1e-12)
+    assert s.sigma[0] == 0.0 and s.rank[0] == 0
+    # V = 1: certain
+    s = logprob.token_stats(np.array([[2.0]], np.float32), np.array([0]), simd=simd)
+    assert s.logprob[0] == 0.0 and s.entropy[0] == 0.0 and s.sigma[0] == 0.0
+    # one -inf: that token has probability 0 and does not disturb the others
+    x = np.array([[0.0, -np.inf, 0.0]], np.float32)
+    s = logprob.token_stats(np.repeat(x, 2, 0), np.array([1, 0]), simd=simd)
+    assert s.logprob[0] == -np.inf and s.rank.tolist() == [2, 0]
+    np.testing.assert_allclose(s.logprob[1], -np.log(2), rtol=1e-12)
+    np.testing.assert_allclose(s.entropy, np.log(2), rtol=1e-12)
+    # +-1e4: the argmax takes all the mass
+    s = logprob.token_stats(np.array([[1e4, -1e4, 0.0]], np.float32), np.array([0]), simd=simd)
+    assert s.logprob[0] == 0.0 and s.entropy[0] == 0.0
+    # ties share the best rank
+    s = logprob.token_stats(np.array([[1.0, 2.0, 2.0, 0.5]] * 2, np.float32), np.array([2, 3]), simd=simd)
+    assert s.rank.tolist() == [0, 3]
+
+
+def test_tiny_tail_mass_is_relatively_exact():
+    # entropy ~ 4e-7 and log p(argmax) ~ -2e-8: would be lost by summing 1 + tail in float
+    x = np.zeros((1, 10), np.float32)
+    x[0, 0] = 20.0
+    s = logprob.token_stats(x, np.array([0]))
+    check_equal(s, x, np.array([0]))
+
+
+def test_shapes_and_stats_subset():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 50)).astype(np.float32)
+    t = rng.integers(0, 50, size=(2, 3))
+    s = logprob.token_stats(x, t, stats=("logprob", "rank"))
+    assert s.logprob.shape == (2, 3) and s.rank.shape == (2, 3) and s.entropy is None and s.sigma is None
+    check_equal(logprob.token_stats(x, t), x, t)
+    # non-contiguous input is copied once and gives the same answer
+    xt = np.ascontiguousarray(x.transpose(1, 0, 2)).transpose(1, 0, 2)
+    np.testing.assert_array_equal(logprob.token_stats(xt, t).logprob, logprob.token_stats(x, t).logprob)
+
+
+def test_thread_count_does_not_change_results():
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((37, 3001)) * 3).astype(np.float32)
+    t = rng.integers(0, 3001, size=37)
+    vals = np.arange(10_000, dtype=np.float64)
+    offs = np.sort(np.concatenate([[0, 10_000], rng.integers(0, 10_000, 3000)]))
+    before = seenit.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3):
+            seenit.set_num_threads(n)
+            s = logprob.token_stats(x, t)
+            outs.append((s.logprob, s.entropy, s.sigma, s.rank, logprob.segment_reduce(vals, offs, "min_k", k=0.2)))
+    finally:
+        seenit.set_num_threads(before)
+    for o in outs[1:]:
+        for a, b in zip(o, outs[0]):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_matches_torch_log_softmax():
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 16, 5003, generator=g) * 4
+    t = torch.randint(0, 5003, (4, 16), generator=g)
+    want = torch.log_softmax(x.double(), -1)
+    s = logprob.token_stats(x, t.numpy())
+    np.testing.assert_allclose(s.logprob, want.gather(-1, t[..., None])[..., 0].numpy(), rtol=RTOL)
+    p = want.exp()
+    mu = (p * want).sum(-1)
+    np.testing.assert_allclose(s.mu, mu.numpy(), rtol=RTOL)
+    np.testing.assert_allclose(s.sigma, (p * (want - mu[..., None]) ** 2).sum(-1).sqrt().numpy(), rtol=RTOL)
+    # a torch bfloat16 tensor is read as bf16 bits, the same values torch sees
+    xb = x.to(torch.bfloat16)
+    wb = torch.log_softmax(xb.double(), -1).gather(-1, t[..., None])[..., 0]
+    np.testing.assert_allclose(logprob.token_stats(xb, t.numpy()).logprob, wb.numpy(), rtol=RTOL)
+
+
+# ---- bad input ----
+
+
+def test_bad_inputs_raise_before_work():
+    x = np.zeros((2, 5), np.float32)
+    with pytest.raises(ValueError, match=r"targets has shape \(3,\) but logits has shape \(2, 5\)"):
+        logprob.token_stats(x, np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"targets must be token ids in \[0, 5\).*flat index 1 holds 5"):
+        logprob.token_stats(x, np.array([0, 5]))
+    with pytest.raises(ValueError, match=r"flat index 0 holds -1"):
+        logprob.token_stats(x, np.array([-1, 0]))
+    with pytest.raises(TypeError, match="targets must hold integer"):
+        logprob.token_stats(x, np.array([0.0, 1.0]))
+    with pytest.raises(TypeError, match="logits is float64"):
+        logprob.token_stats(x.astype(np.float64), np.array([0, 1]))
+    with pytest.raises(TypeError, match="logits must be float32"):
+        logprob.token_stats(x.astype(np.int32), np.array([0, 1]))
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        logprob.token_stats(x, np.array([0, 1]), temperature=0)
+    with pytest.raises(ValueError, match="unknown statistic 'ppl'"):
+        logprob.token_stats(x, np.array([0, 1]), stats=("ppl",))
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
+        logprob.token_stats(x, np.array([0, 1]), device="tpu")
+    with pytest.raises(ValueError, match="vocabulary axis of size >= 1"):
+        logprob.token_stats(np.zeros((2, 0), np.float32), np.array([0, 0]))
+
+
+@pytest.mark.parametrize("simd", [True, False])
+@pytest.mark.parametrize("kind", ["f32", "f16", "bf16"])
+@pytest.mark.parametrize("bad,what", [(np.nan, "contains NaN"), (np.inf, r"contains \+inf")])
+def test_nan_and_inf_logits(simd, kind, bad, what):
+    x = np.zeros((40, 33), np.float32)
+    x[17, 31] = bad
+    x[30, 2] = bad
+    with pytest.raises(ValueError, match=rf"logits row 17 .*{what}"):
+        logprob.token_stats(as_kind(x, kind), np.zeros(40, np.int64), simd=simd)
+
+
+def test_all_neg_inf_row():
+    x = np.zeros((3, 4), np.float32)
+    x[1] = -np.inf
+    with pytest.raises(ValueError, match=r"logits row 1 .*all -inf"):
+        logprob.token_stats(x, np.zeros(3, np.int64))
+
+
+# ---- segment reductions ----
+
+
+@st.composite
+def ragged(draw):
+    lens = draw(st.lists(st.integers(0, 40), min_size=0, max_size=30))
+    offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    vals = rng.standard_normal(int(offsets[-1])) * 5
+    if draw(st.booleans()):
+        vals = np.round(vals)  # ties
+    if draw(st.booleans()) and vals.size:
+        vals[rng.random(vals.size) < 0.1] = -np.inf  # log p of impossible tokens
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    return vals.astype(dtype), offsets
+
+
+@given(ragged(), st.sampled_from(logprob.SEGMENT_OPS), st.floats(1e-3, 1.0))
+def test_segment_reduce_matches_reference(data, op, k):
+    vals, offs = data
+    got = logprob.segment_reduce(vals, offs, op, k=k)
+    want = ref.segment_reduce(vals, offs, op, k)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@given(ragged(), st.lists(st.floats(0, 1), min_size=1, max_size=4))
+def test_segment_quantiles_match_numpy(data, q):
+    vals, offs = data
+    vals = np.where(np.isinf(vals), -50.0, vals).astype(vals.dtype)  # numpy interpolates inf to nan
+    np.testing.assert_allclose(logprob.segment_quantiles(vals, offs, q), ref.segment_quantiles(vals, offs, q),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_segment_edge_cases():
+    vals = np.array([3.0, 1.0, 2.0, 5.0])
+    offs = np.array([0, 0, 1, 4])
+    assert logprob.segment_reduce(vals, offs, "count").tolist() == [0, 1, 3]
+    assert logprob.segment_reduce(vals, offs, "sum").tolist() == [0, 3, 8]
+    assert np.isnan(logprob.segment_reduce(vals, offs, "mean")[0])
+    # k * len < 1 still averages one value
+    assert logprob.segment_reduce(vals, offs, "min_k", k=0.01).tolist()[1:] == [3.0, 1.0]
+    assert logprob.segment_reduce(vals, offs, "max_k", k=0.7).tolist()[1:] == [3.0, 3.5]  # floor(0.7 * 3) = 2: mean(5, 2)
+
+
+def test_segment_bad_input():
+    v = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="offsets must be non-decreasing"):
+        logprob.segment_reduce(v, np.array([0, 2, 1, 3]), "mean")
+    with pytest.raises(ValueError, match=r"offsets\[-1\] must equal the number of values \(3\)"):
+        logprob.segment_reduce(v, np.array([0, 2]), "mean")
+    with pytest.raises(ValueError, match=r"k must be a fraction in \(0, 1\], got 0"):
+        logprob.segment_reduce(v, np.array([0, 3]), "min_k", k=0)
+    with pytest.raises(ValueError, match=r"k must be a fraction in \(0, 1\], got 1.5"):
+        logprob.segment_reduce(v, np.array([0, 3]), "max_k", k=1.5)
+    with pytest.raises(ValueError, match="op must be one of"):
+        logprob.segment_reduce(v, np.array([0, 3]), "median")
+    with pytest.raises(ValueError, match=r"values contains NaN in segment 1"):
+        logprob.segment_reduce(np.array([1.0, np.nan, 3.0]), np.array([0, 1, 3]), "mean")
+    with pytest.raises(ValueError, match=r"q must be in \[0, 1\]"):
+        logprob.segment_quantiles(v, np.array([0, 3]), [0.5, 2])
