@@ -7,6 +7,7 @@ namespace seenit::bind {
 void bind_runtime(py::module_& m);
 void bind_suffix(py::module_& m);
 void bind_logprob(py::module_& m);
+void bind_minhash(py::module_& m);
 }  // namespace seenit::bind
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -17,4 +18,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     seenit::bind::bind_runtime(m);
     seenit::bind::bind_suffix(m);
     seenit::bind::bind_logprob(m);
+    seenit::bind::bind_minhash(m);
 }

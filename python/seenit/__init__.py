@@ -12,6 +12,8 @@ from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
 from .suffix import lcp_array, suffix_array
 from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
+from . import minhash
+from .minhash import jaccard, jaccard_exact
 
 try:
     __version__ = _pkg_version("seenit")
@@ -21,6 +23,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "__version__",
     "cpu_features",
+    "jaccard",
+    "jaccard_exact",
+    "minhash",
     "get_num_threads",
     "lcp_array",
     "set_num_threads",

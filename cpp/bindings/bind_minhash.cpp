@@ -1,0 +1,287 @@
+// MinHash bindings: turn a list of str (or token-id buffers) into core views,
+// check arguments, release the GIL around the kernels. No algorithms here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include "buffers.hpp"
+#include "seenit/hashing.hpp"
+#include "seenit/minhash.hpp"
+#include "seenit/shingles.hpp"
+
+namespace py = pybind11;
+
+namespace seenit::bind {
+namespace {
+
+// UTF-8 views of a list of str, without copying: CPython keeps (or caches) each
+// string's UTF-8 form, valid while the list holds the string. Strings with lone
+// surrogates cannot be UTF-8: ValueError, or with errors="replace" an encoded copy
+// ('?' for each surrogate, as str.encode("utf-8", "replace")) kept in `keep`.
+struct TextViews {
+    std::vector<const char*> ptr;
+    std::vector<std::size_t> len;
+    std::vector<py::object> keep;
+};
+
+TextViews text_views(const py::list& docs, bool replace) {
+    TextViews v;
+    const std::size_t n = docs.size();
+    v.ptr.resize(n);
+    v.len.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        PyObject* o = PyList_GET_ITEM(docs.ptr(), static_cast<Py_ssize_t>(i));
+        if (!PyUnicode_Check(o))
+            throw py::type_error("docs[" + std::to_string(i) + "] must be str, got " + Py_TYPE(o)->tp_name);
+        Py_ssize_t sz = 0;
+        const char* p = PyUnicode_AsUTF8AndSize(o, &sz);
+        if (p == nullptr) {
+            PyErr_Clear();
+            if (!replace)
+                throw py::value_error("docs[" + std::to_string(i) +
+                                      "] cannot be encoded as UTF-8 (it contains a lone surrogate); "
+                                      "pass errors='replace' to substitute '?'");
+            py::object b = py::reinterpret_steal<py::object>(PyUnicode_AsEncodedString(o, "utf-8", "replace"));
+            if (!b) throw py::error_already_set();
+            p = PyBytes_AS_STRING(b.ptr());
+            sz = PyBytes_GET_SIZE(b.ptr());
+            v.keep.push_back(std::move(b));
+        }
+        v.ptr[i] = p;
+        v.len[i] = static_cast<std::size_t>(sz);
+    }
+    return v;
+}
+
+Unit to_unit(int u) {
+    SEENIT_CHECK(u >= 0 && u <= 2, std::invalid_argument, "unit code must be 0 (word), 1 (char) or 2 (token), got ", u);
+    return static_cast<Unit>(u);
+}
+
+Scheme to_scheme(int s) {
+    SEENIT_CHECK(s >= 0 && s <= 3, std::invalid_argument,
+                 "scheme code must be 0 (fast), 1 (oph), 2 (datasketch) or 3 (datasketch-legacy), got ", s);
+    return static_cast<Scheme>(s);
+}
+
+std::size_t check_ngram(long long ngram) {
+    SEENIT_CHECK(ngram >= 1, std::invalid_argument, "ngram must be >= 1, got ", ngram);
+    return static_cast<std::size_t>(ngram);
+}
+
+std::size_t check_num_perm(long long k) {
+    SEENIT_CHECK(k >= 1 && k <= static_cast<long long>(kMaxNumPerm), std::invalid_argument, "num_perm must be in 1..",
+                 kMaxNumPerm, ", got ", k);
+    return static_cast<std::size_t>(k);
+}
+
+// Runs minhash_docs and returns the (n, num_perm) signatures (uint64 for legacy).
+py::array run_minhash(const Docs& docs, std::size_t ngram, bool lowercase, MinhashParams params) {
+    const auto n = static_cast<py::ssize_t>(docs.n), k = static_cast<py::ssize_t>(params.num_perm);
+    if (params.scheme == Scheme::Legacy) {
+        carray<u64> out({n, k});
+        auto w = mut_view_2d(out);
+        {
+            py::gil_scoped_release nogil;
+            minhash_docs(docs, ngram, lowercase, params, MatrixView<u32>{}, w);
+        }
+        return std::move(out);
+    }
+    carray<u32> out({n, k});
+    auto w = mut_view_2d(out);
+    {
+        py::gil_scoped_release nogil;
+        minhash_docs(docs, ngram, lowercase, params, w, MatrixView<u64>{});
+    }
+    return std::move(out);
+}
+
+MinhashParams make_params(int scheme, long long num_perm, unsigned long long seed, const carray<u64>& a,
+                          const carray<u64>& b) {
+    MinhashParams p;
+    p.scheme = to_scheme(scheme);
+    p.num_perm = check_num_perm(num_perm);
+    p.seed = seed;
+    p.a = view_1d(a, "a");
+    p.b = view_1d(b, "b");
+    return p;
+}
+
+// Moves a vector into a NumPy array without copying.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& v) {
+    auto* heap = new std::vector<T>(std::move(v));
+    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>({static_cast<py::ssize_t>(heap->size())}, {static_cast<py::ssize_t>(sizeof(T))},
+                          heap->data(), owner);
+}
+
+py::tuple ragged_to_numpy(RaggedU64&& r) {
+    return py::make_tuple(to_numpy(std::move(r.values)), to_numpy(std::move(r.offsets)));
+}
+
+}  // namespace
+
+void bind_minhash(py::module_& m) {
+    m.def(
+        "minhash_text",
+        [](const py::list& docs, long long ngram, int unit, bool lowercase, int scheme, long long num_perm,
+           unsigned long long seed, const carray<u64>& a, const carray<u64>& b, bool replace) {
+            Unit u = to_unit(unit);
+            SEENIT_CHECK(u != Unit::Token, std::invalid_argument, "minhash_text needs unit word or char");
+            MinhashParams p = make_params(scheme, num_perm, seed, a, b);
+            std::size_t ng = check_ngram(ngram);
+            TextViews tv = text_views(docs, replace);
+            Docs d;
+            d.unit = u;
+            d.n = tv.ptr.size();
+            d.text_ptr = tv.ptr.data();
+            d.text_len = tv.len.data();
+            return run_minhash(d, ng, lowercase, p);
+        },
+        py::arg("docs"), py::arg("ngram"), py::arg("unit"), py::arg("lowercase"), py::arg("scheme"),
+        py::arg("num_perm"), py::arg("seed"), py::arg("a").noconvert(), py::arg("b").noconvert(),
+        py::arg("replace") = false,
+        "MinHash signatures of a list of str (unit 0 word, 1 char; scheme 0 fast, 1 oph, 2 datasketch, 3 legacy). "
+        "Non-ASCII documents must already be lower-cased when lowercase is set (the core lower-cases ASCII only).");
+    m.def(
+        "minhash_tokens",
+        [](const carray<u64>& values, const carray<i64>& offsets, long long ngram, int scheme, long long num_perm,
+           unsigned long long seed, const carray<u64>& a, const carray<u64>& b) {
+            MinhashParams p = make_params(scheme, num_perm, seed, a, b);
+            std::size_t ng = check_ngram(ngram);
+            auto v = view_1d(values, "values");
+            auto o = view_1d(offsets, "offsets");
+            check_offsets(o, v.size, "offsets");
+            Docs d;
+            d.unit = Unit::Token;
+            d.n = o.size - 1;
+            d.tokens = v.data;
+            d.offsets = o.data;
+            return run_minhash(d, ng, false, p);
+        },
+        py::arg("values").noconvert(), py::arg("offsets").noconvert(), py::arg("ngram"), py::arg("scheme"),
+        py::arg("num_perm"), py::arg("seed"), py::arg("a").noconvert(), py::arg("b").noconvert(),
+        "MinHash signatures of ragged token ids (values uint64, offsets int64 n+1).");
+    m.def(
+        "minhash_from_hashes",
+        [](const carray<u64>& hashes, const carray<i64>& offsets, int scheme, long long num_perm,
+           unsigned long long seed) {
+            MinhashParams p;
+            p.scheme = to_scheme(scheme);
+            p.num_perm = check_num_perm(num_perm);
+            p.seed = seed;
+            SEENIT_CHECK(p.scheme == Scheme::Fast || p.scheme == Scheme::Oph, std::invalid_argument,
+                         "minhash_from_hashes supports scheme 0 (fast) and 1 (oph) only");
+            auto h = view_1d(hashes, "hashes");
+            auto o = view_1d(offsets, "offsets");
+            check_offsets(o, h.size, "offsets");
+            carray<u32> out({static_cast<py::ssize_t>(o.size - 1), static_cast<py::ssize_t>(p.num_perm)});
+            auto w = mut_view_2d(out);
+            {
+                py::gil_scoped_release nogil;
+                minhash_from_hashes(h, o, p, w);
+            }
+            return out;
+        },
+        py::arg("hashes").noconvert(), py::arg("offsets").noconvert(), py::arg("scheme"), py::arg("num_perm"),
+        py::arg("seed"), "Fast/OPH signatures from pre-hashed shingles (ragged uint64 hashes).");
+    m.def(
+        "minhash_shingle_hashes_text",
+        [](const py::list& docs, long long ngram, int unit, bool lowercase, bool replace) {
+            Unit u = to_unit(unit);
+            SEENIT_CHECK(u != Unit::Token, std::invalid_argument, "minhash_shingle_hashes_text needs unit word or char");
+            std::size_t ng = check_ngram(ngram);
+            TextViews tv = text_views(docs, replace);
+            Docs d;
+            d.unit = u;
+            d.n = tv.ptr.size();
+            d.text_ptr = tv.ptr.data();
+            d.text_len = tv.len.data();
+            RaggedU64 r;
+            {
+                py::gil_scoped_release nogil;
+                r = shingle_hashes(d, ng, lowercase);
+            }
+            return ragged_to_numpy(std::move(r));
+        },
+        py::arg("docs"), py::arg("ngram"), py::arg("unit"), py::arg("lowercase"), py::arg("replace") = false,
+        "Sorted unique 64-bit shingle hashes per document: (values uint64, offsets int64).");
+    m.def(
+        "minhash_shingle_hashes_tokens",
+        [](const carray<u64>& values, const carray<i64>& offsets, long long ngram) {
+            std::size_t ng = check_ngram(ngram);
+            auto v = view_1d(values, "values");
+            auto o = view_1d(offsets, "offsets");
+            check_offsets(o, v.size, "offsets");
+            Docs d;
+            d.unit = Unit::Token;
+            d.n = o.size - 1;
+            d.tokens = v.data;
+            d.offsets = o.data;
+            RaggedU64 r;
+            {
+                py::gil_scoped_release nogil;
+                r = shingle_hashes(d, ng, false);
+            }
+            return ragged_to_numpy(std::move(r));
+        },
+        py::arg("values").noconvert(), py::arg("offsets").noconvert(), py::arg("ngram"),
+        "Sorted unique 64-bit shingle hashes of ragged token ids.");
+    m.def(
+        "minhash_jaccard_exact_pairs",
+        [](const carray<u64>& values, const carray<i64>& offsets, const carray<i64>& pairs) {
+            auto v = view_1d(values, "values");
+            auto o = view_1d(offsets, "offsets");
+            check_offsets(o, v.size, "offsets");
+            auto pr = view_2d(pairs, "pairs");
+            carray<double> out(static_cast<py::ssize_t>(pr.rows));
+            auto w = mut_view_1d(out);
+            {
+                py::gil_scoped_release nogil;
+                jaccard_exact_pairs(v, o, pr, w);
+            }
+            return out;
+        },
+        py::arg("values").noconvert(), py::arg("offsets").noconvert(), py::arg("pairs").noconvert(),
+        "Exact Jaccard of sorted unique sets (ragged) for each (i, j) row of pairs.");
+    m.def(
+        "minhash_fast_params",
+        [](long long num_perm, unsigned long long seed) {
+            std::size_t k = check_num_perm(num_perm);
+            carray<u32> a(static_cast<py::ssize_t>(k)), b(static_cast<py::ssize_t>(k));
+            fast_params(seed, k, a.mutable_data(), b.mutable_data());
+            return py::make_tuple(a, b);
+        },
+        py::arg("num_perm"), py::arg("seed"), "The fast scheme's permutation parameters (a odd, b), uint32.");
+    m.def(
+        "minhash_affine32_min",
+        [](const carray<u32>& keys, const carray<u32>& a, const carray<u32>& b, bool simd) {
+            auto kv = view_1d(keys, "keys");
+            auto av = view_1d(a, "a");
+            auto bv = view_1d(b, "b");
+            SEENIT_CHECK(av.size == bv.size, std::invalid_argument, "a and b must have the same length");
+            carray<u32> out(static_cast<py::ssize_t>(av.size));
+            std::fill(out.mutable_data(), out.mutable_data() + av.size, kEmpty);
+            affine32_min(kv.data, kv.size, av.data, bv.data, av.size, out.mutable_data(), simd);
+            return out;
+        },
+        py::arg("keys").noconvert(), py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("simd") = true,
+        "Test hook: min over keys of (a*key + b) mod 2^32 per slot (simd=False forces the portable path).");
+    m.def(
+        "minhash_hash64", [](const py::bytes& data) {
+            std::string s = data;
+            return hashing::hash64(reinterpret_cast<const u8*>(s.data()), s.size());
+        },
+        py::arg("data"), "seenit's 64-bit hash of a byte string (the fast scheme's shingle hash).");
+    m.def(
+        "minhash_sha1_hash32", [](const py::bytes& data) {
+            std::string s = data;
+            return hashing::sha1_hash32(reinterpret_cast<const u8*>(s.data()), s.size());
+        },
+        py::arg("data"), "datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian).");
+}
+
+}  // namespace seenit::bind

@@ -1,0 +1,104 @@
+// Hash functions shared by the MinHash kernels (and usable by other areas):
+// seenit's own 64-bit byte hash, the SplitMix64 generator, the MurmurHash3
+// finalizers, and SHA-1 (for datasketch-compatible signatures). No Python here.
+//
+// All byte loads are little-endian; the project only targets little-endian hosts
+// (x86-64, aarch64), where memcpy gives exactly that.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include "seenit/common.hpp"
+
+namespace seenit::hashing {
+
+inline constexpr u64 kGolden = 0x9E3779B97F4A7C15ULL;  // 2^64 / phi
+inline constexpr u64 kMixA = 0xBF58476D1CE4E5B9ULL;    // SplitMix64 multipliers
+inline constexpr u64 kMixB = 0x94D049BB133111EBULL;
+
+inline u64 load_le64(const u8* p) {
+    u64 v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+inline u64 load_le_partial(const u8* p, std::size_t n) {  // n <= 8, zero-padded
+    u64 v = 0;
+    if (n) std::memcpy(&v, p, n);
+    return v;
+}
+
+// 64x64 -> 128-bit product folded to 64 bits (low xor high).
+inline u64 fold_mul(u64 a, u64 b) {
+#if defined(__SIZEOF_INT128__)
+    unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+    return static_cast<u64>(r) ^ static_cast<u64>(r >> 64);
+#else
+    u64 al = a & 0xffffffffULL, ah = a >> 32, bl = b & 0xffffffffULL, bh = b >> 32;
+    u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    u64 mid = (ll >> 32) + (lh & 0xffffffffULL) + (hl & 0xffffffffULL);
+    u64 lo = (ll & 0xffffffffULL) | (mid << 32);
+    u64 hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    return lo ^ hi;
+#endif
+}
+
+// MurmurHash3's 64-bit finalizer: a fixed avalanching bijection.
+inline u64 fmix64(u64 x) {
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDULL;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+// MurmurHash3's 32-bit finalizer (datasketch's "affine32" pre-mix).
+inline u32 fmix32(u32 x) {
+    x ^= x >> 16;
+    x *= 0x85EBCA6BU;
+    x ^= x >> 13;
+    x *= 0xC2B2AE35U;
+    x ^= x >> 16;
+    return x;
+}
+
+// SplitMix64 (Steele, Lea, Flood 2014): advance `state` and return the next output.
+inline u64 splitmix64(u64& state) {
+    state += kGolden;
+    u64 z = state;
+    z = (z ^ (z >> 30)) * kMixA;
+    z = (z ^ (z >> 27)) * kMixB;
+    return z ^ (z >> 31);
+}
+
+// seenit's 64-bit hash of a byte string (the "fast" scheme's shingle hash).
+// Specification (python/seenit/reference/minhash.py::hash64 is the same in Python):
+//   h = kGolden ^ (len * kMixA)
+//   for each full 16-byte block (a, b as little-endian u64): h = fold_mul(a ^ kMixA ^ h, b ^ kMixB)
+//   the remaining 0..15 bytes, zero-padded to (a, b):      h = fold_mul(a ^ kMixA ^ h, b ^ kMixB)
+//   return fmix64(h)
+inline u64 hash64(const u8* p, std::size_t n) {
+    u64 h = kGolden ^ (static_cast<u64>(n) * kMixA);
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) h = fold_mul(load_le64(p + i) ^ kMixA ^ h, load_le64(p + i + 8) ^ kMixB);
+    std::size_t r = n - i;
+    u64 a = load_le_partial(p + i, r < 8 ? r : 8);
+    u64 b = r > 8 ? load_le_partial(p + i + 8, r - 8) : 0;
+    h = fold_mul(a ^ kMixA ^ h, b ^ kMixB);
+    return fmix64(h);
+}
+
+// SHA-1 (FIPS 180-4) of a byte string: the five 32-bit state words of the digest.
+// Uses the SHA-NI instructions when the CPU has them, else portable code.
+void sha1(const u8* p, std::size_t n, u32 out[5]);
+
+// datasketch.hashfunc.sha1_hash32: the first 4 digest bytes read as little-endian.
+inline u32 sha1_hash32(const u8* p, std::size_t n) {
+    u32 s[5];
+    sha1(p, n, s);
+    return __builtin_bswap32(s[0]);
+}
+
+}  // namespace seenit::hashing

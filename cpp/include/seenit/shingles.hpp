@@ -1,0 +1,151 @@
+// Shingling: splitting a document into n-grams of words, code points or token ids,
+// exactly as python/seenit/reference/minhash.py::shingles specifies, and exact
+// Jaccard similarity on sets of shingle hashes. No Python here.
+//
+// Text arrives as UTF-8. Word splitting uses Python's str.split() whitespace set
+// (Py_UNICODE_ISSPACE); lower-casing here is ASCII only: the Python layer applies
+// str.lower() to documents that contain non-ASCII characters before they get here.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "seenit/common.hpp"
+
+namespace seenit {
+
+enum class Unit : int { Word = 0, Char = 1, Token = 2 };
+
+// A batch of documents: either UTF-8 texts (pointer + byte length each) or token
+// ids as a ragged (values, offsets) pair. The caller keeps the memory alive.
+struct Docs {
+    Unit unit = Unit::Word;
+    std::size_t n = 0;
+    const char* const* text_ptr = nullptr;
+    const std::size_t* text_len = nullptr;
+    const u64* tokens = nullptr;
+    const i64* offsets = nullptr;  // n + 1 entries (token unit)
+};
+
+// Byte length of the whitespace code point starting at p (0 if it is not one).
+// The set is Python's str.isspace(): \t \n \v \f \r \x1c-\x1f space, U+0085, U+00A0,
+// U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+inline std::size_t whitespace_len(const u8* p, const u8* end) {
+    u8 c = p[0];
+    if (c < 0x80) return (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) ? 1 : 0;
+    std::size_t left = static_cast<std::size_t>(end - p);
+    if (c == 0xC2) return (left >= 2 && (p[1] == 0x85 || p[1] == 0xA0)) ? 2 : 0;
+    if (left < 3) return 0;
+    if (c == 0xE1) return (p[1] == 0x9A && p[2] == 0x80) ? 3 : 0;  // U+1680
+    if (c == 0xE2) {
+        if (p[1] == 0x80) return ((p[2] >= 0x80 && p[2] <= 0x8A) || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF) ? 3 : 0;
+        if (p[1] == 0x81) return p[2] == 0x9F ? 3 : 0;  // U+205F
+        return 0;
+    }
+    if (c == 0xE3) return (p[1] == 0x80 && p[2] == 0x80) ? 3 : 0;  // U+3000
+    return 0;
+}
+
+// Reusable per-thread buffers for shingling (avoids allocating per document).
+struct ShingleScratch {
+    std::string lowered;
+    std::string joined;
+    std::vector<std::size_t> starts;   // word starts, or code point starts
+    std::vector<std::size_t> ends;     // word ends
+    std::vector<std::size_t> bad_gaps; // prefix count of gaps that are not exactly one ' '
+};
+
+// Calls f(const u8* bytes, size_t len) once per shingle of document d, in order
+// (duplicates included). Word shingles are the words joined by one space; char
+// shingles the UTF-8 bytes of n code points; token shingles the ids as
+// little-endian u64 bytes. Fewer than n units: one shingle of all of them.
+template <class F>
+void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool lowercase, ShingleScratch& s, F&& f) {
+    if (docs.unit == Unit::Token) {
+        const u64* v = docs.tokens + docs.offsets[d];
+        std::size_t m = static_cast<std::size_t>(docs.offsets[d + 1] - docs.offsets[d]);
+        if (m == 0) return;
+        std::size_t w = m < ngram ? m : ngram;
+        for (std::size_t i = 0; i + w <= m; ++i) f(reinterpret_cast<const u8*>(v + i), w * sizeof(u64));
+        return;
+    }
+    const u8* text = reinterpret_cast<const u8*>(docs.text_ptr[d]);
+    std::size_t len = docs.text_len[d];
+    if (len == 0) return;
+    if (lowercase) {
+        bool has_upper = false;
+        for (std::size_t i = 0; i < len && !has_upper; ++i) has_upper = (text[i] >= 'A' && text[i] <= 'Z');
+        if (has_upper) {
+            s.lowered.assign(reinterpret_cast<const char*>(text), len);
+            for (auto& ch : s.lowered)
+                if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+            text = reinterpret_cast<const u8*>(s.lowered.data());
+        }
+    }
+    const u8* end = text + len;
+    if (docs.unit == Unit::Char) {
+        s.starts.clear();
+        for (std::size_t i = 0; i < len; ++i)
+            if ((text[i] & 0xC0) != 0x80) s.starts.push_back(i);
+        std::size_t m = s.starts.size();
+        if (m == 0) return;
+        s.starts.push_back(len);
+        std::size_t w = m < ngram ? m : ngram;
+        for (std::size_t i = 0; i + w <= m; ++i) f(text + s.starts[i], s.starts[i + w] - s.starts[i]);
+        return;
+    }
+    // Words: maximal runs of non-whitespace code points.
+    s.starts.clear();
+    s.ends.clear();
+    std::size_t i = 0;
+    while (i < len) {
+        std::size_t wl = whitespace_len(text + i, end);
+        if (wl) {
+            i += wl;
+            continue;
+        }
+        std::size_t b = i;
+        while (i < len && whitespace_len(text + i, end) == 0) ++i;
+        s.starts.push_back(b);
+        s.ends.push_back(i);
+    }
+    std::size_t m = s.starts.size();
+    if (m == 0) return;
+    // bad_gaps[j] = number of gaps among the first j that are not a single ' '
+    // (a window whose gaps are all single spaces is a contiguous byte range).
+    s.bad_gaps.assign(m, 0);
+    for (std::size_t j = 1; j < m; ++j) {
+        bool one_space = s.starts[j] == s.ends[j - 1] + 1 && text[s.ends[j - 1]] == ' ';
+        s.bad_gaps[j] = s.bad_gaps[j - 1] + (one_space ? 0 : 1);
+    }
+    std::size_t w = m < ngram ? m : ngram;
+    for (std::size_t j = 0; j + w <= m; ++j) {
+        std::size_t last = j + w - 1;
+        if (s.bad_gaps[last] == s.bad_gaps[j]) {
+            f(text + s.starts[j], s.ends[last] - s.starts[j]);
+        } else {
+            s.joined.clear();
+            for (std::size_t t = j; t <= last; ++t) {
+                if (t != j) s.joined.push_back(' ');
+                s.joined.append(reinterpret_cast<const char*>(text + s.starts[t]), s.ends[t] - s.starts[t]);
+            }
+            f(reinterpret_cast<const u8*>(s.joined.data()), s.joined.size());
+        }
+    }
+}
+
+// Sorted, de-duplicated 64-bit hashes (hashing::hash64) of each document's shingles,
+// as a ragged pair: values and offsets (n + 1 entries).
+struct RaggedU64 {
+    std::vector<u64> values;
+    std::vector<i64> offsets;
+};
+RaggedU64 shingle_hashes(const Docs& docs, std::size_t ngram, bool lowercase);
+
+// Exact Jaccard |A & B| / |A | B| of sorted unique sets given as a ragged pair,
+// for each (i, j) row of `pairs` (m x 2). Two empty sets give 0.0.
+void jaccard_exact_pairs(ArrayView<const u64> values, ArrayView<const i64> offsets, MatrixView<const i64> pairs,
+                         ArrayView<double> out);
+
+}  // namespace seenit

@@ -1,0 +1,70 @@
+// Shingle hash sets (sorted, unique) and exact Jaccard on them: the exact
+// verification step behind near_duplicates(verify="exact").
+#include "seenit/shingles.hpp"
+
+#include <algorithm>
+
+#include "seenit/hashing.hpp"
+#include "seenit/parallel.hpp"
+
+namespace seenit {
+
+RaggedU64 shingle_hashes(const Docs& docs, std::size_t ngram, bool lowercase) {
+    SEENIT_CHECK(ngram >= 1, std::invalid_argument, "ngram must be >= 1, got ", ngram);
+    std::vector<std::vector<u64>> per_doc(docs.n);
+    parallel_for_dynamic(docs.n, 64, [&](std::size_t b, std::size_t e, int) {
+        ShingleScratch scratch;
+        for (std::size_t d = b; d < e; ++d) {
+            auto& v = per_doc[d];
+            for_each_shingle(docs, d, ngram, lowercase, scratch,
+                             [&](const u8* p, std::size_t n) { v.push_back(hashing::hash64(p, n)); });
+            std::sort(v.begin(), v.end());
+            v.erase(std::unique(v.begin(), v.end()), v.end());
+        }
+    });
+    RaggedU64 out;
+    out.offsets.resize(docs.n + 1);
+    out.offsets[0] = 0;
+    for (std::size_t d = 0; d < docs.n; ++d) out.offsets[d + 1] = out.offsets[d] + static_cast<i64>(per_doc[d].size());
+    out.values.resize(static_cast<std::size_t>(out.offsets[docs.n]));
+    parallel_for(docs.n, 256, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t d = b; d < e; ++d) {
+            std::copy(per_doc[d].begin(), per_doc[d].end(), out.values.begin() + out.offsets[d]);
+            std::vector<u64>().swap(per_doc[d]);
+        }
+    });
+    return out;
+}
+
+void jaccard_exact_pairs(ArrayView<const u64> values, ArrayView<const i64> offsets, MatrixView<const i64> pairs,
+                         ArrayView<double> out) {
+    SEENIT_CHECK(pairs.cols == 2, std::invalid_argument, "pairs must have shape (m, 2), got (", pairs.rows, ", ",
+                 pairs.cols, ")");
+    SEENIT_CHECK(out.size == pairs.rows, std::invalid_argument, "out has ", out.size, " entries for ", pairs.rows,
+                 " pairs");
+    SEENIT_CHECK(offsets.size >= 1, std::invalid_argument, "offsets must have n + 1 >= 1 entries");
+    const i64 n = static_cast<i64>(offsets.size - 1);
+    for (std::size_t r = 0; r < pairs.rows; ++r)
+        for (int c = 0; c < 2; ++c) {
+            i64 v = pairs.row(r)[c];
+            SEENIT_CHECK(v >= 0 && v < n, std::invalid_argument, "pairs[", r, ", ", c, "] = ", v,
+                         " is not a document index in 0..", n - 1);
+        }
+    parallel_for(pairs.rows, 1024, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t r = b; r < e; ++r) {
+            const i64 i = pairs.row(r)[0], j = pairs.row(r)[1];
+            const u64 *a = values.data + offsets[i], *ae = values.data + offsets[i + 1];
+            const u64 *c = values.data + offsets[j], *ce = values.data + offsets[j + 1];
+            std::size_t na = static_cast<std::size_t>(ae - a), nc = static_cast<std::size_t>(ce - c), inter = 0;
+            while (a < ae && c < ce) {
+                if (*a < *c) ++a;
+                else if (*c < *a) ++c;
+                else { ++inter; ++a; ++c; }
+            }
+            std::size_t uni = na + nc - inter;
+            out[r] = uni == 0 ? 0.0 : static_cast<double>(inter) / static_cast<double>(uni);
+        }
+    });
+}
+
+}  // namespace seenit
