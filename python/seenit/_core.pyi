@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['cpu_features', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array']
+__all__: list[str] = ['cpu_features', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array']
 def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: typing.SupportsInt | typing.SupportsIndex = -1, dynamic: bool = False) -> int:
     ...
 def cpu_features() -> dict:
@@ -47,6 +47,46 @@ def logprob_simd_available() -> bool:
 def logprob_token_stats(logits: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], targets: numpy.typing.NDArray[numpy.int64], kind: str, temperature: typing.SupportsFloat | typing.SupportsIndex = 1.0, which: typing.SupportsInt | typing.SupportsIndex = 31, use_simd: bool = True) -> tuple:
     """
     Fused per-row log p(target), entropy, mu, sigma and rank of a (rows, vocab) logits array. Returns a 5-tuple with None for the stats not requested (bit flags: 1 logprob, 2 entropy, 4 mu, 8 sigma, 16 rank).
+    """
+def minhash_affine32_min(keys: numpy.typing.NDArray[numpy.uint32], a: numpy.typing.NDArray[numpy.uint32], b: numpy.typing.NDArray[numpy.uint32], simd: bool = True) -> numpy.typing.NDArray[numpy.uint32]:
+    """
+    Test hook: min over keys of (a*key + b) mod 2^32 per slot (simd=False forces the portable path).
+    """
+def minhash_fast_params(num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.uint32], numpy.typing.NDArray[numpy.uint32]]:
+    """
+    The fast scheme's permutation parameters (a odd, b), uint32.
+    """
+def minhash_from_hashes(hashes: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.uint32]:
+    """
+    Fast/OPH signatures from pre-hashed shingles (ragged uint64 hashes).
+    """
+def minhash_hash64(data: bytes) -> int:
+    """
+    seenit's 64-bit hash of a byte string (the fast scheme's shingle hash).
+    """
+def minhash_jaccard_exact_pairs(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], pairs: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Exact Jaccard of sorted unique sets (ragged) for each (i, j) row of pairs.
+    """
+def minhash_sha1_hash32(data: bytes) -> int:
+    """
+    datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian).
+    """
+def minhash_shingle_hashes_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, replace: bool = False) -> tuple:
+    """
+    Sorted unique 64-bit shingle hashes per document: (values uint64, offsets int64).
+    """
+def minhash_shingle_hashes_tokens(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex) -> tuple:
+    """
+    Sorted unique 64-bit shingle hashes of ragged token ids.
+    """
+def minhash_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64], replace: bool = False) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
+    """
+    MinHash signatures of a list of str (unit 0 word, 1 char; scheme 0 fast, 1 oph, 2 datasketch, 3 legacy). Non-ASCII documents must already be lower-cased when lowercase is set (the core lower-cases ASCII only).
+    """
+def minhash_tokens(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64]) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
+    """
+    MinHash signatures of ragged token ids (values uint64, offsets int64 n+1).
     """
 @typing.overload
 def segment_quantiles(values: numpy.typing.NDArray[numpy.float64], offsets: numpy.typing.NDArray[numpy.int64], q: numpy.typing.NDArray[numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
