@@ -14,6 +14,7 @@ from .suffix import lcp_array, suffix_array
 from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
 from . import minhash
 from .minhash import jaccard, jaccard_exact
+from .search import topk
 
 try:
     __version__ = _pkg_version("seenit")
@@ -34,4 +35,5 @@ __all__ = [
     "token_stats",
     "segment_reduce",
     "segment_quantiles",
+    "topk",
 ]

@@ -1,0 +1,67 @@
+// Exact top-k and threshold search over embedding matrices, and k-means built on it.
+//
+// The float32 answer is defined precisely so every path (blocked AVX2 kernel, the
+// int8 first pass with exact re-scoring, range_pairs, k-means) returns the same bits:
+//   dot(q, x): eight partial sums, lane l accumulates elements k = l (mod 8) in
+//   increasing k (fused multiply-add on AVX2+FMA machines, multiply then add on the
+//   portable path), then the fixed tree ((s0+s1)+(s2+s3)) + ((s4+s5)+(s6+s7)).
+//   ip:     key = dot(q, x)
+//   cosine: key = dot(q_hat, x) * inv_norm(x), q_hat = q * inv_norm(q),
+//           inv_norm(v) = 1 / sqrt(dot(v, v)), and 0 for a zero vector (its scores are 0)
+//   l2:     key = -max((dot(q,q) + dot(x,x)) - 2 dot(q,x), 0)   (reported as the distance)
+// Results are ordered by key descending, ties broken by the smaller database id; the
+// ordering is total, so the answer does not depend on how work is split across threads.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "seenit/common.hpp"
+
+namespace seenit {
+
+enum class Metric { IP = 0, Cosine = 1, L2 = 2 };
+// Element type of a database matrix. BF16 is bfloat16 stored as uint16.
+enum class DType { F32 = 0, F16 = 1, BF16 = 2, I8 = 3 };
+// How candidates are found: Float32 scores every pair with the float32 kernel; Int8
+// scores with 6-bit quantised dot products, keeps every row whose score could reach
+// the current k-th best (proven error bound) and re-scores those exactly.
+enum class FirstPass { Float32 = 0, Int8 = 1 };
+
+// A read-only row-major database of `rows` x `dim` elements of type `dtype`.
+struct DbView {
+    const void* data = nullptr;
+    std::size_t rows = 0;
+    std::size_t dim = 0;
+    DType dtype = DType::F32;
+};
+
+struct TopkStats {
+    std::size_t rescored = 0;  // pairs re-scored in float32 after the int8 first pass
+};
+
+// For each query row, the k = min(k, database rows) best database rows. Writes
+// scores (nq x k; distances for l2) and ids (nq x k), best first.
+TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::size_t k, Metric metric,
+                      FirstPass first_pass, MatrixView<float> scores, MatrixView<i64> ids);
+
+// Every pair with key >= threshold (l2: distance <= threshold). With y == nullptr
+// the pairs are (i, j) with i < j inside x; otherwise i in x, j in y. Pairs are
+// returned sorted by (i, j).
+struct PairList {
+    std::vector<i64> i, j;
+    std::vector<float> score;
+};
+PairList range_pairs(const DbView& x, const DbView* y, float threshold, Metric metric);
+
+// Lloyd's k-means with k-means++ seeding (deterministic for a seed). Assignments use
+// the top-1 kernel. Writes centroids (n_clusters x dim) and labels (rows).
+struct KmeansResult {
+    std::vector<float> centroids;
+    std::vector<i64> labels;
+    double inertia = 0.0;
+    int iterations = 0;
+};
+KmeansResult kmeans(const DbView& x, std::size_t n_clusters, int iters, u64 seed, Metric metric);
+
+}  // namespace seenit

@@ -1,0 +1,136 @@
+// The top-k driver: streams the database in blocks (each row read once, whatever its
+// size or backing, e.g. a memory map), converts a block to float32 when needed,
+// computes per-row norms, and runs the scan kernels on all threads.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "seenit/parallel.hpp"
+#include "topk_convert.hpp"
+#include "topk_dot.hpp"
+#include "topk_prepare.hpp"
+#include "topk_scan.hpp"
+
+namespace seenit {
+
+using namespace topk_detail;
+
+namespace topk_detail {
+
+Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool simd, std::vector<float>& storage) {
+    const std::size_t nq = queries.rows, d = queries.cols;
+    DotFn dot = dot_fn(simd);
+    Queries Q;
+    Q.n = nq;
+    Q.d = d;
+    if (metric == Metric::IP) {
+        Q.q = queries.data;
+        return Q;
+    }
+    if (metric == Metric::Cosine) {
+        storage.assign(queries.data, queries.data + nq * d);
+        for (std::size_t i = 0; i < nq; ++i) {
+            float* row = storage.data() + i * d;
+            float inv = inv_norm_from_sq(dot(row, row, d));
+            for (std::size_t k = 0; k < d; ++k) row[k] = row[k] * inv;
+        }
+        Q.q = storage.data();
+        return Q;
+    }
+    Q.q = queries.data;
+    Q.aux.resize(nq);
+    for (std::size_t i = 0; i < nq; ++i) Q.aux[i] = dot(Q.q + i * d, Q.q + i * d, d);
+    return Q;
+}
+
+std::size_t block_rows_for(std::size_t d) {
+    const std::size_t target = 8u << 20;  // 8 MiB of float32 rows per block
+    std::size_t rows = target / std::max<std::size_t>(d * sizeof(float), 1);
+    return std::max<std::size_t>(rows / 4 * 4, 64);
+}
+
+void prepare_block(const DbView& db, std::size_t r0, std::size_t rows, Metric metric, bool simd,
+                   std::vector<float>& conv, std::vector<float>& aux, Block& B) {
+    const std::size_t d = db.dim;
+    DotFn dot = dot_fn(simd);
+    const bool direct = db.dtype == DType::F32;
+    if (!direct && conv.size() < rows * d) conv.resize(rows * d);
+    if (aux.size() < rows) aux.resize(rows);
+    const float* base = direct ? static_cast<const float*>(db.data) + r0 * d : conv.data();
+    parallel_for(rows, 256, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t r = b; r < e; ++r) {
+            if (!direct) convert_row(db, r0 + r, conv.data() + r * d, simd);
+            const float* x = base + r * d;
+            float xx = dot(x, x, d);
+            SEENIT_CHECK(std::isfinite(xx), std::invalid_argument, "database row ", r0 + r,
+                         " contains NaN or inf (or values whose squares overflow float32)");
+            aux[r] = metric == Metric::Cosine ? inv_norm_from_sq(xx) : xx;
+        }
+    });
+    B.x = base;
+    B.rows = rows;
+    B.d = d;
+    B.aux = metric == Metric::IP ? nullptr : aux.data();
+    B.id0 = static_cast<i64>(r0);
+}
+
+}  // namespace topk_detail
+
+TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::size_t k, Metric metric,
+                      FirstPass first_pass, MatrixView<float> scores, MatrixView<i64> ids) {
+    const std::size_t nq = queries.rows, d = queries.cols, n = db.rows;
+    SEENIT_CHECK(d == db.dim, std::invalid_argument, "queries have dimension ", d, " but database rows have ", db.dim);
+    SEENIT_CHECK(n >= 1, std::invalid_argument, "database is empty");
+    SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1, got ", k);
+    const std::size_t kk = std::min(k, n);
+    SEENIT_CHECK(scores.rows == nq && scores.cols == kk && ids.rows == nq && ids.cols == kk, std::invalid_argument,
+                 "output arrays must have shape (", nq, ", ", kk, ")");
+    TopkStats stats;
+    if (nq == 0) return stats;
+
+    const bool simd = simd_available();
+    std::vector<float> qstore;
+    Queries Q = prepare_queries(queries, metric, simd, qstore);
+    const bool int8 = first_pass == FirstPass::Int8 && simd && metric != Metric::L2;
+    std::unique_ptr<QuantQueries, QuantQueriesDeleter> QQ(int8 ? quantize_queries(Q) : nullptr);
+
+    const int nt = num_threads();
+    const bool split_queries = nq >= static_cast<std::size_t>(6 * nt);
+    Heaps heaps(nq, kk);
+    std::vector<Heaps> local;
+    if (!split_queries)
+        for (int t = 0; t < nt; ++t) local.emplace_back(nq, kk);
+    std::vector<std::size_t> rescored(static_cast<std::size_t>(nt), 0);
+
+    const std::size_t block = block_rows_for(d);
+    std::vector<float> conv, aux;
+    Block B;
+    for (std::size_t r0 = 0; r0 < n; r0 += block) {
+        const std::size_t rows = std::min(block, n - r0);
+        prepare_block(db, r0, rows, metric, simd, conv, aux, B);
+        auto scan = [&](std::size_t qb, std::size_t qe, std::size_t rb, std::size_t re, Heaps& h, int t) {
+            if (int8) rescored[static_cast<std::size_t>(t)] += scan_int8(metric, Q, *QQ, qb, qe, B, rb, re, h);
+            else scan_f32(metric, Q, qb, qe, B, rb, re, h, simd);
+        };
+        if (split_queries) {
+            parallel_for(nq, 3, [&](std::size_t qb, std::size_t qe, int t) { scan(qb, qe, 0, rows, heaps, t); });
+        } else {
+            parallel_for(rows, 64, [&](std::size_t rb, std::size_t re, int t) {
+                scan(0, nq, rb, re, local[static_cast<std::size_t>(t)], t);
+            });
+        }
+    }
+    for (auto& h : local) heaps.merge(h);
+    for (std::size_t i = 0; i < nq; ++i) {
+        std::vector<Cand> v = heaps.sorted(i);
+        for (std::size_t j = 0; j < kk; ++j) {
+            scores.row(i)[j] = metric == Metric::L2 ? 0.0f - v[j].key : v[j].key;
+            ids.row(i)[j] = v[j].id;
+        }
+    }
+    for (std::size_t r : rescored) stats.rescored += r;
+    return stats;
+}
+
+}  // namespace seenit

@@ -1,0 +1,78 @@
+// Converting database rows of any supported element type to float32 (internal).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "seenit/topk.hpp"
+
+namespace seenit::topk_detail {
+
+inline float half_to_float(u16 h) {
+    const u32 sign = static_cast<u32>(h & 0x8000u) << 16;
+    u32 exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            int e = -1;
+            do {
+                ++e;
+                man <<= 1;
+            } while ((man & 0x400u) == 0);
+            bits = sign | (static_cast<u32>(127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+    }
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+inline float bf16_to_float(u16 h) {
+    u32 bits = static_cast<u32>(h) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+// F16C ships with every AVX2 CPU (Intel Haswell, AMD Piledriver and later).
+__attribute__((target("avx2,fma,f16c"))) inline void half_row_avx2(const u16* src, float* dst, std::size_t d) {
+    std::size_t k = 0;
+    for (; k + 8 <= d; k += 8)
+        _mm256_storeu_ps(dst + k, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k))));
+    for (; k < d; ++k) dst[k] = half_to_float(src[k]);
+}
+
+// Row r of `db` as float32 in dst[0..dim).
+inline void convert_row(const DbView& db, std::size_t r, float* dst, bool simd) {
+    const std::size_t d = db.dim;
+    switch (db.dtype) {
+        case DType::F32:
+            std::memcpy(dst, static_cast<const float*>(db.data) + r * d, d * sizeof(float));
+            break;
+        case DType::F16: {
+            const u16* s = static_cast<const u16*>(db.data) + r * d;
+            if (simd) half_row_avx2(s, dst, d);
+            else
+                for (std::size_t k = 0; k < d; ++k) dst[k] = half_to_float(s[k]);
+            break;
+        }
+        case DType::BF16: {
+            const u16* s = static_cast<const u16*>(db.data) + r * d;
+            for (std::size_t k = 0; k < d; ++k) dst[k] = bf16_to_float(s[k]);
+            break;
+        }
+        case DType::I8: {
+            const std::int8_t* s = static_cast<const std::int8_t*>(db.data) + r * d;
+            for (std::size_t k = 0; k < d; ++k) dst[k] = static_cast<float>(s[k]);
+            break;
+        }
+    }
+}
+
+}  // namespace seenit::topk_detail

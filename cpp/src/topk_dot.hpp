@@ -1,0 +1,80 @@
+// The canonical float32 dot product and score transforms shared by every topk path
+// (see the definition in seenit/topk.hpp). Internal to cpp/src.
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "seenit/cpu.hpp"
+#include "seenit/topk.hpp"
+
+namespace seenit::topk_detail {
+
+// Fixed reduction tree of the eight lane sums.
+inline float reduce_tree(const float* s) { return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); }
+
+// Portable: lane-wise multiply then add (no FMA), same lane layout and tree.
+inline float dot_portable(const float* a, const float* b, std::size_t d) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t k = 0;
+    for (; k + 8 <= d; k += 8)
+        for (int l = 0; l < 8; ++l) acc[l] = acc[l] + a[k + l] * b[k + l];
+    if (k < d) {  // zero-padded tail step, exactly as the vector path does it
+        for (std::size_t l = 0; l < 8; ++l) acc[l] = acc[l] + (k + l < d ? a[k + l] * b[k + l] : 0.0f);
+    }
+    return reduce_tree(acc);
+}
+
+__attribute__((target("avx2,fma"))) inline __m256i tail_mask(std::size_t rem) {
+    alignas(32) static const int m[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + 8 - rem));
+}
+
+__attribute__((target("avx2,fma"))) inline float reduce_tree_avx2(__m256 v) {
+    alignas(32) float s[8];
+    _mm256_store_ps(s, v);
+    return reduce_tree(s);
+}
+
+// AVX2+FMA: one vector of eight lanes, fused multiply-add, zero-padded tail.
+__attribute__((target("avx2,fma"))) inline float dot_avx2(const float* a, const float* b, std::size_t d) {
+    __m256 acc = _mm256_setzero_ps();
+    std::size_t k = 0;
+    for (; k + 8 <= d; k += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), acc);
+    if (k < d) {
+        __m256i m = tail_mask(d - k);
+        acc = _mm256_fmadd_ps(_mm256_maskload_ps(a + k, m), _mm256_maskload_ps(b + k, m), acc);
+    }
+    return reduce_tree_avx2(acc);
+}
+
+// True when the AVX2+FMA kernels may run (checked once per call, at run time).
+inline bool simd_available() {
+    const CpuFeatures& f = cpu_features();
+    return f.avx2 && f.fma;
+}
+
+using DotFn = float (*)(const float*, const float*, std::size_t);
+inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
+
+// Turns a raw dot product into the ranking key of the metric.
+//   qaux: cosine -> unused (queries are pre-normalised); l2 -> dot(q,q)
+//   xaux: cosine -> inv_norm(x); l2 -> dot(x,x)
+inline float key_of(Metric m, float dot, float qaux, float xaux) {
+    switch (m) {
+        case Metric::IP: return dot;
+        case Metric::Cosine: return dot * xaux;
+        case Metric::L2: {
+            float dist = (qaux + xaux) - 2.0f * dot;
+            return -std::max(dist, 0.0f);
+        }
+    }
+    return dot;
+}
+
+inline float inv_norm_from_sq(float sq) { return sq > 0.0f ? 1.0f / std::sqrt(sq) : 0.0f; }
+
+}  // namespace seenit::topk_detail

@@ -1,0 +1,202 @@
+// The int8 first pass of topk: 6-bit symmetric quantisation of queries and database
+// rows (per-row scale), integer dot products with AVX2 maddubs, and a proven error
+// bound. A pair is re-scored exactly (canonical float32 dot) whenever its approximate
+// score, raised by the bound, reaches the query's current k-th best exact key; all
+// other pairs provably cannot enter the top-k, so the result equals the float32 scan.
+//
+// Bound: with q = s_q Q + e_q and x~ = s_x X + e_x (x~ = x for ip, x * inv_norm(x) for
+// cosine), |q.x~ - s_q s_x Q.X| <= |e_q||x~| + s_q|Q||e_x| (Cauchy-Schwarz), and the
+// float32 key differs from q.x~ by at most (d + 16) u |q||x~| (u = 2^-24), doubled
+// here for margin, which also covers rounding in the approximate score itself.
+// maddubs needs one unsigned operand: queries are stored as U = Q + 64 in [1, 127]
+// and U.X = Q.X + 64 sum(X); with |Q|, |X| <= 63 two maddubs results add without
+// overflowing int16.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "topk_dot.hpp"
+#include "topk_scan.hpp"
+
+namespace seenit::topk_detail {
+
+struct QuantQueries {
+    std::size_t dp = 0;     // padded row length in bytes (multiple of 64)
+    std::vector<u8> U;      // n x dp
+    std::vector<float> s;   // scale
+    std::vector<double> e;  // |e_q|
+    std::vector<double> sQ; // s_q |Q|
+    std::vector<double> norm;
+};
+
+void QuantQueriesDeleter::operator()(QuantQueries* p) const { delete p; }
+
+namespace {
+
+constexpr int kLevels = 63;
+constexpr double kU = 1.0 / 16777216.0;
+
+inline std::size_t padded(std::size_t d) { return (d + 63) / 64 * 64; }
+
+// Quantises v[0..d) to ints in [-63, 63]; returns the scale and fills the error terms.
+inline float quantize_row(const float* v, std::size_t d, float scale_mul, int* out, double& err, double& qnorm,
+                          double& norm) {
+    float maxabs = 0.0f;
+    for (std::size_t k = 0; k < d; ++k) maxabs = std::max(maxabs, std::fabs(v[k] * scale_mul));
+    const float s = maxabs / static_cast<float>(kLevels);
+    double e2 = 0, q2 = 0, n2 = 0;
+    for (std::size_t k = 0; k < d; ++k) {
+        const float x = v[k] * scale_mul;
+        int qv = 0;
+        if (s > 0.0f) qv = static_cast<int>(std::lrint(x / s));
+        qv = std::clamp(qv, -kLevels, kLevels);
+        out[k] = qv;
+        const double ek = static_cast<double>(x) - static_cast<double>(s) * qv;
+        e2 += ek * ek;
+        q2 += static_cast<double>(qv) * qv;
+        n2 += static_cast<double>(x) * x;
+    }
+    err = std::sqrt(e2);
+    qnorm = static_cast<double>(s) * std::sqrt(q2);
+    norm = std::sqrt(n2);
+    return s;
+}
+
+struct QuantBlock {
+    std::vector<std::int8_t> X;  // rows x dp
+    std::vector<float> s;
+    std::vector<int> sum;        // 64 * sum(X)
+    double max_norm = 0, max_err = 0;
+};
+
+__attribute__((target("avx2,fma"))) inline __m256i hsum8(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4,
+                                                         __m256i v5, __m256i v6, __m256i v7) {
+    __m256i h12 = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    __m256i h34 = _mm256_hadd_epi32(_mm256_hadd_epi32(v4, v5), _mm256_hadd_epi32(v6, v7));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h12, h34, 0x20), _mm256_permute2x128_si256(h12, h34, 0x31));
+}
+
+// Integer dots of 2 query rows (u0, u1) with 4 database rows; lanes [q0r0..q0r3, q1r0..q1r3].
+__attribute__((target("avx2,fma"))) inline __m256i tile_2x4(const u8* u0, const u8* u1, const std::int8_t* x,
+                                                            std::size_t dp) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i a[8];
+    for (auto& v : a) v = _mm256_setzero_si256();
+    for (std::size_t k = 0; k < dp; k += 64) {
+        const __m256i q0l = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u0 + k));
+        const __m256i q0h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u0 + k + 32));
+        const __m256i q1l = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u1 + k));
+        const __m256i q1h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u1 + k + 32));
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; ++r) {
+            const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + r * dp + k));
+            const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + r * dp + k + 32));
+            __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(q0l, xl), _mm256_maddubs_epi16(q0h, xh));
+            __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(q1l, xl), _mm256_maddubs_epi16(q1h, xh));
+            a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(s0, ones));
+            a[4 + r] = _mm256_add_epi32(a[4 + r], _mm256_madd_epi16(s1, ones));
+        }
+    }
+    return hsum8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+}
+
+inline void offer_exact(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, Heaps& heaps) {
+    const float dot = dot_avx2(Q.q + qi * Q.d, B.x + r * Q.d, Q.d);
+    const float key = key_of(m, dot, 0.0f, B.aux ? B.aux[r] : 0.0f);
+    if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(r));
+}
+
+}  // namespace
+
+QuantQueries* quantize_queries(const Queries& Q) {
+    auto* QQ = new QuantQueries;
+    const std::size_t d = Q.d, dp = padded(d);
+    QQ->dp = dp;
+    QQ->U.assign(Q.n * dp, 0);
+    QQ->s.resize(Q.n);
+    QQ->e.resize(Q.n);
+    QQ->sQ.resize(Q.n);
+    QQ->norm.resize(Q.n);
+    std::vector<int> tmp(d);
+    for (std::size_t i = 0; i < Q.n; ++i) {
+        QQ->s[i] = quantize_row(Q.q + i * d, d, 1.0f, tmp.data(), QQ->e[i], QQ->sQ[i], QQ->norm[i]);
+        for (std::size_t k = 0; k < d; ++k) QQ->U[i * dp + k] = static_cast<u8>(tmp[k] + 64);
+    }
+    return QQ;
+}
+
+__attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Queries& Q, const QuantQueries& QQ,
+                                                          std::size_t qb, std::size_t qe, const Block& B,
+                                                          std::size_t rb, std::size_t re, Heaps& heaps) {
+    const std::size_t d = Q.d, dp = QQ.dp, nr = re - rb;
+    thread_local QuantBlock qb_;
+    QuantBlock& X = qb_;
+    X.X.assign(nr * dp, 0);
+    X.s.resize(nr);
+    X.sum.resize(nr);
+    X.max_norm = X.max_err = 0;
+    std::vector<int> tmp(d);
+    for (std::size_t r = 0; r < nr; ++r) {
+        const float mul = m == Metric::Cosine ? B.aux[rb + r] : 1.0f;
+        double err, qn, nrm;
+        X.s[r] = quantize_row(B.x + (rb + r) * d, d, mul, tmp.data(), err, qn, nrm);
+        int sum = 0;
+        for (std::size_t k = 0; k < d; ++k) {
+            X.X[r * dp + k] = static_cast<std::int8_t>(tmp[k]);
+            sum += tmp[k];
+        }
+        X.sum[r] = 64 * sum;
+        X.max_norm = std::max(X.max_norm, nrm);
+        X.max_err = std::max(X.max_err, err);
+    }
+    // Per-query bound over this block of rows.
+    std::vector<float> E(qe - qb);
+    for (std::size_t i = qb; i < qe; ++i) {
+        const double slack = (2.0 * static_cast<double>(d) + 48.0) * kU * (QQ.norm[i] + QQ.e[i]) * (X.max_norm + X.max_err);
+        const double e = QQ.e[i] * X.max_norm + QQ.sQ[i] * X.max_err + slack + 1e-30;
+        E[i - qb] = static_cast<float>(e * 1.001);
+    }
+    std::size_t rescored = 0;
+    auto limit = [&](std::size_t i) { return heaps.threshold(i) - E[i - qb]; };
+    const std::size_t qblock = std::max<std::size_t>(2, (256u * 1024 / dp) / 2 * 2);
+    const std::size_t rblock = std::max<std::size_t>(4, (192u * 1024 / dp) / 4 * 4);
+    for (std::size_t q0 = qb; q0 < qe; q0 += qblock) {
+        const std::size_t q1 = std::min(qe, q0 + qblock);
+        for (std::size_t s0 = 0; s0 < nr; s0 += rblock) {
+            const std::size_t s1 = std::min(nr, s0 + rblock);
+            std::size_t r = s0;
+            for (; r + 4 <= s1; r += 4) {
+                const std::int8_t* xr = X.X.data() + r * dp;
+                const __m256i off = _mm256_setr_epi32(X.sum[r], X.sum[r + 1], X.sum[r + 2], X.sum[r + 3], X.sum[r],
+                                                      X.sum[r + 1], X.sum[r + 2], X.sum[r + 3]);
+                for (std::size_t i = q0; i < q1; i += 2) {
+                    const std::size_t i1 = std::min(i + 1, q1 - 1);  // odd tail: query i twice
+                    const __m256i dots = _mm256_sub_epi32(tile_2x4(QQ.U.data() + i * dp, QQ.U.data() + i1 * dp, xr, dp), off);
+                    const float s0q = QQ.s[i], s1q = QQ.s[i1];
+                    const __m256 scale = _mm256_setr_ps(s0q * X.s[r], s0q * X.s[r + 1], s0q * X.s[r + 2], s0q * X.s[r + 3],
+                                                        s1q * X.s[r], s1q * X.s[r + 1], s1q * X.s[r + 2], s1q * X.s[r + 3]);
+                    const __m256 approx = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), scale);
+                    const float l0 = limit(i), l1 = limit(i1);
+                    const __m256 lim = _mm256_setr_ps(l0, l0, l0, l0, l1, l1, l1, l1);
+                    int mask = _mm256_movemask_ps(_mm256_cmp_ps(approx, lim, _CMP_GE_OQ));
+                    if (i1 == i) mask &= 0x0f;
+                    while (mask) {
+                        const int b = __builtin_ctz(static_cast<unsigned>(mask));
+                        mask &= mask - 1;
+                        const std::size_t qi = b < 4 ? i : i1;
+                        offer_exact(m, Q, B, qi, rb + r + static_cast<std::size_t>(b & 3), heaps);
+                        ++rescored;
+                    }
+                }
+            }
+            for (; r < s1; ++r)
+                for (std::size_t i = q0; i < q1; ++i) {
+                    offer_exact(m, Q, B, i, rb + r, heaps);
+                    ++rescored;
+                }
+        }
+    }
+    return rescored;
+}
+
+}  // namespace seenit::topk_detail
