@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['cpu_features', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array']
+__all__: list[str] = ['cpu_features', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array', 'topk_search']
 def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: typing.SupportsInt | typing.SupportsIndex = -1, dynamic: bool = False) -> int:
     ...
 def cpu_features() -> dict:
@@ -126,5 +126,9 @@ def suffix_array(text: numpy.typing.NDArray[numpy.uint16], alphabet: typing.Supp
 def suffix_array(text: numpy.typing.NDArray[numpy.uint32], alphabet: typing.SupportsInt | typing.SupportsIndex, force64: bool = False) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
     Suffix array (SA-IS) of a 1-D unsigned integer array whose symbols are < alphabet; int32 when len < 2**31 (unless force64), else int64.
+    """
+def topk_search(queries: numpy.typing.NDArray[numpy.float32], database: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], k: typing.SupportsInt | typing.SupportsIndex, metric: str, first_pass: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64], int]:
+    """
+    Exact top-k (scores, ids, pairs re-scored). Database: float32/float16/uint16(bf16)/int8, C-contiguous.
     """
 __version__: str = '0.1.0'
