@@ -9,6 +9,7 @@ void bind_suffix(py::module_& m);
 void bind_logprob(py::module_& m);
 void bind_minhash(py::module_& m);
 void bind_topk(py::module_& m);
+void bind_ngram(py::module_& m);
 }  // namespace seenit::bind
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     seenit::bind::bind_logprob(m);
     seenit::bind::bind_minhash(m);
     seenit::bind::bind_topk(m);
+    seenit::bind::bind_ngram(m);
 }

@@ -15,6 +15,10 @@ from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
 from . import minhash
 from .minhash import jaccard, jaccard_exact
 from .search import topk
+from .contamination import ContaminationItem, ContaminationReport, contamination
+from .exact_dedup import ExactDuplicates, exact_duplicates
+from .ngram import LongestMatch, NgramIndex, Overlap
+from .tokenize import Normalisation
 
 try:
     __version__ = _pkg_version("seenit")
@@ -23,6 +27,15 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "__version__",
+    "ContaminationItem",
+    "ContaminationReport",
+    "ExactDuplicates",
+    "LongestMatch",
+    "NgramIndex",
+    "Normalisation",
+    "Overlap",
+    "contamination",
+    "exact_duplicates",
     "cpu_features",
     "jaccard",
     "jaccard_exact",

@@ -35,6 +35,11 @@ def _root(
         set_num_threads(threads)
 
 
+from .cli_ngram import register as _register_ngram  # noqa: E402
+
+_register_ngram(app)
+
+
 def main() -> None:
     app()
 

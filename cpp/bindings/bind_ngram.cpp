@@ -1,0 +1,132 @@
+// Bindings for the n-gram index queries and exact-substring duplicates:
+// dtype dispatch, shape checks, GIL release. No algorithms here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "buffers.hpp"
+#include "seenit/exact_dups.hpp"
+#include "seenit/ngram_index.hpp"
+
+namespace py = pybind11;
+
+namespace seenit::bind {
+
+namespace {
+
+template <class T>
+carray<T> as_typed(const py::array& a, const char* name) {
+    SEENIT_CHECK(a.ndim() == 1, std::invalid_argument, name, " must be 1-dimensional, got ndim=", a.ndim());
+    if (!(a.flags() & py::array::c_style))
+        throw py::type_error(std::string(name) + " must be C-contiguous");
+    return py::reinterpret_borrow<carray<T>>(a);
+}
+
+// True when `d` is the native integer type of the given kind ('u'/'i') and size
+// (memory-mapped little-endian arrays qualify; byte-swapped ones do not).
+bool is_int(const py::dtype& d, char kind, py::ssize_t size) {
+    return d.kind() == kind && d.itemsize() == size && (size == 1 || d.byteorder() != '>');
+}
+
+// Calls f(Tok{}, Ptr{}) for the token dtype of `tokens` and the pointer dtype of `sa`.
+template <class F>
+auto dispatch(const py::array& tokens, const py::array& sa, F&& f) {
+    const auto t = tokens.dtype(), s = sa.dtype();
+    const bool s32 = is_int(s, 'i', 4), s64 = is_int(s, 'i', 8);
+    if (!s32 && !s64) throw py::type_error("sa must have dtype int32 or int64, got " + std::string(py::str(s)));
+    if (is_int(t, 'u', 1)) return s32 ? f(u8{}, i32{}) : f(u8{}, i64{});
+    if (is_int(t, 'u', 2)) return s32 ? f(u16{}, i32{}) : f(u16{}, i64{});
+    if (is_int(t, 'u', 4)) return s32 ? f(u32{}, i32{}) : f(u32{}, i64{});
+    throw py::type_error("tokens must have dtype uint8, uint16 or uint32, got " + std::string(py::str(t)));
+}
+
+template <class Tok, class Ptr>
+SuffixIndexView<Tok, Ptr> index_view(const py::array& tokens, const py::array& sa, u64 separator) {
+    auto t = as_typed<Tok>(tokens, "tokens");
+    auto s = as_typed<Ptr>(sa, "sa");
+    SEENIT_CHECK(t.shape(0) == s.shape(0), std::invalid_argument, "sa must have one entry per token (", t.shape(0),
+                 "), got ", s.shape(0));
+    return {view_1d(t, "tokens"), view_1d(s, "sa"), separator};
+}
+
+template <class Tok>
+ArrayView<const Tok> query_values(const py::array& qvalues, const py::array& tokens) {
+    if (!is_int(qvalues.dtype(), 'u', sizeof(Tok)))
+        throw py::type_error("query values must have the index's token dtype " + std::string(py::str(tokens.dtype())) +
+                             ", got " + std::string(py::str(qvalues.dtype())));
+    return view_1d(as_typed<Tok>(qvalues, "qvalues"), "qvalues");
+}
+
+}  // namespace
+
+void bind_ngram(py::module_& m) {
+    m.def(
+        "ngram_ranges",
+        [](py::array tokens, py::array sa, u64 separator, py::array qvalues, carray<i64> qoffsets) {
+            auto qo = view_1d(qoffsets, "qoffsets");
+            check_offsets(qo, static_cast<std::size_t>(qvalues.size()), "qoffsets");
+            const std::size_t nq = qo.size - 1;
+            carray<i64> lo(static_cast<py::ssize_t>(nq)), hi(static_cast<py::ssize_t>(nq));
+            dispatch(tokens, sa, [&](auto tk, auto pk) {
+                using Tok = decltype(tk);
+                using Ptr = decltype(pk);
+                auto idx = index_view<Tok, Ptr>(tokens, sa, separator);
+                auto qv = query_values<Tok>(qvalues, tokens);
+                auto lo_v = mut_view_1d(lo), hi_v = mut_view_1d(hi);
+                py::gil_scoped_release nogil;
+                ngram_ranges(idx, qv, qo, lo_v, hi_v);
+            });
+            return std::make_pair(lo, hi);
+        },
+        py::arg("tokens").noconvert(), py::arg("sa").noconvert(), py::arg("separator"), py::arg("qvalues").noconvert(),
+        py::arg("qoffsets").noconvert(),
+        "Suffix-array ranges [lo, hi) of ragged queries (values, offsets); count = hi - lo.");
+
+    m.def(
+        "ngram_matching_statistics",
+        [](py::array tokens, py::array sa, u64 separator, py::array qvalues, carray<i64> qoffsets) {
+            auto qo = view_1d(qoffsets, "qoffsets");
+            check_offsets(qo, static_cast<std::size_t>(qvalues.size()), "qoffsets");
+            carray<i64> ms(static_cast<py::ssize_t>(qvalues.size()));
+            dispatch(tokens, sa, [&](auto tk, auto pk) {
+                using Tok = decltype(tk);
+                using Ptr = decltype(pk);
+                auto idx = index_view<Tok, Ptr>(tokens, sa, separator);
+                auto qv = query_values<Tok>(qvalues, tokens);
+                auto ms_v = mut_view_1d(ms);
+                py::gil_scoped_release nogil;
+                ngram_matching_statistics(idx, qv, qo, ms_v);
+            });
+            return ms;
+        },
+        py::arg("tokens").noconvert(), py::arg("sa").noconvert(), py::arg("separator"), py::arg("qvalues").noconvert(),
+        py::arg("qoffsets").noconvert(),
+        "Matching statistics: for each query position, the longest prefix of the rest of its query found in the corpus.");
+
+    m.def(
+        "exact_duplicate_spans",
+        [](py::array tokens, py::array sa, py::array lcp, u64 separator, u64 min_length) {
+            std::vector<i64> starts, ends;
+            dispatch(tokens, sa, [&](auto tk, auto pk) {
+                using Tok = decltype(tk);
+                using Ptr = decltype(pk);
+                if (!is_int(lcp.dtype(), 'i', sizeof(Ptr))) throw py::type_error("lcp must have the dtype of sa");
+                auto idx = index_view<Tok, Ptr>(tokens, sa, separator);
+                auto l = view_1d(as_typed<Ptr>(lcp, "lcp"), "lcp");
+                py::gil_scoped_release nogil;
+                exact_duplicate_spans(idx.tokens, idx.sa, l, separator, min_length, starts, ends);
+            });
+            carray<i64> s(static_cast<py::ssize_t>(starts.size())), e(static_cast<py::ssize_t>(ends.size()));
+            std::copy(starts.begin(), starts.end(), s.mutable_data());
+            std::copy(ends.begin(), ends.end(), e.mutable_data());
+            return std::make_pair(s, e);
+        },
+        py::arg("tokens").noconvert(), py::arg("sa").noconvert(), py::arg("lcp").noconvert(), py::arg("separator"),
+        py::arg("min_length"),
+        "Maximal spans [start, end) (global token positions) of >= min_length tokens occurring at least twice.");
+}
+
+}  // namespace seenit::bind

@@ -1,0 +1,218 @@
+// Suffix-array queries: range (count/locate) search and matching statistics.
+//
+// Range search is the classic binary search over the suffix array (Manber & Myers
+// 1993) in its branch-free form: for a corpus of n tokens every search takes the
+// same number of halving steps, so a thread runs kLanes searches in lockstep and
+// issues the memory loads of all of them before using any (software prefetch).
+// A query of a large index is dominated by two dependent cache misses per step
+// (sa[mid], then tokens[sa[mid]]); overlapping the misses of many independent
+// searches is what makes batched counting fast.
+#include "seenit/ngram_index.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "seenit/parallel.hpp"
+
+namespace seenit {
+
+namespace {
+
+template <class Tok, class Ptr>
+struct Corpus {
+    const Tok* t;
+    u64 n;
+    const Ptr* sa;
+    u64 sep;
+
+    explicit Corpus(const SuffixIndexView<Tok, Ptr>& v)
+        : t(v.tokens.data), n(v.tokens.size), sa(v.sa.data), sep(v.separator) {}
+
+    // Three-way comparison of suffix p with q[0, m), looking at q's m tokens only:
+    // <0 suffix sorts before q, 0 q is a prefix of the suffix, >0 after.
+    int compare(u64 p, const Tok* q, u64 m) const {
+        const u64 lim = std::min<u64>(m, n - p);
+        const Tok* s = t + p;
+        for (u64 k = 0; k < lim; ++k) {
+            if (s[k] != q[k]) return s[k] < q[k] ? -1 : 1;
+        }
+        return lim < m ? -1 : 0;
+    }
+
+    // The token at offset k of suffix sa[i], or -1 past the end of the corpus.
+    i64 key(u64 i, u64 k) const {
+        const u64 p = static_cast<u64>(sa[i]) + k;
+        return p < n ? static_cast<i64>(t[p]) : -1;
+    }
+};
+
+template <class Tok>
+bool usable_query(const Tok* q, u64 m, u64 n, u64 sep) {
+    if (m == 0 || m > n) return false;
+    for (u64 k = 0; k < m; ++k)
+        if (static_cast<u64>(q[k]) == sep) return false;
+    return true;
+}
+
+inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 0); }
+
+// One binary search: lower (first suffix >= q) or upper (first suffix > q on q's
+// tokens) bound over the whole suffix array.
+template <class Tok>
+struct Lane {
+    const Tok* q;
+    u64 m;
+    u64 lo;
+    u64 probe;
+    bool upper;
+    i64* out;
+};
+
+constexpr int kLanes = 32;
+
+template <class Tok, class Ptr>
+void run_lanes(const Corpus<Tok, Ptr>& c, Lane<Tok>* lanes, int nl) {
+    u64 len = c.n;
+    for (int j = 0; j < nl; ++j) lanes[j].lo = 0;
+    // Halving steps: identical for every lane because len depends only on n.
+    while (len > 1) {
+        const u64 half = len / 2;
+        for (int j = 0; j < nl; ++j) prefetch(c.sa + lanes[j].lo + half);
+        for (int j = 0; j < nl; ++j) {
+            lanes[j].probe = static_cast<u64>(c.sa[lanes[j].lo + half]);
+            prefetch(c.t + lanes[j].probe);
+        }
+        for (int j = 0; j < nl; ++j) {
+            Lane<Tok>& L = lanes[j];
+            const int r = c.compare(L.probe, L.q, L.m);
+            const bool go_right = L.upper ? r <= 0 : r < 0;
+            L.lo += go_right ? half : 0;
+        }
+        len -= half;
+    }
+    for (int j = 0; j < nl; ++j) {
+        Lane<Tok>& L = lanes[j];
+        const int r = c.compare(static_cast<u64>(c.sa[L.lo]), L.q, L.m);
+        const bool go_right = L.upper ? r <= 0 : r < 0;
+        *L.out = static_cast<i64>(L.lo + (go_right ? 1 : 0));
+    }
+}
+
+// Narrow [lo, hi) (suffixes sharing their first k tokens) to those whose token at
+// offset k equals c. Returns false (and leaves lo/hi alone) when none does.
+template <class Tok, class Ptr>
+bool narrow(const Corpus<Tok, Ptr>& c, u64& lo, u64& hi, u64 k, i64 tok) {
+    u64 a = lo, b = hi;
+    while (a < b) {  // first i with key >= tok
+        const u64 mid = a + (b - a) / 2;
+        if (c.key(mid, k) < tok) a = mid + 1; else b = mid;
+    }
+    if (a == hi || c.key(a, k) != tok) return false;
+    u64 e = a, f = hi;
+    while (e < f) {  // first i with key > tok
+        const u64 mid = e + (f - e) / 2;
+        if (c.key(mid, k) <= tok) e = mid + 1; else f = mid;
+    }
+    lo = a;
+    hi = e;
+    return true;
+}
+
+// Range of q[0, m) (m >= 1, no separator) by one lower and one upper bound search.
+template <class Tok, class Ptr>
+void single_range(const Corpus<Tok, Ptr>& c, const Tok* q, u64 m, u64& lo, u64& hi) {
+    i64 a = 0, b = 0;
+    Lane<Tok> lanes[2] = {{q, m, 0, 0, false, &a}, {q, m, 0, 0, true, &b}};
+    run_lanes(c, lanes, 2);
+    lo = static_cast<u64>(a);
+    hi = static_cast<u64>(b);
+}
+
+template <class Tok, class Ptr>
+void ms_one(const Corpus<Tok, Ptr>& c, const Tok* q, u64 m, i64* ms) {
+    u64 len = 0, lo = 0, hi = c.n;  // [lo, hi): suffixes starting with q[i, i + len)
+    for (u64 i = 0; i < m; ++i) {
+        if (len == 0) {
+            lo = 0;
+            hi = c.n;
+        } else {
+            // q[i, i + len) occurs (it is a suffix of the previous match): find its range.
+            single_range(c, q + i, len, lo, hi);
+        }
+        while (i + len < m && static_cast<u64>(q[i + len]) != c.sep && lo < hi &&
+               narrow(c, lo, hi, len, static_cast<i64>(q[i + len]))) {
+            ++len;
+        }
+        ms[i] = static_cast<i64>(len);
+        if (len > 0) --len;
+    }
+}
+
+}  // namespace
+
+template <class Tok, class Ptr>
+void ngram_ranges(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> qvalues, ArrayView<const i64> qoffsets,
+                  ArrayView<i64> lo, ArrayView<i64> hi) {
+    const std::size_t nq = qoffsets.size - 1;
+    SEENIT_CHECK(index.sa.size == index.tokens.size, std::invalid_argument, "sa has ", index.sa.size,
+                 " entries but the corpus has ", index.tokens.size, " tokens");
+    SEENIT_CHECK(lo.size == nq && hi.size == nq, std::invalid_argument, "output arrays must have one entry per query");
+    const Corpus<Tok, Ptr> c(index);
+    parallel_for(nq, 64, [&](std::size_t b, std::size_t e, int) {
+        Lane<Tok> lanes[kLanes];
+        int nl = 0;
+        for (std::size_t j = b; j < e; ++j) {
+            const Tok* q = qvalues.data + qoffsets[j];
+            const u64 m = static_cast<u64>(qoffsets[j + 1] - qoffsets[j]);
+            if (!usable_query(q, m, c.n, c.sep)) {
+                lo[j] = 0;
+                hi[j] = 0;
+                continue;
+            }
+            lanes[nl++] = {q, m, 0, 0, false, &lo[j]};
+            lanes[nl++] = {q, m, 0, 0, true, &hi[j]};
+            if (nl == kLanes) {
+                run_lanes(c, lanes, nl);
+                nl = 0;
+            }
+        }
+        if (nl) run_lanes(c, lanes, nl);
+    });
+}
+
+template <class Tok, class Ptr>
+void ngram_matching_statistics(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> qvalues,
+                               ArrayView<const i64> qoffsets, ArrayView<i64> ms) {
+    const std::size_t nq = qoffsets.size - 1;
+    SEENIT_CHECK(index.sa.size == index.tokens.size, std::invalid_argument, "sa has ", index.sa.size,
+                 " entries but the corpus has ", index.tokens.size, " tokens");
+    SEENIT_CHECK(ms.size == qvalues.size, std::invalid_argument, "ms must have one entry per query token");
+    const Corpus<Tok, Ptr> c(index);
+    parallel_for_dynamic(nq, 4, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t j = b; j < e; ++j) {
+            const u64 m = static_cast<u64>(qoffsets[j + 1] - qoffsets[j]);
+            if (c.n == 0) {
+                std::fill(ms.data + qoffsets[j], ms.data + qoffsets[j + 1], i64{0});
+                continue;
+            }
+            ms_one(c, qvalues.data + qoffsets[j], m, ms.data + qoffsets[j]);
+        }
+    });
+}
+
+#define SEENIT_NGRAM_INSTANTIATE(Tok, Ptr)                                                                          \
+    template void ngram_ranges<Tok, Ptr>(const SuffixIndexView<Tok, Ptr>&, ArrayView<const Tok>,                  \
+                                         ArrayView<const i64>, ArrayView<i64>, ArrayView<i64>);                   \
+    template void ngram_matching_statistics<Tok, Ptr>(const SuffixIndexView<Tok, Ptr>&, ArrayView<const Tok>,     \
+                                                      ArrayView<const i64>, ArrayView<i64>);
+
+SEENIT_NGRAM_INSTANTIATE(u8, i32)
+SEENIT_NGRAM_INSTANTIATE(u8, i64)
+SEENIT_NGRAM_INSTANTIATE(u16, i32)
+SEENIT_NGRAM_INSTANTIATE(u16, i64)
+SEENIT_NGRAM_INSTANTIATE(u32, i32)
+SEENIT_NGRAM_INSTANTIATE(u32, i64)
+
+#undef SEENIT_NGRAM_INSTANTIATE
+
+}  // namespace seenit

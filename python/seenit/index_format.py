@@ -1,0 +1,188 @@
+"""On-disk format of an n-gram index directory (format version 1).
+
+::
+
+    INDEX/
+      manifest.json       written last; its presence marks a complete index
+      vocab.json          (whitespace tokenizer only) the word list, id = position + 1
+      tokens.bin          little-endian token ids, width 1, 2 or 4 bytes: doc0 SEP doc1 SEP ...
+      sa.bin              suffix array of tokens.bin, int32 (< 2^31 tokens) or int64
+      docs.bin            int64 start offset of every document in tokens.bin, plus the total
+    or, for a sharded index, shard-00000/, shard-00001/, ... each holding the three parts.
+
+``manifest.json`` holds the format name and version, the tokenizer spec, the
+normalisation, token width, separator, vocabulary size, document and token counts,
+and for every shard its pointer width, first global document id, and the size and
+SHA-256 of each part.
+
+Builds write into a hidden temporary directory beside the target and rename it into
+place, so an interrupted build leaves nothing that :func:`read_manifest` accepts.
+Opening checks that every part exists and has the recorded size (a truncated or
+missing file is named in the error); hashing every part is optional
+(``verify=True``) because reading a terabyte-sized index just to open it would defeat
+memory mapping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_NAME = "seenit-ngram-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PARTS = ("tokens.bin", "sa.bin", "docs.bin")
+_CHUNK = 1 << 24
+
+
+class IndexFormatError(ValueError):
+    """An index directory that is missing a part, truncated, corrupted or too new."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_array(path: Path, arr: np.ndarray) -> dict[str, Any]:
+    """Write ``arr`` (little-endian) to ``path``; returns its size and SHA-256."""
+    a = np.ascontiguousarray(arr)
+    if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and not np.little_endian):
+        a = a.astype(a.dtype.newbyteorder("<"))
+    raw = memoryview(a.reshape(-1).view(np.uint8))
+    h = hashlib.sha256()
+    with open(path, "wb") as fh:
+        for i in range(0, len(raw), _CHUNK):
+            piece = raw[i : i + _CHUNK]
+            h.update(piece)
+            fh.write(piece)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {"size": int(a.nbytes), "sha256": h.hexdigest()}
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    return {"size": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+@contextlib.contextmanager
+def building(target: Path, overwrite: bool) -> Iterator[Path]:
+    """A temporary directory beside ``target`` that becomes ``target`` on success."""
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"path {str(target)!r} already exists (pass overwrite=True to replace it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
+    os.chmod(tmp, 0o755)
+    try:
+        yield tmp
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    path = directory / MANIFEST
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _need(d: dict[str, Any], key: str, typ: type | tuple[type, ...], where: Path) -> Any:
+    if key not in d or not isinstance(d[key], typ) or isinstance(d[key], bool) and typ is int:
+        raise IndexFormatError(f"{where}: field {key!r} is missing or has the wrong type")
+    return d[key]
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load and check ``path/manifest.json``: format name, version, required fields."""
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"index directory not found: {str(root)!r}")
+    mpath = root / MANIFEST
+    if not mpath.is_file():
+        raise IndexFormatError(f"{mpath}: missing; {root} is not a complete seenit index (an interrupted build?)")
+    try:
+        m = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise IndexFormatError(f"{mpath}: not valid JSON ({e})") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT_NAME:
+        raise IndexFormatError(f"{mpath}: not a seenit n-gram index manifest (format != {FORMAT_NAME!r})")
+    version = _need(m, "format_version", int, mpath)
+    if version > FORMAT_VERSION:
+        raise IndexFormatError(
+            f"{mpath}: format version {version} is newer than this seenit supports ({FORMAT_VERSION}); upgrade seenit"
+        )
+    if version < 1:
+        raise IndexFormatError(f"{mpath}: invalid format version {version}")
+    for key, typ in (("tokenizer", str), ("token_width", int), ("separator", int), ("vocab_size", int),
+                     ("n_docs", int), ("n_tokens", int), ("shards", list), ("normalisation", dict), ("parts", dict)):
+        _need(m, key, typ, mpath)
+    if m["token_width"] not in (1, 2, 4):
+        raise IndexFormatError(f"{mpath}: token_width must be 1, 2 or 4, got {m['token_width']}")
+    for s in m["shards"]:
+        if not isinstance(s, dict):
+            raise IndexFormatError(f"{mpath}: shard entries must be objects")
+        for key, typ in (("dir", str), ("n_docs", int), ("n_tokens", int), ("doc_offset", int), ("pointer_width", int), ("parts", dict)):
+            _need(s, key, typ, mpath)
+        if s["pointer_width"] not in (4, 8):
+            raise IndexFormatError(f"{mpath}: pointer_width must be 4 or 8, got {s['pointer_width']}")
+        if Path(s["dir"]).is_absolute() or ".." in Path(s["dir"]).parts:
+            raise IndexFormatError(f"{mpath}: shard dir {s['dir']!r} must be relative and inside the index")
+    return m
+
+
+def _check_part(file: Path, entry: Any, verify: bool, expected_size: int | None) -> None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("size"), int) or not isinstance(entry.get("sha256"), str):
+        raise IndexFormatError(f"{file}: manifest entry is malformed")
+    if not file.is_file():
+        raise IndexFormatError(f"{file}: missing part of the index")
+    size = file.stat().st_size
+    if size != entry["size"]:
+        raise IndexFormatError(f"{file}: size {size} bytes, manifest says {entry['size']} (truncated or replaced?)")
+    if expected_size is not None and size != expected_size:
+        raise IndexFormatError(f"{file}: size {size} bytes does not match the counts in the manifest ({expected_size})")
+    if verify and sha256_file(file) != entry["sha256"]:
+        raise IndexFormatError(f"{file}: SHA-256 checksum does not match the manifest (corrupted)")
+
+
+def check_parts(root: Path, manifest: dict[str, Any], verify: bool = False) -> None:
+    """Every part present with the recorded size (and checksum when ``verify``)."""
+    for name, entry in manifest["parts"].items():
+        _check_part(root / name, entry, verify, None)
+    width = manifest["token_width"]
+    for s in manifest["shards"]:
+        sdir = root / s["dir"]
+        sizes = {"tokens.bin": s["n_tokens"] * width, "sa.bin": s["n_tokens"] * s["pointer_width"], "docs.bin": (s["n_docs"] + 1) * 8}
+        for part in PARTS:
+            if part not in s["parts"]:
+                raise IndexFormatError(f"{root / MANIFEST}: shard {s['dir']!r} lists no {part}")
+            _check_part(sdir / part, s["parts"][part], verify, sizes[part])
+
+
+def open_array(path: Path, dtype: np.dtype, count: int) -> np.ndarray:
+    """Memory-map ``count`` items of ``dtype`` from ``path`` read-only (empty files allowed)."""
+    if count == 0:
+        return np.empty(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=(count,))

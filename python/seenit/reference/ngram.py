@@ -1,0 +1,111 @@
+"""Plain-Python specification of the n-gram index kernels (slow, obviously correct).
+
+The corpus is a 1-D token array in which a separator token stands between
+documents; queries are token arrays. These functions scan the corpus directly
+(``bytes.count``-style), with no suffix array, so they check the suffix-array
+kernels independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def naive_suffix_array(tokens: np.ndarray) -> np.ndarray:
+    """Suffix array by sorting all suffixes (O(n^2 log n); for small tests only)."""
+    t = [int(x) for x in tokens]
+    return np.array(sorted(range(len(t)), key=lambda i: t[i:]), dtype=np.int64)
+
+
+def naive_lcp(tokens: np.ndarray, sa: np.ndarray) -> np.ndarray:
+    """lcp[i] = longest common prefix of suffixes sa[i-1] and sa[i]; lcp[0] = 0."""
+    t = [int(x) for x in tokens]
+    out = np.zeros(len(t), dtype=np.int64)
+    for i in range(1, len(t)):
+        a, b = int(sa[i - 1]), int(sa[i])
+        k = 0
+        while a + k < len(t) and b + k < len(t) and t[a + k] == t[b + k]:
+            k += 1
+        out[i] = k
+    return out
+
+
+def _occurrences(tokens: np.ndarray, query: np.ndarray, separator: int) -> list[int]:
+    t = [int(x) for x in tokens]
+    q = [int(x) for x in query]
+    if not q or separator in q or len(q) > len(t):
+        return []
+    return [i for i in range(len(t) - len(q) + 1) if t[i : i + len(q)] == q]
+
+
+def count(tokens: np.ndarray, query: np.ndarray, separator: int) -> int:
+    """Occurrences of ``query`` in ``tokens``; 0 for an empty query, one longer than
+    the corpus, or one containing the separator."""
+    return len(_occurrences(tokens, query, separator))
+
+
+def locate(tokens: np.ndarray, query: np.ndarray, separator: int) -> list[int]:
+    """Sorted start positions of every occurrence of ``query`` (same conventions as count)."""
+    return _occurrences(tokens, query, separator)
+
+
+def matching_statistics(tokens: np.ndarray, query: np.ndarray, separator: int) -> np.ndarray:
+    """ms[i] = length of the longest prefix of query[i:] that occurs in ``tokens``
+    without containing the separator."""
+    q = [int(x) for x in query]
+    t = [int(x) for x in tokens]
+    out = np.zeros(len(q), dtype=np.int64)
+    for i in range(len(q)):
+        best = 0
+        for L in range(1, len(q) - i + 1):
+            if q[i + L - 1] == separator:
+                break
+            sub = q[i : i + L]
+            if any(t[j : j + L] == sub for j in range(len(t) - L + 1)):
+                best = L
+            else:
+                break
+        out[i] = best
+    return out
+
+
+def exact_duplicate_spans(tokens: np.ndarray, separator: int, min_length: int) -> list[tuple[int, int]]:
+    """Maximal global spans [s, e) covered by separator-free windows of ``min_length``
+    tokens that occur at least twice in ``tokens`` (overlapping or touching windows merge)."""
+    t = [int(x) for x in tokens]
+    k = min_length
+    seen: dict[tuple[int, ...], int] = {}
+    for p in range(len(t) - k + 1):
+        w = tuple(t[p : p + k])
+        if separator not in w:
+            seen[w] = seen.get(w, 0) + 1
+    starts = {p for p in range(len(t) - k + 1) if seen.get(tuple(t[p : p + k]), 0) >= 2}
+    spans: list[tuple[int, int]] = []
+    for p in sorted(starts):
+        if spans and spans[-1][1] >= p:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], p + k))
+        else:
+            spans.append((p, p + k))
+    return spans
+
+
+def overlap(ms: Sequence[int], unit_starts: Sequence[int], unit_ends: Sequence[int], n: int) -> tuple[float, np.ndarray]:
+    """From token-level matching statistics and unit spans (tokens or words), the
+    fraction of the item's unit n-grams present and the per-unit coverage mask.
+
+    An item with fewer than n units (but at least one) is one n-gram: the whole item.
+    """
+    m = len(unit_starts)
+    mask = np.zeros(m, dtype=bool)
+    if m == 0:
+        return 0.0, mask
+    g = min(n, m)
+    present = 0
+    for j in range(m - g + 1):
+        s, e = unit_starts[j], unit_ends[j + g - 1]
+        if ms[s] >= e - s:
+            present += 1
+            mask[j : j + g] = True
+    return present / (m - g + 1), mask

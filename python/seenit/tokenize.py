@@ -1,0 +1,235 @@
+"""Tokenizers and text normalisation for n-gram indexes and contamination scans.
+
+A tokenizer turns text into the integer tokens an index stores, and names the
+*separator* token placed between documents so that no match crosses a boundary:
+
+- ``"bytes"``: UTF-8 bytes (uint8). Separator 0xFF, which never occurs in UTF-8.
+- ``"whitespace"``: ``str.split()`` words mapped to ids by a vocabulary that grows
+  while an index is built and is stored with it (``vocab.json``); uint32 ids,
+  separator 0, words from 1. A word not in the vocabulary matches nothing.
+- ``"tiktoken:<encoding>"`` (e.g. ``tiktoken:cl100k_base``; ``pip install tiktoken``)
+  and ``"hf:<path to tokenizer.json>"`` (``pip install tokenizers``): the ids of that
+  tokenizer, uint16 when they fit, else uint32; the separator is the first id past
+  the vocabulary. Subword tokenizers segment a fragment differently from the same
+  text inside a document, so their n-gram matches are approximate at the edges.
+
+``Normalisation`` (lowercase, strip punctuation, collapse whitespace) is applied to
+the text before tokenizing; an index records the one it was built with and every
+``str`` query and benchmark item gets the same.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_PUNCT = re.compile(r"[^\w\s]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """Text normalisation applied identically to a corpus and to what is looked up in it.
+
+    ``strip_punctuation`` removes every character that is neither a word character
+    nor whitespace; ``collapse_whitespace`` replaces each run of whitespace by one
+    space (nothing is trimmed, so a fragment stays a fragment). Order: lowercase,
+    strip punctuation, collapse whitespace.
+    """
+
+    lowercase: bool = False
+    strip_punctuation: bool = False
+    collapse_whitespace: bool = False
+
+    def __call__(self, text: str) -> str:
+        if self.lowercase:
+            text = text.lower()
+        if self.strip_punctuation:
+            text = _PUNCT.sub("", text)
+        if self.collapse_whitespace:
+            text = _SPACE.sub(" ", text)
+        return text
+
+    def to_dict(self) -> dict[str, bool]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Normalisation:
+        d = d or {}
+        unknown = set(d) - {"lowercase", "strip_punctuation", "collapse_whitespace"}
+        if unknown:
+            raise ValueError(f"unknown normalisation options: {sorted(unknown)}")
+        return cls(**{k: bool(v) for k, v in d.items()})
+
+
+class Tokenizer:
+    """Base class: ``encode`` text to a 1-D token array, ``decode`` back."""
+
+    spec: str = ""
+    dtype: np.dtype = np.dtype(np.uint8)
+    separator: int = 0
+    #: Token ids valid in a query are < vocab_size.
+    vocab_size: int = 0
+    #: True when the vocabulary grows during a build and is stored with the index.
+    stateful: bool = False
+
+    def encode(self, text: str, *, grow: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_docs(self, texts: Iterable[str]) -> np.ndarray:
+        """Documents joined as ``doc0 SEP doc1 SEP ... docN-1 SEP`` (growing the vocabulary)."""
+        parts: list[np.ndarray] = []
+        sep = np.array([self.separator], dtype=self.dtype)
+        for t in texts:
+            parts.append(self.encode(t, grow=True))
+            parts.append(sep)
+        return np.concatenate(parts) if parts else np.empty(0, dtype=self.dtype)
+
+    def decode(self, tokens: np.ndarray) -> str:
+        raise NotImplementedError
+
+    def save_state(self, directory: Path) -> list[str]:
+        """Write vocabulary files into ``directory``; returns their names."""
+        return []
+
+
+class BytesTokenizer(Tokenizer):
+    spec = "bytes"
+    dtype = np.dtype(np.uint8)
+    separator = 0xFF
+    vocab_size = 256
+
+    def encode(self, text: str, *, grow: bool = False) -> np.ndarray:
+        return np.frombuffer(text.encode("utf-8"), dtype=np.uint8).copy()
+
+    def encode_docs(self, texts: Iterable[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.empty(0, dtype=np.uint8)
+        return np.frombuffer(b"\xff".join(t.encode("utf-8") for t in texts) + b"\xff", dtype=np.uint8)
+
+    def decode(self, tokens: np.ndarray) -> str:
+        return np.asarray(tokens, dtype=np.uint8).tobytes().decode("utf-8", errors="replace")
+
+
+class WhitespaceTokenizer(Tokenizer):
+    spec = "whitespace"
+    dtype = np.dtype(np.uint32)
+    separator = 0
+    stateful = True
+    UNKNOWN = 2**32 - 1  # an id that never occurs in an index
+
+    def __init__(self, words: list[str] | None = None) -> None:
+        self.words: list[str] = ["<sep>"] + list(words or [])
+        self.ids: dict[str, int] = {w: i for i, w in enumerate(self.words) if i}
+
+    @property
+    def vocab_size(self) -> int:  # type: ignore[override]
+        return len(self.words)
+
+    def encode(self, text: str, *, grow: bool = False) -> np.ndarray:
+        out = np.empty(0, dtype=np.uint32)
+        ws = text.split()
+        if grow:
+            ids = self.ids
+            for w in ws:
+                if w not in ids:
+                    ids[w] = len(self.words)
+                    self.words.append(w)
+            out = np.fromiter((ids[w] for w in ws), dtype=np.uint32, count=len(ws))
+        else:
+            out = np.fromiter((self.ids.get(w, self.UNKNOWN) for w in ws), dtype=np.uint32, count=len(ws))
+        return out
+
+    def decode(self, tokens: np.ndarray) -> str:
+        return " ".join(self.words[int(t)] if 0 < int(t) < len(self.words) else "<unk>" for t in tokens)
+
+    def save_state(self, directory: Path) -> list[str]:
+        (directory / "vocab.json").write_text(json.dumps(self.words[1:], ensure_ascii=False), encoding="utf-8")
+        return ["vocab.json"]
+
+    @classmethod
+    def load(cls, directory: Path) -> WhitespaceTokenizer:
+        words = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError(f"{directory / 'vocab.json'}: not a JSON list of words")
+        return cls(words)
+
+
+class _IdTokenizer(Tokenizer):
+    """Common part of tiktoken / Hugging Face tokenizers: fixed vocabulary of n ids."""
+
+    def _setup(self, n: int) -> None:
+        self.vocab_size = n
+        self.separator = n
+        self.dtype = np.dtype(np.uint16) if n < 2**16 else np.dtype(np.uint32)
+
+    def _ids(self, text: str) -> list[int]:
+        raise NotImplementedError
+
+    def encode(self, text: str, *, grow: bool = False) -> np.ndarray:
+        return np.asarray(self._ids(text), dtype=self.dtype)
+
+
+class TiktokenTokenizer(_IdTokenizer):
+    def __init__(self, encoding: str) -> None:
+        try:
+            import tiktoken
+        except ImportError:
+            raise ImportError(
+                f"tokenizer 'tiktoken:{encoding}' needs the tiktoken package: pip install 'seenit[tiktoken]' (or pip install tiktoken)"
+            ) from None
+        self.spec = f"tiktoken:{encoding}"
+        self._enc = tiktoken.get_encoding(encoding)
+        self._setup(int(self._enc.n_vocab))
+
+    def _ids(self, text: str) -> list[int]:
+        return self._enc.encode(text, disallowed_special=())
+
+    def decode(self, tokens: np.ndarray) -> str:
+        return self._enc.decode([int(t) for t in tokens if int(t) < self.vocab_size])
+
+
+class HFTokenizer(_IdTokenizer):
+    def __init__(self, path: str) -> None:
+        try:
+            from tokenizers import Tokenizer as _HF
+        except ImportError:
+            raise ImportError(
+                f"tokenizer 'hf:{path}' needs the Hugging Face tokenizers package: pip install 'seenit[hf]' (or pip install tokenizers)"
+            ) from None
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"tokenizer: hf tokenizer file not found: {path!r}")
+        self.spec = f"hf:{path}"
+        self._tok = _HF.from_file(str(path))
+        self._setup(int(self._tok.get_vocab_size(with_added_tokens=True)))
+
+    def _ids(self, text: str) -> list[int]:
+        return self._tok.encode(text, add_special_tokens=False).ids
+
+    def decode(self, tokens: np.ndarray) -> str:
+        return self._tok.decode([int(t) for t in tokens if int(t) < self.vocab_size], skip_special_tokens=False)
+
+
+def get_tokenizer(spec: str, *, state_dir: Path | None = None) -> Tokenizer:
+    """The tokenizer named by ``spec`` (see the module docstring); ``state_dir``
+    holds a stored vocabulary (whitespace) when reopening an index."""
+    if not isinstance(spec, str):
+        raise TypeError(f"tokenizer must be a str such as 'bytes', got {type(spec).__name__}")
+    if spec == "bytes":
+        return BytesTokenizer()
+    if spec == "whitespace":
+        return WhitespaceTokenizer.load(state_dir) if state_dir is not None else WhitespaceTokenizer()
+    if spec.startswith("tiktoken:") and len(spec) > len("tiktoken:"):
+        return TiktokenTokenizer(spec.split(":", 1)[1])
+    if spec.startswith("hf:") and len(spec) > len("hf:"):
+        return HFTokenizer(spec.split(":", 1)[1])
+    raise ValueError(
+        f"tokenizer must be 'bytes', 'whitespace', 'tiktoken:<encoding>' or 'hf:<tokenizer.json path>', got {spec!r}"
+    )
