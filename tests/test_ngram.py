@@ -70,6 +70,31 @@ def test_matching_statistics_match_reference(data):
         np.testing.assert_array_equal(ms[offs[j] : offs[j + 1]], ref.matching_statistics(t, np.array(q, t.dtype), sep))
 
 
+@given(corpus_and_queries(), st.data())
+def test_prefix_lengths_equal_matching_statistics(data, draw):
+    t, sep, qs = data
+    sa = ref.naive_suffix_array(t).astype(np.int64)
+    vals, offs = ragged(qs, t.dtype)
+    ms = _core.ngram_matching_statistics(t, sa, sep, vals, offs)
+    pos = np.array(draw.draw(st.lists(st.integers(0, max(vals.size - 1, 0)), max_size=20)) if vals.size else [], np.int64)
+    np.testing.assert_array_equal(_core.ngram_prefix_lengths(t, sa, sep, vals, offs, pos), ms[pos])
+    with pytest.raises(ValueError, match="outside the query values"):
+        _core.ngram_prefix_lengths(t, sa, sep, vals, offs, np.array([vals.size], np.int64))
+
+
+@given(st.lists(st.text(alphabet=" a\té\nb", max_size=12), max_size=6))
+def test_word_spans_match_regex(texts):
+    import re
+
+    from seenit.ngram import word_spans
+
+    enc = [x.encode() for x in texts]
+    vals, offs = ragged([list(e) for e in enc], np.uint8)
+    s, e = word_spans(vals, offs)
+    want = [(int(offs[i]) + m.start(), int(offs[i]) + m.end()) for i, b in enumerate(enc) for m in re.finditer(rb"[^ \t\n\r\x0b\x0c]+", b)]
+    assert list(zip(s.tolist(), e.tolist())) == want
+
+
 def test_counts_match_bytes_count_on_real_text(shared_data):
     text = (shared_data / "tinyshakespeare" / "input.txt").read_bytes()[:200_000]
     t = np.frombuffer(text, dtype=np.uint8).copy()

@@ -107,6 +107,28 @@ void bind_ngram(py::module_& m) {
         "Matching statistics: for each query position, the longest prefix of the rest of its query found in the corpus.");
 
     m.def(
+        "ngram_prefix_lengths",
+        [](py::array tokens, py::array sa, u64 separator, py::array qvalues, carray<i64> qoffsets, carray<i64> positions) {
+            auto qo = view_1d(qoffsets, "qoffsets");
+            check_offsets(qo, static_cast<std::size_t>(qvalues.size()), "qoffsets");
+            auto pos = view_1d(positions, "positions");
+            carray<i64> out(static_cast<py::ssize_t>(pos.size));
+            dispatch(tokens, sa, [&](auto tk, auto pk) {
+                using Tok = decltype(tk);
+                using Ptr = decltype(pk);
+                auto idx = index_view<Tok, Ptr>(tokens, sa, separator);
+                auto qv = query_values<Tok>(qvalues, tokens);
+                auto out_v = mut_view_1d(out);
+                py::gil_scoped_release nogil;
+                ngram_prefix_lengths(idx, qv, qo, pos, out_v);
+            });
+            return out;
+        },
+        py::arg("tokens").noconvert(), py::arg("sa").noconvert(), py::arg("separator"), py::arg("qvalues").noconvert(),
+        py::arg("qoffsets").noconvert(), py::arg("positions").noconvert(),
+        "Longest-prefix match lengths at chosen positions of ragged queries (matching statistics at those positions).");
+
+    m.def(
         "exact_duplicate_spans",
         [](py::array tokens, py::array sa, py::array lcp, u64 separator, u64 min_length) {
             std::vector<i64> starts, ends;

@@ -148,6 +148,17 @@ void ms_one(const Corpus<Tok, Ptr>& c, const Tok* q, u64 m, i64* ms) {
     }
 }
 
+// Longest prefix of q[0, m) occurring in the corpus, by narrowing the full range
+// one token at a time (each narrowing is two binary searches over the current range,
+// which shrinks fast, so a long match costs little more than its length).
+template <class Tok, class Ptr>
+i64 longest_prefix(const Corpus<Tok, Ptr>& c, const Tok* q, u64 m) {
+    u64 lo = 0, hi = c.n, len = 0;
+    while (len < m && static_cast<u64>(q[len]) != c.sep && lo < hi && narrow(c, lo, hi, len, static_cast<i64>(q[len])))
+        ++len;
+    return static_cast<i64>(len);
+}
+
 }  // namespace
 
 template <class Tok, class Ptr>
@@ -200,11 +211,34 @@ void ngram_matching_statistics(const SuffixIndexView<Tok, Ptr>& index, ArrayView
     });
 }
 
+template <class Tok, class Ptr>
+void ngram_prefix_lengths(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> qvalues,
+                          ArrayView<const i64> qoffsets, ArrayView<const i64> positions, ArrayView<i64> out) {
+    SEENIT_CHECK(index.sa.size == index.tokens.size, std::invalid_argument, "sa has ", index.sa.size,
+                 " entries but the corpus has ", index.tokens.size, " tokens");
+    SEENIT_CHECK(out.size == positions.size, std::invalid_argument, "out must have one entry per position");
+    for (std::size_t k = 0; k < positions.size; ++k)
+        SEENIT_CHECK(positions[k] >= 0 && static_cast<u64>(positions[k]) < qvalues.size, std::invalid_argument,
+                     "positions[", k, "]=", positions[k], " is outside the query values [0, ", qvalues.size, ")");
+    const Corpus<Tok, Ptr> c(index);
+    parallel_for_dynamic(positions.size, 256, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t k = b; k < e; ++k) {
+            const i64 p = positions[k];
+            // the end of the query holding p: the first offset past p
+            const i64* it = std::upper_bound(qoffsets.begin(), qoffsets.end(), p);
+            const i64 end = *it;
+            out[k] = c.n ? longest_prefix(c, qvalues.data + p, static_cast<u64>(end - p)) : 0;
+        }
+    });
+}
+
 #define SEENIT_NGRAM_INSTANTIATE(Tok, Ptr)                                                                          \
     template void ngram_ranges<Tok, Ptr>(const SuffixIndexView<Tok, Ptr>&, ArrayView<const Tok>,                  \
                                          ArrayView<const i64>, ArrayView<i64>, ArrayView<i64>);                   \
     template void ngram_matching_statistics<Tok, Ptr>(const SuffixIndexView<Tok, Ptr>&, ArrayView<const Tok>,     \
-                                                      ArrayView<const i64>, ArrayView<i64>);
+                                                      ArrayView<const i64>, ArrayView<i64>);              \
+    template void ngram_prefix_lengths<Tok, Ptr>(const SuffixIndexView<Tok, Ptr>&, ArrayView<const Tok>,          \
+                                                 ArrayView<const i64>, ArrayView<const i64>, ArrayView<i64>);
 
 SEENIT_NGRAM_INSTANTIATE(u8, i32)
 SEENIT_NGRAM_INSTANTIATE(u8, i64)

@@ -7,8 +7,8 @@ computed in one batched native call, and from them:
 - ``ngram_fraction``: the fraction of the item's n-grams that occur in the corpus;
 - ``covered_fraction``: the fraction of the item's units inside some such n-gram
   (Llama-2's per-token contamination mask);
-- the longest match (in index tokens and in characters) and the first few documents
-  that contain it.
+- the longest match starting at a unit boundary (in index tokens and in
+  characters) and the first few documents that contain it.
 
 Units are words (whitespace-separated) on a ``bytes`` index, so ``n=13`` means 13
 words as in GPT-3, and tokens on a token index. An item with fewer than ``n`` units
@@ -164,31 +164,34 @@ def contamination(
     if not items:
         raise ValueError("benchmark holds no items")
     words = isinstance(idx.tokenizer, BytesTokenizer)
-    vals, offs, ms = idx.matching_statistics_many(items)
+    vals, offs = idx._ragged(items, "benchmark")
+    us, ue = idx.unit_spans(vals, offs, words)
+    lens = idx.prefix_lengths(vals, offs, us)
+    bounds = np.searchsorted(us, offs, side="left")
     out: list[ContaminationItem] = []
     g = cfg["n"]
     for i in range(len(items)):
-        toks = vals[offs[i] : offs[i + 1]]
-        lens = ms[offs[i] : offs[i + 1]]
-        us, ue = idx.units(toks, words)
-        ov = ngram_overlap(toks, lens, us, ue, g)
+        a, b, o = int(bounds[i]), int(bounds[i + 1]), int(offs[i])
+        toks = vals[o : offs[i + 1]]
+        ov = ngram_overlap(toks, lens[a:b], us[a:b] - o, ue[a:b] - o, g)
         if cfg["metric"] == "coverage":
             value = ov.covered
         elif cfg["metric"] == "ngram_fraction":
             value = ov.fraction
         else:
             value = 1.0 if ov.n_present else 0.0
-        best = int(np.argmax(lens)) if lens.size else 0
-        blen = int(lens[best]) if lens.size else 0
-        span = toks[best : best + blen]
-        text = idx.tokenizer.decode(span) if blen else ""
-        doc_ids: tuple[int, ...] = ()
-        if ov.n_present and max_docs:
-            d, _ = idx.locate(span, limit=max(64, max_docs))
-            doc_ids = tuple(int(x) for x in np.unique(d)[:max_docs])
+        blen, text, doc_ids = 0, "", ()
+        if b > a:
+            best = a + int(np.argmax(lens[a:b]))
+            blen = int(lens[best])
+            span = vals[us[best] : us[best] + blen]
+            text = idx.tokenizer.decode(span) if blen else ""
+            if ov.n_present and max_docs:
+                d, _ = idx.locate(span, limit=max(64, max_docs))
+                doc_ids = tuple(int(x) for x in np.unique(d)[:max_docs])
         out.append(ContaminationItem(
             index=i, verdict=_verdict(value, cfg["clean_below"], cfg["contaminated_at"]), value=float(value),
-            ngram_fraction=float(ov.fraction), covered_fraction=float(ov.covered), n_units=int(us.size),
+            ngram_fraction=float(ov.fraction), covered_fraction=float(ov.covered), n_units=int(b - a),
             n_ngrams=ov.n_ngrams, n_present=ov.n_present, longest_match_tokens=blen,
             longest_match_chars=len(text), longest_match_text=text, doc_ids=doc_ids,
         ))

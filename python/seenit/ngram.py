@@ -63,7 +63,8 @@ class Overlap:
     ``bytes`` index. ``fraction`` = present n-grams / all n-grams of the query (a query
     of fewer than n units is one n-gram: itself); ``mask[j]`` says whether unit j lies
     inside some present n-gram (Llama-2's per-token contamination mask).
-    ``unit_starts``/``unit_ends`` locate the units in ``tokens``.
+    ``unit_starts``/``unit_ends`` locate the units in ``tokens``; ``lengths[j]`` is the
+    longest match (in tokens) starting at unit j.
     """
 
     fraction: float
@@ -416,6 +417,15 @@ class NgramIndex:
             np.maximum(ms, _core.ngram_matching_statistics(s.tokens, s.sa, self.separator, vals, offs), out=ms)
         return vals, offs, ms
 
+    def prefix_lengths(self, vals: np.ndarray, offs: np.ndarray, positions: np.ndarray) -> npt.NDArray[np.int64]:
+        """Matching statistics at ``positions`` (indices into ragged ``vals``/``offs``
+        as returned by :meth:`encode`), computed only there."""
+        pos = np.ascontiguousarray(positions, dtype=np.int64)
+        out = np.zeros(pos.size, dtype=np.int64)
+        for s in self.shards:
+            np.maximum(out, _core.ngram_prefix_lengths(s.tokens, s.sa, self.separator, vals, offs, pos), out=out)
+        return out
+
     def longest_match(self, q: Query) -> LongestMatch:
         """Matching statistics of ``q`` and its longest span found in the corpus."""
         _, _, ms = self.matching_statistics_many([q])
@@ -424,11 +434,12 @@ class NgramIndex:
         start = int(np.argmax(ms))
         return LongestMatch(ms, start, int(ms[start]))
 
-    def units(self, tokens: np.ndarray, words: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Unit spans in ``tokens``: whitespace-separated words of UTF-8 bytes, or one per token."""
+    def unit_spans(self, vals: np.ndarray, offs: np.ndarray, words: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Global [start, end) of every unit of ragged queries: whitespace-separated
+        words of UTF-8 bytes (``words=True``), else one unit per token."""
         if words:
-            return word_spans(tokens)
-        idx = np.arange(tokens.size, dtype=np.int64)
+            return word_spans(vals, offs)
+        idx = np.arange(vals.size, dtype=np.int64)
         return idx, idx + 1
 
     def overlap(self, q: Query, n: int = 13, *, units: str = "auto") -> Overlap:
@@ -441,6 +452,7 @@ class NgramIndex:
         return self.overlap_many([q], n, units=units)[0]
 
     def overlap_many(self, qs: Sequence[Query], n: int = 13, *, units: str = "auto") -> list[Overlap]:
+        """:meth:`overlap` of many queries with one batched native call."""
         n = check_int(n, "n", lo=1)
         if units not in ("auto", "tokens", "words"):
             raise ValueError(f"units must be 'auto', 'tokens' or 'words', got {units!r}")
@@ -448,33 +460,51 @@ class NgramIndex:
         if units == "words" and not is_bytes:
             raise ValueError("units='words' needs a 'bytes' index; other tokenizers count tokens")
         qs = list(qs)
-        vals, offs, ms = self.matching_statistics_many(qs)
+        if isinstance(qs, (str, bytes)) or not qs:
+            return []
+        words = units == "words" or (units == "auto" and is_bytes and all(isinstance(q, str) for q in qs))
+        vals, offs = self._ragged(qs)
+        return self._overlaps(vals, offs, n, words)
+
+    def _overlaps(self, vals: np.ndarray, offs: np.ndarray, n: int, words: bool) -> list[Overlap]:
+        us, ue = self.unit_spans(vals, offs, words)
+        lens = self.prefix_lengths(vals, offs, us)
+        bounds = np.searchsorted(us, offs, side="left")  # units of query i: bounds[i]:bounds[i+1]
         out = []
-        for i, q in enumerate(qs):
-            toks = vals[offs[i] : offs[i + 1]]
-            lens = ms[offs[i] : offs[i + 1]]
-            words = units == "words" or (units == "auto" and is_bytes and isinstance(q, str))
-            us, ue = self.units(toks, words)
-            out.append(ngram_overlap(toks, lens, us, ue, n))
+        for i in range(offs.size - 1):
+            a, b = int(bounds[i]), int(bounds[i + 1])
+            o = int(offs[i])
+            out.append(ngram_overlap(vals[o : offs[i + 1]], lens[a:b], us[a:b] - o, ue[a:b] - o, n))
         return out
 
 
-def word_spans(tokens: np.ndarray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Start/end byte offsets of the whitespace-separated words in UTF-8 ``tokens``
-    (ASCII whitespace: space, tab, newline, CR, FF, VT)."""
-    b = np.asarray(tokens, dtype=np.uint8)
-    space = np.isin(b, np.frombuffer(b" \t\n\r\x0b\x0c", dtype=np.uint8))
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[list(b" \t\n\r\x0b\x0c")] = True
+
+
+def word_spans(vals: np.ndarray, offs: np.ndarray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Global start/end offsets of the whitespace-separated words of ragged UTF-8
+    queries (ASCII whitespace: space, tab, newline, CR, VT, FF); no word spans two queries."""
+    b = np.asarray(vals, dtype=np.uint8)
     if b.size == 0:
         e = np.empty(0, np.int64)
         return e, e
-    word = ~space
-    edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
-    return np.flatnonzero(edges == 1).astype(np.int64), np.flatnonzero(edges == -1).astype(np.int64)
+    word = ~_SPACE[b]
+    first = np.zeros(b.size, dtype=bool)
+    bounds = offs[(offs < b.size)]
+    first[bounds] = True  # a query start begins a word (if not space)
+    prev_word = np.concatenate(([False], word[:-1])) & ~first
+    starts = np.flatnonzero(word & ~prev_word)
+    last = np.zeros(b.size, dtype=bool)
+    last[offs[1:][offs[1:] > 0] - 1] = True
+    next_word = np.concatenate((word[1:], [False])) & ~last
+    ends = np.flatnonzero(word & ~next_word) + 1
+    return starts.astype(np.int64), ends.astype(np.int64)
 
 
 def ngram_overlap(tokens: np.ndarray, lengths: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int) -> Overlap:
-    """n-gram presence and unit coverage from matching statistics (vectorised form of
-    :func:`seenit.reference.ngram.overlap`)."""
+    """n-gram presence and unit coverage from the match lengths at unit starts
+    (vectorised form of :func:`seenit.reference.ngram.overlap`)."""
     m = starts.size
     mask = np.zeros(m, dtype=bool)
     if m == 0:
@@ -482,7 +512,7 @@ def ngram_overlap(tokens: np.ndarray, lengths: np.ndarray, starts: np.ndarray, e
     g = min(n, m)
     s = starts[: m - g + 1]
     e = ends[g - 1 :]
-    present = lengths[s] >= (e - s)
+    present = lengths[: m - g + 1] >= (e - s)
     if present.any():
         diff = np.zeros(m + 1, dtype=np.int64)
         np.add.at(diff, np.flatnonzero(present), 1)

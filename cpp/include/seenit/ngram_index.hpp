@@ -36,4 +36,12 @@ template <class Tok, class Ptr>
 void ngram_matching_statistics(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> qvalues,
                                ArrayView<const i64> qoffsets, ArrayView<i64> ms);
 
+// Longest-prefix lengths at chosen positions: out[k] is the length of the longest
+// prefix of query[positions[k]:] (within the query that holds that position; positions
+// index qvalues) that occurs in the corpus. Equals ms[positions[k]] of
+// ngram_matching_statistics; cheaper when only some positions (word starts) matter.
+template <class Tok, class Ptr>
+void ngram_prefix_lengths(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> qvalues,
+                          ArrayView<const i64> qoffsets, ArrayView<const i64> positions, ArrayView<i64> out);
+
 }  // namespace seenit

@@ -91,9 +91,11 @@ def exact_duplicate_spans(tokens: np.ndarray, separator: int, min_length: int) -
     return spans
 
 
-def overlap(ms: Sequence[int], unit_starts: Sequence[int], unit_ends: Sequence[int], n: int) -> tuple[float, np.ndarray]:
-    """From token-level matching statistics and unit spans (tokens or words), the
-    fraction of the item's unit n-grams present and the per-unit coverage mask.
+def overlap(lengths: Sequence[int], unit_starts: Sequence[int], unit_ends: Sequence[int], n: int) -> tuple[float, np.ndarray]:
+    """From the match lengths at each unit start (``lengths[j]`` = longest prefix of
+    the item from unit j's first token found in the corpus) and the unit spans
+    (tokens or words), the fraction of the item's unit n-grams present and the
+    per-unit coverage mask.
 
     An item with fewer than n units (but at least one) is one n-gram: the whole item.
     """
@@ -105,7 +107,7 @@ def overlap(ms: Sequence[int], unit_starts: Sequence[int], unit_ends: Sequence[i
     present = 0
     for j in range(m - g + 1):
         s, e = unit_starts[j], unit_ends[j + g - 1]
-        if ms[s] >= e - s:
+        if lengths[j] >= e - s:
             present += 1
             mask[j : j + g] = True
     return present / (m - g + 1), mask
