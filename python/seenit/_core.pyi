@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['cpu_features', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array', 'topk_search']
+__all__: list[str] = ['cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array', 'topk_search']
 def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: typing.SupportsInt | typing.SupportsIndex = -1, dynamic: bool = False) -> int:
     ...
 def cpu_features() -> dict:
     """
     CPU features detected at run time (what the SIMD dispatch will use).
+    """
+def exact_duplicate_spans(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], lcp: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, min_length: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
+    """
+    Maximal spans [start, end) (global token positions) of >= min_length tokens occurring at least twice.
     """
 def get_num_threads() -> int:
     """
@@ -87,6 +91,18 @@ def minhash_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, u
 def minhash_tokens(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64]) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
     MinHash signatures of ragged token ids (values uint64, offsets int64 n+1).
+    """
+def ngram_matching_statistics(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, qvalues: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], qoffsets: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    Matching statistics: for each query position, the longest prefix of the rest of its query found in the corpus.
+    """
+def ngram_prefix_lengths(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, qvalues: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], qoffsets: numpy.typing.NDArray[numpy.int64], positions: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    Longest-prefix match lengths at chosen positions of ragged queries (matching statistics at those positions).
+    """
+def ngram_ranges(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, qvalues: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], qoffsets: numpy.typing.NDArray[numpy.int64]) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
+    """
+    Suffix-array ranges [lo, hi) of ragged queries (values, offsets); count = hi - lo.
     """
 @typing.overload
 def segment_quantiles(values: numpy.typing.NDArray[numpy.float64], offsets: numpy.typing.NDArray[numpy.int64], q: numpy.typing.NDArray[numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
