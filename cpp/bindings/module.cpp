@@ -10,6 +10,7 @@ void bind_logprob(py::module_& m);
 void bind_minhash(py::module_& m);
 void bind_topk(py::module_& m);
 void bind_ngram(py::module_& m);
+void bind_lsh(py::module_& m);
 }  // namespace seenit::bind
 
 PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
@@ -23,4 +24,5 @@ PYBIND11_MODULE(_core, m, py::mod_gil_not_used()) {
     seenit::bind::bind_minhash(m);
     seenit::bind::bind_topk(m);
     seenit::bind::bind_ngram(m);
+    seenit::bind::bind_lsh(m);
 }

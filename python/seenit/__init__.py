@@ -19,6 +19,8 @@ from .contamination import ContaminationItem, ContaminationReport, contamination
 from .exact_dedup import ExactDuplicates, exact_duplicates
 from .ngram import LongestMatch, NgramIndex, Overlap
 from .tokenize import Normalisation
+from .dedup import Duplicates, ReferenceMatches, near_duplicates
+from .lsh import LSH
 
 try:
     __version__ = _pkg_version("seenit")
@@ -36,12 +38,16 @@ __all__ = [
     "Overlap",
     "contamination",
     "exact_duplicates",
+    "Duplicates",
+    "LSH",
+    "ReferenceMatches",
     "cpu_features",
     "jaccard",
     "jaccard_exact",
     "minhash",
     "get_num_threads",
     "lcp_array",
+    "near_duplicates",
     "set_num_threads",
     "suffix_array",
     "TokenStats",
