@@ -5,7 +5,52 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'suffix_array', 'topk_search']
+__all__: list[str] = ['LSHIndex', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+class LSHIndex:
+    """
+    Banded LSH index over MinHash signatures (see seenit.LSH).
+    """
+    def __init__(self, bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def buckets(self, min_size: typing.SupportsInt | typing.SupportsIndex = 2) -> tuple:
+        """
+        Every bucket with >= min_size members (band by band), as (values, offsets).
+        """
+    @typing.overload
+    def insert(self, signatures: numpy.typing.NDArray[numpy.uint32]) -> None:
+        """
+        Add rows of signatures; they get the next consecutive internal ids.
+        """
+    @typing.overload
+    def insert(self, signatures: numpy.typing.NDArray[numpy.uint64]) -> None:
+        """
+        Add rows of signatures; they get the next consecutive internal ids.
+        """
+    @typing.overload
+    def query(self, signatures: numpy.typing.NDArray[numpy.uint32]) -> tuple:
+        """
+        Candidate internal ids per query row, as (values, offsets).
+        """
+    @typing.overload
+    def query(self, signatures: numpy.typing.NDArray[numpy.uint64]) -> tuple:
+        """
+        Candidate internal ids per query row, as (values, offsets).
+        """
+    @property
+    def bands(self) -> int:
+        ...
+    @property
+    def n_empty(self) -> int:
+        ...
+    @property
+    def rows(self) -> int:
+        ...
+    @property
+    def size(self) -> int:
+        ...
+    @property
+    def width(self) -> int:
+        ...
 def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: typing.SupportsInt | typing.SupportsIndex = -1, dynamic: bool = False) -> int:
     ...
 def cpu_features() -> dict:
@@ -51,6 +96,18 @@ def logprob_simd_available() -> bool:
 def logprob_token_stats(logits: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], targets: numpy.typing.NDArray[numpy.int64], kind: str, temperature: typing.SupportsFloat | typing.SupportsIndex = 1.0, which: typing.SupportsInt | typing.SupportsIndex = 31, use_simd: bool = True) -> tuple:
     """
     Fused per-row log p(target), entropy, mu, sigma and rank of a (rows, vocab) logits array. Returns a 5-tuple with None for the stats not requested (bit flags: 1 logprob, 2 entropy, 4 mu, 8 sigma, 16 rank).
+    """
+def lsh_error_integrals(threshold: typing.SupportsFloat | typing.SupportsIndex, bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex) -> tuple[float, float]:
+    """
+    (false-positive, false-negative) integrals of the LSH S-curve for (bands, rows).
+    """
+def lsh_group_pairs(values: numpy.typing.NDArray[numpy.int64], offsets: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    All (i, j), i < j, pairs of members sharing a group; deduplicated, sorted; shape (m, 2).
+    """
+def lsh_optimal_params(threshold: typing.SupportsFloat | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, fp_weight: typing.SupportsFloat | typing.SupportsIndex, fn_weight: typing.SupportsFloat | typing.SupportsIndex) -> tuple[int, int]:
+    """
+    (bands, rows) minimising the weighted false positive + false negative integrals (datasketch's search).
     """
 def minhash_affine32_min(keys: numpy.typing.NDArray[numpy.uint32], a: numpy.typing.NDArray[numpy.uint32], b: numpy.typing.NDArray[numpy.uint32], simd: bool = True) -> numpy.typing.NDArray[numpy.uint32]:
     """
@@ -129,6 +186,16 @@ def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     Set the number of worker threads (0 restores SEENIT_NUM_THREADS / all cores).
     """
 @typing.overload
+def signature_pair_similarity(a: numpy.typing.NDArray[numpy.uint32], b: numpy.typing.NDArray[numpy.uint32], pairs: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Fraction of equal slots between a[pairs[:, 0]] and b[pairs[:, 1]] (estimated Jaccard).
+    """
+@typing.overload
+def signature_pair_similarity(a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64], pairs: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Fraction of equal slots between a[pairs[:, 0]] and b[pairs[:, 1]] (estimated Jaccard).
+    """
+@typing.overload
 def suffix_array(text: numpy.typing.NDArray[numpy.uint8], alphabet: typing.SupportsInt | typing.SupportsIndex, force64: bool = False) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
     Suffix array (SA-IS) of a 1-D unsigned integer array whose symbols are < alphabet; int32 when len < 2**31 (unless force64), else int64.
@@ -146,5 +213,9 @@ def suffix_array(text: numpy.typing.NDArray[numpy.uint32], alphabet: typing.Supp
 def topk_search(queries: numpy.typing.NDArray[numpy.float32], database: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], k: typing.SupportsInt | typing.SupportsIndex, metric: str, first_pass: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64], int]:
     """
     Exact top-k (scores, ids, pairs re-scored). Database: float32/float16/uint16(bf16)/int8, C-contiguous.
+    """
+def union_find_labels(n: typing.SupportsInt | typing.SupportsIndex, pairs: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
+    """
+    Per node, the smallest node index of its connected component under the edges `pairs` (m, 2).
     """
 __version__: str = '0.1.0'
