@@ -89,6 +89,30 @@ def test_thread_count_does_not_change_results(a, threads):
         assert seenit.get_num_threads() == old
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_block_parallel_scans_match_single_thread(threads):
+    # Long enough for the block-parallel induced-sorting scans (n >= 2^18) at
+    # the first and the recursive levels; periodic input gives deep recursion.
+    pydivsufsort = pytest.importorskip("pydivsufsort")
+    rng = np.random.default_rng(7)
+    cases = [
+        rng.integers(0, 3, 700_000).astype(np.uint8),
+        rng.integers(0, 50_000, 400_000).astype(np.uint32),
+        np.tile(rng.integers(0, 4, 997).astype(np.uint16), 400),
+    ]
+    try:
+        for a in cases:
+            seenit.set_num_threads(1)
+            sa1 = seenit.suffix_array(a)
+            lcp1 = seenit.lcp_array(a, sa1)
+            seenit.set_num_threads(threads)
+            np.testing.assert_array_equal(seenit.suffix_array(a), sa1)
+            np.testing.assert_array_equal(seenit.lcp_array(a, sa1), lcp1)
+        np.testing.assert_array_equal(sa1, pydivsufsort.divsufsort(a))
+    finally:
+        seenit.set_num_threads(0)
+
+
 def test_lcp_accepts_int64_sa():
     a = np.frombuffer(b"mississippi", dtype=np.uint8)
     sa = seenit.suffix_array(a).astype(np.int64)

@@ -4,7 +4,8 @@
 // Conventions: the text has no sentinel; a virtual sentinel smaller than every
 // symbol sits at position n. A suffix is S-type if it is smaller than the next
 // suffix, L-type otherwise; position n-1 is L. LMS = S-type with an L-type left
-// neighbour. Empty slots of sa hold -1 while inducing.
+// neighbour. Types are never stored: they are recomputed in sequential scans
+// and carried in the sign of the entries while inducing (0 = empty slot).
 #include "seenit/suffix_array.hpp"
 
 #include <algorithm>
@@ -13,37 +14,14 @@
 #include <vector>
 
 #include "seenit/parallel.hpp"
+#include "sais_induce.hpp"
 
 namespace seenit {
 namespace {
 
-// One bit per text position: 1 = S-type, 0 = L-type.
-class TypeBits {
-public:
-    explicit TypeBits(std::size_t n) : w_((n + 63) / 64, 0) {}
-    bool s(std::size_t i) const { return (w_[i >> 6] >> (i & 63)) & 1u; }
-    void set_s(std::size_t i) { w_[i >> 6] |= u64{1} << (i & 63); }
-    bool lms(std::size_t i) const { return i > 0 && s(i) && !s(i - 1); }
-
-private:
-    std::vector<u64> w_;
-};
-
-template <class Char>
-inline std::size_t sym(Char c) {
-    return static_cast<std::size_t>(static_cast<std::make_unsigned_t<Char>>(c));
-}
-
-// Classifies every position right to left.
-template <class Char>
-void classify(const Char* T, std::size_t n, TypeBits& t) {
-    bool next_s = false;  // position n-1 is L-type (the virtual sentinel is smaller)
-    for (std::size_t i = n - 1; i-- > 0;) {
-        bool s = T[i] < T[i + 1] || (T[i] == T[i + 1] && next_s);
-        if (s) t.set_s(i);
-        next_s = s;
-    }
-}
+using sais_detail::induce_l;
+using sais_detail::induce_s;
+using sais_detail::sym;
 
 // Symbol histogram, counted in parallel blocks then summed in block order.
 template <class Char, class Index>
@@ -84,77 +62,125 @@ void bucket_ends(const std::vector<Index>& C, std::vector<Index>& B) {
     }
 }
 
-// Induces L-type suffixes left to right, then S-type suffixes right to left,
-// from the LMS suffixes already placed at their bucket ends.
-template <class Char, class Index>
-void induce(const Char* T, Index* SA, std::size_t n, const TypeBits& t, const std::vector<Index>& C,
-            std::vector<Index>& B) {
-    bucket_starts(C, B);
-    SA[B[sym(T[n - 1])]++] = static_cast<Index>(n - 1);  // induced by the virtual sentinel
-    for (std::size_t i = 0; i < n; ++i) {
-        Index j = SA[i];
-        if (j > 0 && !t.s(static_cast<std::size_t>(j - 1))) SA[B[sym(T[j - 1])]++] = j - 1;
-    }
-    bucket_ends(C, B);
-    for (std::size_t i = n; i-- > 0;) {
-        Index j = SA[i];
-        if (j > 0 && t.s(static_cast<std::size_t>(j - 1))) SA[--B[sym(T[j - 1])]] = j - 1;
+// Calls fn(p) for every LMS position p, right to left, classifying on the fly.
+template <class Char, class Fn>
+void for_each_lms_rtl(const Char* T, std::size_t n, Fn&& fn) {
+    bool next_s = false;  // position n-1 is L-type
+    for (std::size_t i = n - 1; i-- > 0;) {
+        bool s = T[i] < T[i + 1] || (T[i] == T[i + 1] && next_s);
+        if (!s && next_s) fn(i + 1);
+        next_s = s;
     }
 }
 
-// True when the LMS substrings starting at p and q (up to and including the next
-// LMS position) are equal in symbols and types.
-template <class Char>
-bool same_lms_substring(const Char* T, std::size_t n, const TypeBits& t, std::size_t p, std::size_t q) {
-    for (std::size_t d = 0;; ++d) {
-        if (p + d == n || q + d == n) return false;  // the sentinel is unique
-        if (T[p + d] != T[q + d] || t.s(p + d) != t.s(q + d)) return false;
-        if (d > 0 && (t.lms(p + d) || t.lms(q + d))) return t.lms(p + d) && t.lms(q + d);
-    }
+constexpr std::size_t kAhead = 32;  // prefetch distance for random gathers
+
+// Names the m sorted LMS substrings in SA[0, m): writes name + 1 (0 = empty) at
+// SA[m + p/2] for each LMS position p, where SA[m + p/2] holds the substring's
+// length on entry. Returns the number of distinct names. Runs in parallel over
+// fixed blocks: mark where a new name starts (MSB of SA[i]), count marks per
+// block, then write names from each block's offset.
+template <class Char, class Index>
+Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m) {
+    if (m == 0) return 0;
+    using U = std::make_unsigned_t<Index>;
+    constexpr U kMark = U{1} << (sizeof(Index) * 8 - 1);
+    auto pos = [&](std::size_t i) {
+        return static_cast<std::size_t>(static_cast<U>(__atomic_load_n(SA + i, __ATOMIC_RELAXED)) & ~kMark);
+    };
+    const std::size_t block = std::max<std::size_t>(std::size_t{1} << 15, (m + 255) / 256);
+    const std::size_t nblocks = (m + block - 1) / block;
+    std::vector<Index> count(nblocks + 1, 0);
+    parallel_for_dynamic(nblocks, 1, [&](std::size_t b0, std::size_t e0, int) {
+        for (std::size_t blk = b0; blk < e0; ++blk) {
+            std::size_t b = blk * block, e = std::min(m, b + block);
+            std::size_t prev = b > 0 ? pos(b - 1) : 0;
+            std::size_t prev_len = b > 0 ? static_cast<std::size_t>(SA[m + prev / 2]) : 0;
+            Index marks = 0;
+            for (std::size_t i = b; i < e; ++i) {
+                if (i + kAhead < e) {
+                    std::size_t q = pos(i + kAhead);
+                    __builtin_prefetch(SA + m + q / 2);
+                    __builtin_prefetch(T + q);
+                }
+                std::size_t p = pos(i);
+                std::size_t len = static_cast<std::size_t>(SA[m + p / 2]);
+                bool same = i > 0 && len == prev_len && p + len <= n && prev + len <= n;
+                for (std::size_t d = 0; same && d < len; ++d) same = T[p + d] == T[prev + d];
+                if (!same) {
+                    __atomic_store_n(SA + i, static_cast<Index>(static_cast<U>(p) | kMark), __ATOMIC_RELAXED);
+                    ++marks;
+                }
+                prev = p;
+                prev_len = len;
+            }
+            count[blk + 1] = marks;
+        }
+    });
+    for (std::size_t blk = 0; blk < nblocks; ++blk) count[blk + 1] += count[blk];
+    parallel_for_dynamic(nblocks, 1, [&](std::size_t b0, std::size_t e0, int) {
+        for (std::size_t blk = b0; blk < e0; ++blk) {
+            std::size_t b = blk * block, e = std::min(m, b + block);
+            Index name = count[blk];
+            for (std::size_t i = b; i < e; ++i) {
+                if (i + kAhead < e) __builtin_prefetch(SA + m + pos(i + kAhead) / 2, 1);
+                U v = static_cast<U>(SA[i]);
+                if (v & kMark) {
+                    ++name;
+                    v &= ~kMark;
+                    SA[i] = static_cast<Index>(v);
+                }
+                SA[m + static_cast<std::size_t>(v) / 2] = name;
+            }
+        }
+    });
+    return count[nblocks];
 }
 
 // Sorts the suffixes of T[0, n) (symbols < K) into SA[0, n).
 template <class Char, class Index>
 void sais(const Char* T, Index* SA, std::size_t n, std::size_t K) {
-    constexpr Index EMPTY = -1;
     if (n == 0) return;
     if (n == 1) {
         SA[0] = 0;
         return;
     }
-    TypeBits t(n);
-    classify(T, n, t);
     std::vector<Index> C(K), B(K);
     count_symbols(T, n, C);
 
     // Stage 1: sort the LMS substrings by induction.
-    std::fill(SA, SA + n, EMPTY);
+    std::fill(SA, SA + n, Index{0});
     bucket_ends(C, B);
     std::size_t m = 0;
-    for (std::size_t i = n - 1; i >= 1; --i)
-        if (t.lms(i)) {
-            SA[--B[sym(T[i])]] = static_cast<Index>(i);
-            ++m;
-        }
-    induce(T, SA, n, t, C, B);
+    for_each_lms_rtl(T, n, [&](std::size_t p) {
+        SA[--B[sym(T[p])]] = static_cast<Index>(p);
+        ++m;
+    });
+    bucket_starts(C, B);
+    induce_l<true>(T, SA, n, B.data());
+    bucket_ends(C, B);
+    induce_s<true>(T, SA, n, B.data());
 
-    // Compact the sorted LMS positions into SA[0, m) and name their substrings.
+    // Compact the sorted LMS positions into SA[0, m).
     std::size_t k = 0;
     for (std::size_t i = 0; i < n; ++i)
-        if (t.lms(static_cast<std::size_t>(SA[i]))) SA[k++] = SA[i];
-    std::fill(SA + m, SA + n, EMPTY);
-    Index names = 0;
-    std::size_t prev = n;
-    for (std::size_t i = 0; i < m; ++i) {
-        std::size_t p = static_cast<std::size_t>(SA[i]);
-        if (prev == n || !same_lms_substring(T, n, t, p, prev)) ++names;
-        prev = p;
-        SA[m + p / 2] = names - 1;
+        if (SA[i] > 0) SA[k++] = SA[i];
+    std::fill(SA + m, SA + n, Index{0});
+    // Name the LMS substrings: store each one's length (through the next LMS
+    // position, inclusive) at SA[m + p/2]; equal length + equal symbols = equal.
+    // The last one includes the virtual sentinel and is unique (p + len > n).
+    {
+        std::size_t next = n;  // position of the sentinel
+        for_each_lms_rtl(T, n, [&](std::size_t p) {
+            SA[m + p / 2] = static_cast<Index>(next - p + 1);
+            next = p;
+        });
     }
+    const Index names = name_lms_substrings(T, SA, n, m);
     // The reduced string (names in text order) goes to SA[n-m, n).
     std::size_t j = n;
     for (std::size_t i = n; i-- > m;)
-        if (SA[i] != EMPTY) SA[--j] = SA[i];
+        if (SA[i] != 0) SA[--j] = SA[i] - 1;
     Index* s1 = SA + n - m;
 
     // Stage 2: sort the reduced string's suffixes (recursively if names repeat).
@@ -165,18 +191,26 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K) {
     }
 
     // Stage 3: map ranks back to positions and induce the full order.
-    j = 0;
-    for (std::size_t i = 1; i < n; ++i)
-        if (t.lms(i)) s1[j++] = static_cast<Index>(i);
-    for (std::size_t i = 0; i < m; ++i) SA[i] = s1[SA[i]];
-    std::fill(SA + m, SA + n, EMPTY);
+    j = m;
+    for_each_lms_rtl(T, n, [&](std::size_t p) { s1[--j] = static_cast<Index>(p); });
+    parallel_for(m, 1 << 16, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t i = b; i < e; ++i) {
+            if (i + kAhead < e) __builtin_prefetch(s1 + SA[i + kAhead]);
+            SA[i] = s1[SA[i]];
+        }
+    });
+    std::fill(SA + m, SA + n, Index{0});
     bucket_ends(C, B);
     for (std::size_t i = m; i-- > 0;) {
+        if (i >= kAhead) __builtin_prefetch(T + SA[i - kAhead]);
         Index p = SA[i];
-        SA[i] = EMPTY;
+        SA[i] = 0;
         SA[--B[sym(T[p])]] = p;
     }
-    induce(T, SA, n, t, C, B);
+    bucket_starts(C, B);
+    induce_l<false>(T, SA, n, B.data());
+    bucket_ends(C, B);
+    induce_s<false>(T, SA, n, B.data());
 }
 
 // Rank-remaps the symbols of T to [0, distinct). The output sa is free scratch
