@@ -45,13 +45,16 @@ def ds_signature(shingle_set, num_perm, seed, legacy):
 @given(st.binary(max_size=100))
 def test_hash64_and_sha1_match_reference(data):
     assert _core.minhash_hash64(data) == R.hash64(data)
-    assert _core.minhash_sha1_hash32(data) == R.sha1_hash32(data) == datasketch.hashfunc.sha1_hash32(data)
+    want = datasketch.hashfunc.sha1_hash32(data)
+    assert _core.minhash_sha1_hash32(data) == R.sha1_hash32(data) == want
+    assert _core.minhash_sha1_hash32(data, simd=False) == want  # portable SHA-1 (the SHA-NI path is the default)
 
 
 def test_sha1_padding_boundaries():
     for n in list(range(50, 70)) + [0, 1, 119, 120, 127, 128, 129, 1000]:
         data = bytes((i * 31 + 7) % 256 for i in range(n))
         assert _core.minhash_sha1_hash32(data) == R.sha1_hash32(data), n
+        assert _core.minhash_sha1_hash32(data, simd=False) == R.sha1_hash32(data), n
 
 
 @pytest.mark.parametrize("k", [1, 7, 8, 31, 32, 33, 64, 100, 128, 129])

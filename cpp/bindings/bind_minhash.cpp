@@ -277,11 +277,14 @@ void bind_minhash(py::module_& m) {
         },
         py::arg("data"), "seenit's 64-bit hash of a byte string (the fast scheme's shingle hash).");
     m.def(
-        "minhash_sha1_hash32", [](const py::bytes& data) {
+        "minhash_sha1_hash32", [](const py::bytes& data, bool simd) {
             std::string s = data;
-            return hashing::sha1_hash32(reinterpret_cast<const u8*>(s.data()), s.size());
+            u32 h[5];
+            hashing::sha1_impl(reinterpret_cast<const u8*>(s.data()), s.size(), h, simd);
+            return __builtin_bswap32(h[0]);
         },
-        py::arg("data"), "datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian).");
+        py::arg("data"), py::arg("simd") = true,
+        "datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian); simd=False forces portable SHA-1.");
 }
 
 }  // namespace seenit::bind

@@ -23,10 +23,23 @@ inline u64 load_le64(const u8* p) {
     return v;
 }
 
-inline u64 load_le_partial(const u8* p, std::size_t n) {  // n <= 8, zero-padded
-    u64 v = 0;
-    if (n) std::memcpy(&v, p, n);
+inline u32 load_le32(const u8* p) {
+    u32 v;
+    std::memcpy(&v, p, 4);
     return v;
+}
+
+// The first n <= 8 bytes at p as a little-endian u64, zero-padded; reads only p[0..n).
+// (Two overlapping 4-byte loads instead of a variable-length memcpy call.)
+inline u64 load_le_partial(const u8* p, std::size_t n) {
+    if (n >= 4) {
+        u64 lo = load_le32(p);
+        u64 hi = static_cast<u64>(load_le32(p + n - 4)) >> (8 * (8 - n));
+        return lo | (hi << 32);
+    }
+    if (n == 0) return 0;
+    return static_cast<u64>(p[0]) | (static_cast<u64>(n > 1 ? p[1] : 0) << 8) |
+           (static_cast<u64>(n > 2 ? p[2] : 0) << 16);
 }
 
 // 64x64 -> 128-bit product folded to 64 bits (low xor high).
@@ -93,6 +106,8 @@ inline u64 hash64(const u8* p, std::size_t n) {
 // SHA-1 (FIPS 180-4) of a byte string: the five 32-bit state words of the digest.
 // Uses the SHA-NI instructions when the CPU has them, else portable code.
 void sha1(const u8* p, std::size_t n, u32 out[5]);
+// The same with the SHA-NI path allowed (simd = true) or not (tests compare the two).
+void sha1_impl(const u8* p, std::size_t n, u32 out[5], bool simd);
 
 // datasketch.hashfunc.sha1_hash32: the first 4 digest bytes read as little-endian.
 inline u32 sha1_hash32(const u8* p, std::size_t n) {

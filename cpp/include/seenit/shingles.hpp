@@ -47,6 +47,19 @@ inline std::size_t whitespace_len(const u8* p, const u8* end) {
     return 0;
 }
 
+// Byte classes for the word scanner: 1 = ASCII whitespace, 2 = lead byte of a
+// possible multi-byte whitespace code point (check with whitespace_len), 0 = word byte.
+struct ByteClasses {
+    u8 cls[256] = {};
+    constexpr ByteClasses() {
+        for (int c = 0x09; c <= 0x0D; ++c) cls[c] = 1;
+        for (int c = 0x1C; c <= 0x1F; ++c) cls[c] = 1;
+        cls[0x20] = 1;
+        cls[0xC2] = cls[0xE1] = cls[0xE2] = cls[0xE3] = 2;
+    }
+};
+inline constexpr ByteClasses kByteClasses{};
+
 // Reusable per-thread buffers for shingling (avoids allocating per document).
 struct ShingleScratch {
     std::string lowered;
@@ -74,8 +87,8 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
     std::size_t len = docs.text_len[d];
     if (len == 0) return;
     if (lowercase) {
-        bool has_upper = false;
-        for (std::size_t i = 0; i < len && !has_upper; ++i) has_upper = (text[i] >= 'A' && text[i] <= 'Z');
+        unsigned has_upper = 0;  // branch-free so the scan vectorizes
+        for (std::size_t i = 0; i < len; ++i) has_upper |= static_cast<u8>(text[i] - 'A') < 26;
         if (has_upper) {
             s.lowered.assign(reinterpret_cast<const char*>(text), len);
             for (auto& ch : s.lowered)
@@ -98,15 +111,20 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
     // Words: maximal runs of non-whitespace code points.
     s.starts.clear();
     s.ends.clear();
+    const u8* cls = kByteClasses.cls;
     std::size_t i = 0;
     while (i < len) {
-        std::size_t wl = whitespace_len(text + i, end);
+        std::size_t wl = cls[text[i]] == 0 ? 0 : whitespace_len(text + i, end);
         if (wl) {
             i += wl;
             continue;
         }
-        std::size_t b = i;
-        while (i < len && whitespace_len(text + i, end) == 0) ++i;
+        std::size_t b = i++;
+        for (;;) {
+            while (i < len && cls[text[i]] == 0) ++i;
+            if (i >= len || whitespace_len(text + i, end)) break;
+            ++i;  // a lead byte that does not start whitespace
+        }
         s.starts.push_back(b);
         s.ends.push_back(i);
     }

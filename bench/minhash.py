@@ -1,0 +1,185 @@
+"""MinHash benchmark: seenit beside datasketch and rensa, same corpus, one process.
+
+    python bench/minhash.py [--docs 20000] [--repeats 5] [--out bench/results/minhash.json]
+
+Corpus: `--docs` generated documents of ~200 words from a Zipf vocabulary with 2%
+planted near-copies (seeded), plus real text from ../shared/data when present.
+k=128, word 5-grams. Every timing is the median of `--repeats` runs in this process.
+Writes bench/results/minhash.json (machine info, command, timings, ratios).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import seenit
+from seenit.io import write_json
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SEENIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+K, NGRAM, SEED = 128, 5, 1
+
+
+# ---------------------------------------------------------------- corpus
+def make_corpus(n_docs: int, seed: int = 0, words_per_doc: int = 200, near_copy_rate: float = 0.02):
+    """Zipf-vocabulary documents; a fraction are near-copies (5% of words replaced)."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    vocab = ["".join(rng.choice(letters, rng.integers(2, 10))) for _ in range(50_000)]
+    vocab = np.array(vocab)
+    n_orig = n_docs - int(n_docs * near_copy_rate)
+    docs = []
+    for _ in range(n_orig):
+        length = max(20, int(rng.normal(words_per_doc, 30)))
+        ids = (rng.zipf(1.2, length) - 1) % vocab.size
+        docs.append(" ".join(vocab[ids]))
+    planted = []
+    for _ in range(n_docs - n_orig):
+        src = int(rng.integers(0, n_orig))
+        ws = docs[src].split()
+        for j in rng.choice(len(ws), max(1, len(ws) // 20), replace=False):
+            ws[j] = vocab[rng.integers(0, vocab.size)]
+        planted.append((len(docs), src))
+        docs.append(" ".join(ws))
+    return docs, planted
+
+
+def real_corpus(limit: int = 5000):
+    base = SHARED / "mimir_pile_nonmembers"
+    if not base.is_dir():
+        return None
+    docs = []
+    for name in ("pile_cc", "wikipedia_(en)", "openwebtext2", "hackernews", "stackexchange"):
+        path = base / f"{name}_0_test_raw.jsonl.gz"
+        if path.exists():
+            with gzip.open(path, "rt") as f:
+                docs += [json.loads(line)["original"] for line in itertools.islice(f, limit // 5)]
+    return docs or None
+
+
+# ---------------------------------------------------------------- contenders
+def py_shingles(doc: str) -> list[str]:
+    ws = doc.lower().split()
+    if not ws:
+        return []
+    w = min(NGRAM, len(ws))
+    return [" ".join(ws[i:i + w]) for i in range(len(ws) - w + 1)]
+
+
+def datasketch_bulk(docs):
+    from datasketch import MinHash
+
+    return MinHash.bulk([[s.encode("utf-8") for s in py_shingles(d)] for d in docs], num_perm=K, seed=SEED)
+
+
+def rensa_e2e(docs):
+    from rensa import RMinHash
+
+    return RMinHash.digest_matrix_from_token_sets([py_shingles(d) for d in docs], K, SEED)
+
+
+def timed(fn, repeats):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), times, out
+
+
+def machine():
+    info = {"python": sys.version.split()[0], "platform": platform.platform(), "cpu_count": os.cpu_count(),
+            "seenit_threads": seenit.get_num_threads(), "cpu_features": seenit.cpu_features()}
+    try:
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        info["loadavg_at_start"] = os.getloadavg()
+    except OSError:
+        pass
+    import datasketch
+    import rensa  # noqa: F401
+    from importlib.metadata import version
+
+    info["versions"] = {p: version(p) for p in ("seenit", "datasketch", "rensa", "numpy")}
+    return info
+
+
+def bench_corpus(label, docs, repeats, results, peers=True):
+    r = {"docs": len(docs), "words": int(sum(len(d.split()) for d in docs))}
+    print(f"\n== {label}: {r['docs']} docs, {r['words']} words", flush=True)
+
+    def record(name, fn, reps=repeats):
+        med, times, out = timed(fn, reps)
+        r[name] = {"median_s": med, "times_s": times, "docs_per_s": len(docs) / med}
+        print(f"  {name:34s} {med * 1e3:10.1f} ms  ({len(docs) / med:,.0f} docs/s)", flush=True)
+        return out
+
+    fast = record("seenit_fast", lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED))
+    ds_scheme = record("seenit_datasketch_scheme",
+                       lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="datasketch"))
+    record("seenit_oph", lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="oph"))
+    values, offsets = seenit.minhash.shingle_hashes(docs, ngram=NGRAM)
+    record("seenit_kernel_from_hashes", lambda: seenit.minhash.minhash_from_hashes(values, offsets, num_perm=K))
+    if peers:
+        from rensa import RMinHash
+
+        record("rensa_kernel_from_hashes",
+               lambda: RMinHash.digest_matrix_from_flat_token_hashes(values, offsets, K, SEED))
+        rensa_out = record("rensa_e2e", lambda: rensa_e2e(docs))
+        ds = record("datasketch_bulk_e2e", lambda: datasketch_bulk(docs))
+        want = np.stack([m.hashvalues for m in ds])
+        r["datasketch_scheme_identical"] = bool(np.array_equal(want, ds_scheme))
+        print(f"  datasketch-scheme output identical to datasketch: {r['datasketch_scheme_identical']}")
+        r["ratios"] = {
+            "fast_vs_datasketch": r["datasketch_bulk_e2e"]["median_s"] / r["seenit_fast"]["median_s"],
+            "fast_vs_rensa": r["rensa_e2e"]["median_s"] / r["seenit_fast"]["median_s"],
+            "datasketch_scheme_vs_datasketch":
+                r["datasketch_bulk_e2e"]["median_s"] / r["seenit_datasketch_scheme"]["median_s"],
+            "kernel_vs_rensa_kernel":
+                r["rensa_kernel_from_hashes"]["median_s"] / r["seenit_kernel_from_hashes"]["median_s"],
+        }
+        for name, v in r["ratios"].items():
+            print(f"  ratio {name:32s} {v:8.1f}x")
+        del rensa_out
+    results[label] = r
+    return fast
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=20_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--real-docs", type=int, default=5000)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "minhash.json")
+    args = ap.parse_args(argv)
+
+    results = {"command": " ".join([Path(sys.executable).name] + sys.argv), "machine": machine(),
+               "k": K, "ngram": NGRAM, "repeats": args.repeats}
+    docs, planted = make_corpus(args.docs)
+    results["synthetic_planted_near_copies"] = len(planted)
+    bench_corpus("synthetic", docs, args.repeats, results)
+    real = real_corpus(args.real_docs)
+    if real is not None:
+        bench_corpus("real_pile", real, args.repeats, results)
+    else:
+        print("real data not found; skipped", SHARED)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(args.out, results)
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
