@@ -129,9 +129,9 @@ def minhash_jaccard_exact_pairs(values: numpy.typing.NDArray[numpy.uint64], offs
     """
     Exact Jaccard of sorted unique sets (ragged) for each (i, j) row of pairs.
     """
-def minhash_sha1_hash32(data: bytes) -> int:
+def minhash_sha1_hash32(data: bytes, simd: bool = True) -> int:
     """
-    datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian).
+    datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian); simd=False forces portable SHA-1.
     """
 def minhash_shingle_hashes_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, replace: bool = False) -> tuple:
     """
