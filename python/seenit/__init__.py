@@ -21,6 +21,21 @@ from .ngram import LongestMatch, NgramIndex, Overlap
 from .tokenize import Normalisation
 from .dedup import Duplicates, ReferenceMatches, near_duplicates
 from .lsh import LSH
+from .metrics import Interval, auroc, bootstrap, roc_curve, tpr_at_fpr
+from .mia import (
+    SurprisalProbes,
+    dcpdd,
+    mia_scores,
+    mink,
+    minkpp,
+    perplexity,
+    perplexity_filter,
+    surprisal_probes,
+    truth_ratio,
+    truth_ratio_summary,
+    zlib_ratio,
+)
+from .cartography import Cartography, cartography
 
 try:
     __version__ = _pkg_version("seenit")
@@ -55,4 +70,22 @@ __all__ = [
     "segment_reduce",
     "segment_quantiles",
     "topk",
+    "Interval",
+    "auroc",
+    "bootstrap",
+    "roc_curve",
+    "tpr_at_fpr",
+    "SurprisalProbes",
+    "dcpdd",
+    "mia_scores",
+    "mink",
+    "minkpp",
+    "perplexity",
+    "perplexity_filter",
+    "surprisal_probes",
+    "truth_ratio",
+    "truth_ratio_summary",
+    "zlib_ratio",
+    "Cartography",
+    "cartography",
 ]
