@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seenit import cartography, mia
+from seenit import mia
+from seenit.cartography import cartography, cartography_svg
 from seenit.reference import logprob as ref
 
 
@@ -126,16 +127,16 @@ def test_truth_ratio():
 
 def test_cartography():
     p = np.array([[0.9, 0.1, 0.2, 0.6], [0.95, 0.15, 0.9, 0.7], [0.99, 0.05, 0.1, 0.8]])
-    c = cartography.cartography(p, ambiguous_fraction=0.25)
+    c = cartography(p, ambiguous_fraction=0.25)
     np.testing.assert_allclose(c.confidence, p.mean(0))
     np.testing.assert_allclose(c.variability, p.std(0))
     np.testing.assert_allclose(c.correctness, (p > 0.5).mean(0))
     assert c.region_names() == ["easy", "hard", "ambiguous", "easy"]
     correct = np.ones_like(p, bool)
-    assert cartography.cartography(p, correct).correctness.tolist() == [1, 1, 1, 1]
-    assert "<svg" in cartography.cartography_svg(c)
+    assert cartography(p, correct).correctness.tolist() == [1, 1, 1, 1]
+    assert "<svg" in cartography_svg(c)
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
-        cartography.cartography(p * 2)
+        cartography(p * 2)
 
 
 def test_bad_inputs():
