@@ -39,6 +39,10 @@ from .cli_ngram import register as _register_ngram  # noqa: E402
 
 _register_ngram(app)
 
+from .cli_dedup import register as _register_dedup  # noqa: E402
+
+_register_dedup(app)
+
 
 def main() -> None:
     app()
