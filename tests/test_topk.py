@@ -241,3 +241,147 @@ def test_bad_input_is_rejected_with_a_clear_message(call, exc, match):
     x = rng.standard_normal((10, 4)).astype(np.float32)
     with pytest.raises(exc, match=match):
         call(q, x)
+
+
+# ---------------------------------------------------------------- range_pairs, causal_max, kmeans
+
+
+def _pairs_match(got, want_full, threshold, metric, tol, upper):
+    i, j, s = got
+    assert i.dtype == j.dtype == np.int64 and s.dtype == np.float32
+    order = np.lexsort((j, i))
+    np.testing.assert_array_equal(order, np.arange(len(i)))  # sorted by (i, j)
+    np.testing.assert_allclose(s, want_full[i, j], rtol=0, atol=tol)
+    ok = want_full <= threshold if metric == "l2" else want_full >= threshold
+    if upper:
+        ok = np.triu(ok, k=1)
+        assert (i < j).all()
+    got_set = set(zip(i.tolist(), j.tolist()))
+    want_set = set(zip(*[a.tolist() for a in np.nonzero(ok)]))
+    for a, b in got_set ^ want_set:  # disagreements only at the threshold, within rounding
+        assert abs(want_full[a, b] - threshold) <= tol, (a, b, want_full[a, b])
+
+
+@settings(max_examples=30)
+@given(problems(), st.floats(-0.5, 0.99), st.booleans())
+def test_range_pairs_matches_reference(p, t, with_y):
+    q, x, _, metric = p
+    full = ref.scores(q if with_y else x, x, metric)
+    threshold = float(np.quantile(full, 0.9)) if metric != "cosine" else t
+    if metric == "l2":
+        threshold = float(np.quantile(full, 0.1))
+    got = seenit.range_pairs(q, threshold, metric=metric, y=x) if with_y else seenit.range_pairs(x, threshold, metric=metric)
+    from _search_helpers import tolerance
+
+    tol = float(tolerance(q if with_y else x, x, metric).max())
+    _pairs_match(got, full, threshold, metric, tol, upper=not with_y)
+
+
+def test_range_pairs_finds_planted_duplicates_across_blocks():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((9000, 256)).astype(np.float32)  # two database blocks
+    x[8500] = x[10] * 2.0
+    x[8999] = x[8998]
+    i, j, s = seenit.range_pairs(x, 0.999, metric="cosine")
+    assert {(10, 8500), (8998, 8999)} <= set(zip(i.tolist(), j.tolist()))
+    assert len(i) == 2
+
+
+def test_range_pairs_scores_equal_topk_scores():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((300, 20)).astype(np.float32)
+    i, j, s = seenit.range_pairs(x[:30], -1e6, metric="ip", y=x)
+    ts, ti = seenit.topk(x[:30], x, 300, metric="ip")
+    full = np.full((30, 300), np.nan, np.float32)
+    full[i, j] = s
+    np.testing.assert_array_equal(np.take_along_axis(full, ti, 1), ts)
+
+
+@settings(max_examples=30)
+@given(problems())
+def test_causal_max_matches_reference(p):
+    _, x, _, metric = p
+    best, arg = search.causal_max(x, metric=metric)
+    rb, ra = ref.causal_max(x, metric)
+    from _search_helpers import tolerance
+
+    tol = float(tolerance(x, x, metric).max())
+    assert arg[0] == -1
+    full = ref.scores(x, x, metric)
+    for jx in range(1, len(x)):
+        assert 0 <= arg[jx] < jx
+        np.testing.assert_allclose(best[jx], rb[jx], rtol=0, atol=tol)
+        np.testing.assert_allclose(full[arg[jx], jx], rb[jx], rtol=0, atol=2 * tol)
+
+
+def _blobs(n_per=60, k=5, d=12, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((k, d)) * 10
+    x = np.concatenate([c + rng.standard_normal((n_per, d)) for c in centers]).astype(np.float32)
+    return x, np.repeat(np.arange(k), n_per)
+
+
+@pytest.mark.parametrize("metric", ["l2", "cosine"])
+def test_kmeans_is_a_lloyd_fixed_point(metric):
+    x, truth = _blobs()
+    km = seenit.kmeans(x, 5, iters=50, seed=1, metric=metric)
+    assert km.centroids.shape == (5, 12) and km.labels.shape == (300,)
+    # labels are the exact nearest centroid
+    s, i = seenit.topk(x, km.centroids, 1, metric=metric)
+    np.testing.assert_array_equal(i[:, 0], km.labels)
+    np.testing.assert_allclose(s[:, 0], km.scores, rtol=1e-6, atol=1e-6)  # cosine: rows re-normalised
+    # centroids are the (normalised) means of their members
+    w = ref._unit(x.astype(np.float64)) if metric == "cosine" else x.astype(np.float64)
+    for c in range(5):
+        m = w[km.labels == c].mean(0)
+        if metric == "cosine":
+            m /= np.linalg.norm(m)
+        np.testing.assert_allclose(km.centroids[c], m, rtol=0, atol=1e-5 * max(1.0, np.abs(m).max()))
+    # well separated blobs are recovered (up to relabelling)
+    pairs = set(zip(truth.tolist(), km.labels.tolist()))
+    assert len(pairs) == 5
+    want = ((x - km.centroids[km.labels]) ** 2).sum() if metric == "l2" else (1 - km.scores).sum()
+    np.testing.assert_allclose(km.inertia, want, rtol=1e-4)
+
+
+def test_kmeans_is_deterministic_for_a_seed_and_thread_count():
+    x, _ = _blobs(n_per=200, k=8, d=20, seed=3)
+    before = seenit.get_num_threads()
+    try:
+        seenit.set_num_threads(1)
+        a = seenit.kmeans(x, 8, seed=7)
+        seenit.set_num_threads(2)
+        b = seenit.kmeans(x, 8, seed=7)
+    finally:
+        seenit.set_num_threads(before)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.centroids, b.centroids)
+    c = seenit.kmeans(x, 8, seed=8)
+    assert c.centroids.shape == a.centroids.shape
+
+
+def test_kmeans_with_duplicate_rows_and_k_equal_n():
+    x = np.repeat(np.eye(3, dtype=np.float32), 2, axis=0)
+    km = seenit.kmeans(x, 6, metric="l2")
+    assert km.labels.shape == (6,)
+    assert km.inertia == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda x: seenit.range_pairs(x, "a"), TypeError, "threshold must be a number"),
+        (lambda x: seenit.range_pairs(x, float("nan")), ValueError, "threshold must be finite"),
+        (lambda x: seenit.range_pairs(x, 0.5, y=x[:, :2]), ValueError, "dimension"),
+        (lambda x: seenit.range_pairs(x, 0.5, metric="hamming"), ValueError, "metric must be one of"),
+        (lambda x: seenit.kmeans(x, 0), ValueError, "n_clusters must be in"),
+        (lambda x: seenit.kmeans(x, 11), ValueError, "n_clusters must be in"),
+        (lambda x: seenit.kmeans(x, 2, metric="ip"), ValueError, "metric must be one of"),
+        (lambda x: seenit.kmeans(x, 2, iters=0), ValueError, "iters must be in"),
+        (lambda x: seenit.kmeans(np.where(x > 0.5, np.nan, x), 2), ValueError, "contains NaN"),
+    ],
+)
+def test_search_bad_input(call, exc, match):
+    x = np.random.default_rng(0).random((10, 4)).astype(np.float32)
+    with pytest.raises(exc, match=match):
+        call(x)

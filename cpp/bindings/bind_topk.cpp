@@ -68,6 +68,72 @@ void bind_topk(py::module_& m) {
         },
         "queries"_a.noconvert(), "database"_a, "k"_a, "metric"_a, "first_pass"_a,
         "Exact top-k (scores, ids, pairs re-scored). Database: float32/float16/uint16(bf16)/int8, C-contiguous.");
+
+    m.def(
+        "range_pairs",
+        [](const carray<float>& x, const py::object& y, float threshold, const std::string& metric) {
+            auto xv = view_2d(x, "x");
+            Metric mt = metric_of(metric);
+            DbView yv;
+            const bool has_y = !y.is_none();
+            if (has_y) yv = db_view(y.cast<py::array>(), "y");
+            SEENIT_CHECK(!has_y || yv.dim == xv.cols, std::invalid_argument, "x has dimension ", xv.cols,
+                         " but y has dimension ", yv.dim);
+            PairList pl;
+            {
+                py::gil_scoped_release nogil;
+                pl = range_pairs(xv, has_y ? &yv : nullptr, threshold, mt);
+            }
+            const py::ssize_t n = static_cast<py::ssize_t>(pl.i.size());
+            carray<i64> I(n), J(n);
+            carray<float> S(n);
+            std::copy(pl.i.begin(), pl.i.end(), I.mutable_data());
+            std::copy(pl.j.begin(), pl.j.end(), J.mutable_data());
+            std::copy(pl.score.begin(), pl.score.end(), S.mutable_data());
+            return py::make_tuple(I, J, S);
+        },
+        "x"_a.noconvert(), "y"_a, "threshold"_a, "metric"_a, "All pairs with score >= threshold (l2: distance <= threshold).");
+
+    m.def(
+        "causal_max",
+        [](const carray<float>& x, const std::string& metric) {
+            auto xv = view_2d(x, "x");
+            Metric mt = metric_of(metric);
+            carray<float> best(static_cast<py::ssize_t>(xv.rows));
+            carray<i64> arg(static_cast<py::ssize_t>(xv.rows));
+            float* bp = best.mutable_data();
+            i64* ap = arg.mutable_data();
+            {
+                py::gil_scoped_release nogil;
+                causal_max(xv, mt, bp, ap);
+            }
+            return py::make_tuple(best, arg);
+        },
+        "x"_a.noconvert(), "metric"_a, "For each row j: best score against an earlier row i < j, and that i.");
+
+    m.def(
+        "kmeans",
+        [](const carray<float>& x, std::size_t n_clusters, int iters, u64 seed, const std::string& metric) {
+            auto xv = view_2d(x, "x");
+            Metric mt = metric_of(metric);
+            SEENIT_CHECK(n_clusters >= 1 && n_clusters <= xv.rows, std::invalid_argument, "n_clusters must be in 1..",
+                         xv.rows, ", got ", n_clusters);
+            SEENIT_CHECK(iters >= 1, std::invalid_argument, "iters must be >= 1, got ", iters);
+            KmeansResult r;
+            {
+                py::gil_scoped_release nogil;
+                r = kmeans(xv, n_clusters, iters, seed, mt);
+            }
+            carray<float> C({n_clusters, xv.cols});
+            carray<i64> L(static_cast<py::ssize_t>(xv.rows));
+            carray<float> S(static_cast<py::ssize_t>(xv.rows));
+            std::copy(r.centroids.begin(), r.centroids.end(), C.mutable_data());
+            std::copy(r.labels.begin(), r.labels.end(), L.mutable_data());
+            std::copy(r.scores.begin(), r.scores.end(), S.mutable_data());
+            return py::make_tuple(C, L, S, r.inertia, r.iterations);
+        },
+        "x"_a.noconvert(), "n_clusters"_a, "iters"_a, "seed"_a, "metric"_a,
+        "k-means++ then Lloyd: (centroids, labels, scores, inertia, iterations).");
 }
 
 }  // namespace seenit::bind

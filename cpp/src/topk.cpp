@@ -111,7 +111,10 @@ TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::si
         prepare_block(db, r0, rows, metric, simd, conv, aux, B);
         auto scan = [&](std::size_t qb, std::size_t qe, std::size_t rb, std::size_t re, Heaps& h, int t) {
             if (int8) rescored[static_cast<std::size_t>(t)] += scan_int8(metric, Q, *QQ, qb, qe, B, rb, re, h);
-            else scan_f32(metric, Q, qb, qe, B, rb, re, h, simd);
+            else {
+                HeapSink sink{h};
+                scan_f32(metric, Q, qb, qe, B, rb, re, sink, simd);
+            }
         };
         if (split_queries) {
             parallel_for(nq, 3, [&](std::size_t qb, std::size_t qe, int t) { scan(qb, qe, 0, rows, heaps, t); });

@@ -71,13 +71,15 @@ __attribute__((target("avx2,fma"))) void tile_3x4(const float* q0, const float* 
     _mm_storeu_ps(out + 8, reduce4(a20, a21, a22, a23));
 }
 
-inline void offer(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, float dot, Heaps& heaps) {
+template <class Sink>
+inline void offer(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, float dot, Sink& sink) {
     float key = key_of(m, dot, Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[r] : 0.0f);
-    if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(r));
+    sink.take(qi, B.id0 + static_cast<i64>(r), key);
 }
 
+template <class Sink>
 __attribute__((target("avx2,fma"))) void scan_avx2(Metric m, const Queries& Q, std::size_t qb, std::size_t qe,
-                                                   const Block& B, std::size_t rb, std::size_t re, Heaps& heaps) {
+                                                   const Block& B, std::size_t rb, std::size_t re, Sink& heaps) {
     const std::size_t d = Q.d;
     const std::size_t row_bytes = std::max<std::size_t>(d * sizeof(float), 1);
     const std::size_t sub_rows = std::max<std::size_t>(kTileR, (kL2Bytes / row_bytes) / kTileR * kTileR);
@@ -87,6 +89,7 @@ __attribute__((target("avx2,fma"))) void scan_avx2(Metric m, const Queries& Q, s
         const std::size_t q1 = std::min(qe, q0 + qblock);
         for (std::size_t s0 = rb; s0 < re; s0 += sub_rows) {
             const std::size_t s1 = std::min(re, s0 + sub_rows);
+            if (heaps.skip(q0, q1, B.id0 + static_cast<i64>(s0), B.id0 + static_cast<i64>(s1))) continue;
             std::size_t r = s0;
             for (; r + kTileR <= s1; r += kTileR) {
                 const float* x = B.x + r * d;
@@ -107,8 +110,9 @@ __attribute__((target("avx2,fma"))) void scan_avx2(Metric m, const Queries& Q, s
     }
 }
 
+template <class Sink>
 void scan_portable(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, const Block& B, std::size_t rb,
-                   std::size_t re, Heaps& heaps) {
+                   std::size_t re, Sink& heaps) {
     const std::size_t d = Q.d;
     for (std::size_t r = rb; r < re; ++r)
         for (std::size_t qi = qb; qi < qe; ++qi) offer(m, Q, B, qi, r, dot_portable(Q.q + qi * d, B.x + r * d, d), heaps);
@@ -116,10 +120,19 @@ void scan_portable(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, c
 
 }  // namespace
 
+template <class Sink>
 void scan_f32(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, const Block& B, std::size_t rb,
-              std::size_t re, Heaps& heaps, bool simd) {
-    if (simd) scan_avx2(m, Q, qb, qe, B, rb, re, heaps);
-    else scan_portable(m, Q, qb, qe, B, rb, re, heaps);
+              std::size_t re, Sink& sink, bool simd) {
+    if (simd) scan_avx2(m, Q, qb, qe, B, rb, re, sink);
+    else scan_portable(m, Q, qb, qe, B, rb, re, sink);
 }
+
+#define SEENIT_SCAN_INSTANCE(S)                                                                                   \
+    template void scan_f32<S>(Metric, const Queries&, std::size_t, std::size_t, const Block&, std::size_t, \
+                              std::size_t, S&, bool);
+SEENIT_SCAN_INSTANCE(HeapSink)
+SEENIT_SCAN_INSTANCE(RangeSink)
+SEENIT_SCAN_INSTANCE(CausalMaxSink)
+#undef SEENIT_SCAN_INSTANCE
 
 }  // namespace seenit::topk_detail

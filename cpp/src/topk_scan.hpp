@@ -26,10 +26,50 @@ struct Block {
     i64 id0 = 0;
 };
 
-// Scores queries [qb, qe) against block rows [rb, re) and pushes into `heaps`
-// (indexed by global query id) every pair that can enter the top-k.
+// Where the scan sends scored pairs. take() sees every pair (query index, row id,
+// key); skip() lets a sink drop whole (query range x row-id range) rectangles.
+struct HeapSink {  // top-k per query
+    Heaps& h;
+    void take(std::size_t qi, i64 id, float key) {
+        if (key >= h.threshold(qi)) h.push(qi, key, id);
+    }
+    bool skip(std::size_t, std::size_t, i64, i64) const { return false; }
+};
+
+struct RangeSink {  // every pair with key >= thr; `upper` keeps only id > query index
+    float thr;
+    bool upper;
+    std::vector<i64>* I;
+    std::vector<i64>* J;
+    std::vector<float>* S;
+    void take(std::size_t qi, i64 id, float key) {
+        if (key >= thr && (!upper || id > static_cast<i64>(qi))) {
+            I->push_back(static_cast<i64>(qi));
+            J->push_back(id);
+            S->push_back(key);
+        }
+    }
+    // rows [id_lo, id_hi) against queries [q0, q1): nothing above the diagonal
+    bool skip(std::size_t q0, std::size_t, i64, i64 id_hi) const { return upper && id_hi - 1 <= static_cast<i64>(q0); }
+};
+
+struct CausalMaxSink {  // for each query j: best key over rows i < j (ties: smaller i)
+    float* best;
+    i64* arg;
+    void take(std::size_t qi, i64 id, float key) {
+        if (id < static_cast<i64>(qi) && (key > best[qi] || (key == best[qi] && id < arg[qi]))) {
+            best[qi] = key;
+            arg[qi] = id;
+        }
+    }
+    bool skip(std::size_t, std::size_t q1, i64 id_lo, i64) const { return id_lo >= static_cast<i64>(q1) - 1; }
+};
+
+// Scores queries [qb, qe) against block rows [rb, re) and hands every pair to `sink`
+// (query indices are global). Instantiated for the three sinks above.
+template <class Sink>
 void scan_f32(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, const Block& B, std::size_t rb,
-              std::size_t re, Heaps& heaps, bool simd);
+              std::size_t re, Sink& sink, bool simd);
 
 // The int8 first pass: prepared once per search (quantised queries), used per block.
 struct QuantQueries;

@@ -14,7 +14,6 @@ from .suffix import lcp_array, suffix_array
 from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
 from . import minhash
 from .minhash import jaccard, jaccard_exact
-from .search import topk
 from .contamination import ContaminationItem, ContaminationReport, contamination
 from .exact_dedup import ExactDuplicates, exact_duplicates
 from .ngram import LongestMatch, NgramIndex, Overlap
@@ -36,6 +35,9 @@ from .mia import (
     zlib_ratio,
 )
 from .cartography import Cartography, cartography
+from .search import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
+from .semdedup import SemDedupResult, semdedup
+from .familiarity import FamiliarityResult, familiarity
 
 try:
     __version__ = _pkg_version("seenit")
@@ -88,4 +90,13 @@ __all__ = [
     "zlib_ratio",
     "Cartography",
     "cartography",
+    "range_pairs",
+    "kmeans",
+    "KMeans",
+    "semdedup",
+    "SemDedupResult",
+    "familiarity",
+    "FamiliarityResult",
+    "nearest_training",
+    "NearestTraining",
 ]

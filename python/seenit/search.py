@@ -11,6 +11,7 @@ libraries only between rows whose scores are that close.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -131,4 +132,113 @@ def topk(
     return scores, ids
 
 
-__all__ = ["topk", "METRICS"]
+def range_pairs(
+    x: npt.ArrayLike,
+    threshold: float,
+    *,
+    metric: Metric = "cosine",
+    y: npt.ArrayLike | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Every pair with score >= ``threshold`` (l2: squared distance <= ``threshold``).
+
+    Without ``y`` the pairs are ``i < j`` inside ``x``; with ``y`` they are ``i`` in ``x``,
+    ``j`` in ``y`` (``y`` may be a memmap; it is streamed in blocks). Memory holds one
+    block of ``y`` and the pairs found, never an n x n matrix.
+
+    Returns ``(i, j, score)`` sorted by ``(i, j)``; scores are exactly those ``topk`` gives.
+    """
+    check_choice(metric, "metric", METRICS)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
+        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be finite, got {threshold}")
+    xq = as_queries(x, "x")
+    yd = None
+    if y is not None:
+        yd = as_database(y, "y")
+        if yd.shape[1] != xq.shape[1]:
+            raise ValueError(f"x has dimension {xq.shape[1]} but y has dimension {yd.shape[1]}")
+    i, j, sc = _core.range_pairs(xq, yd, float(threshold), metric)
+    return i, j, sc
+
+
+def causal_max(x: npt.ArrayLike, *, metric: Metric = "cosine") -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """For each row ``j``: the best score against an earlier row ``i < j`` and that ``i``
+    (ties: smaller ``i``). Row 0 gets ``-inf`` (``+inf`` for l2) and ``-1``."""
+    check_choice(metric, "metric", METRICS)
+    xq = as_queries(x, "x")
+    return _core.causal_max(xq, metric)
+
+
+@dataclass(frozen=True)
+class KMeans:
+    """Result of :func:`kmeans`."""
+
+    centroids: npt.NDArray[np.float32]  # (n_clusters, d); unit norm for cosine
+    labels: npt.NDArray[np.int64]  # (n,)
+    scores: npt.NDArray[np.float32]  # cosine to / squared distance from the own centroid
+    inertia: float  # sum of squared distances (l2) or of 1 - cosine
+    iterations: int
+
+
+def kmeans(
+    x: npt.ArrayLike,
+    n_clusters: int,
+    *,
+    iters: int = 20,
+    seed: int = 0,
+    metric: Literal["cosine", "l2"] = "cosine",
+) -> KMeans:
+    """k-means with k-means++ seeding; deterministic for a seed (and any thread count).
+
+    ``metric="cosine"`` is spherical k-means (rows normalised, unit centroids); assignments
+    use the exact top-1 kernel. Stops early when no label changes.
+    """
+    check_choice(metric, "metric", ("cosine", "l2"))
+    xq = as_queries(x, "x")
+    n_clusters = check_int(n_clusters, "n_clusters", lo=1, hi=xq.shape[0])
+    iters = check_int(iters, "iters", lo=1)
+    seed = check_int(seed, "seed", lo=0, hi=2**64 - 1)
+    c, lab, sc, inertia, it = _core.kmeans(xq, n_clusters, iters, seed, metric)
+    return KMeans(c, lab, sc, float(inertia), int(it))
+
+
+@dataclass(frozen=True)
+class NearestTraining:
+    """Result of :func:`nearest_training`."""
+
+    scores: npt.NDArray[np.float32]  # (n_test, k) best first
+    ids: npt.NDArray[np.int64]  # (n_test, k) training row ids
+    histogram: npt.NDArray[np.int64]  # counts of each test item's top-1 score per bin
+    bin_edges: npt.NDArray[np.float64]
+
+    def above(self, threshold: float) -> npt.NDArray[np.int64]:
+        """Test items whose nearest training item scores >= threshold (likely paraphrased leaks)."""
+        return np.flatnonzero(self.scores[:, 0] >= threshold)
+
+
+def nearest_training(
+    test_embeddings: npt.ArrayLike,
+    train_embeddings: npt.ArrayLike,
+    k: int = 5,
+    *,
+    metric: Metric = "cosine",
+    bins: int = 20,
+    device: str = "cpu",
+) -> NearestTraining:
+    """The k nearest training examples of every test item, plus a histogram of each test
+    item's top-1 similarity: the embedding-based contamination check for paraphrases
+    that n-gram overlap misses. ``train_embeddings`` may be a memmap (read once)."""
+    bins = check_int(bins, "bins", lo=1)
+    s, i = topk(test_embeddings, train_embeddings, k, metric=metric, device=device)
+    top = s[:, 0].astype(np.float64)
+    if metric == "cosine":
+        rng = (-1.0, 1.0)
+    else:
+        lo, hi = float(top.min()), float(top.max())
+        rng = (lo, hi if hi > lo else lo + 1.0)
+    hist, edges = np.histogram(top, bins=bins, range=rng)
+    return NearestTraining(s, i, hist.astype(np.int64), edges)
+
+
+__all__ = ["topk", "range_pairs", "causal_max", "kmeans", "KMeans", "nearest_training", "NearestTraining", "METRICS"]

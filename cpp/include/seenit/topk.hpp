@@ -45,23 +45,29 @@ struct TopkStats {
 TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::size_t k, Metric metric,
                       FirstPass first_pass, MatrixView<float> scores, MatrixView<i64> ids);
 
-// Every pair with key >= threshold (l2: distance <= threshold). With y == nullptr
-// the pairs are (i, j) with i < j inside x; otherwise i in x, j in y. Pairs are
-// returned sorted by (i, j).
+// Every pair with score >= threshold (l2: distance <= threshold). With y == nullptr
+// the pairs are (i, j) with i < j inside x; otherwise i in x, j in y (streamed in
+// blocks, never an n x n matrix). Pairs are returned sorted by (i, j).
 struct PairList {
     std::vector<i64> i, j;
     std::vector<float> score;
 };
-PairList range_pairs(const DbView& x, const DbView* y, float threshold, Metric metric);
+PairList range_pairs(MatrixView<const float> x, const DbView* y, float threshold, Metric metric);
 
-// Lloyd's k-means with k-means++ seeding (deterministic for a seed). Assignments use
-// the top-1 kernel. Writes centroids (n_clusters x dim) and labels (rows).
+// For each row j of x: the best score against an earlier row i < j and that i
+// (ties: smaller i); row 0 gets -inf and -1. The core of SemDeDup.
+void causal_max(MatrixView<const float> x, Metric metric, float* best, i64* arg);
+
+// Lloyd's k-means with k-means++ seeding (deterministic for a seed, any thread
+// count). metric: L2 (Euclidean) or Cosine (spherical: unit-norm centroids).
+// Assignments use the top-1 kernel.
 struct KmeansResult {
-    std::vector<float> centroids;
+    std::vector<float> centroids;  // n_clusters x dim
     std::vector<i64> labels;
-    double inertia = 0.0;
+    std::vector<float> scores;     // score (cosine) or squared distance (l2) to its centroid
+    double inertia = 0.0;          // sum of squared distances (l2) or of 1 - cosine
     int iterations = 0;
 };
-KmeansResult kmeans(const DbView& x, std::size_t n_clusters, int iters, u64 seed, Metric metric);
+KmeansResult kmeans(MatrixView<const float> x, std::size_t n_clusters, int iters, u64 seed, Metric metric);
 
 }  // namespace seenit

