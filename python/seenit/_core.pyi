@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LSHIndex', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['LSHIndex', 'causal_max', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -53,6 +53,10 @@ class LSHIndex:
         ...
 def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: typing.SupportsInt | typing.SupportsIndex = -1, dynamic: bool = False) -> int:
     ...
+def causal_max(x: numpy.typing.NDArray[numpy.float32], metric: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64]]:
+    """
+    For each row j: best score against an earlier row i < j, and that i.
+    """
 def cpu_features() -> dict:
     """
     CPU features detected at run time (what the SIMD dispatch will use).
@@ -64,6 +68,10 @@ def exact_duplicate_spans(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.A
 def get_num_threads() -> int:
     """
     Number of worker threads the kernels use.
+    """
+def kmeans(x: numpy.typing.NDArray[numpy.float32], n_clusters: typing.SupportsInt | typing.SupportsIndex, iters: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, metric: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32], float, int]:
+    """
+    k-means++ then Lloyd: (centroids, labels, scores, inertia, iterations).
     """
 @typing.overload
 def lcp_array(text: numpy.typing.NDArray[numpy.uint8], sa: numpy.typing.NDArray[numpy.int32]) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
@@ -160,6 +168,10 @@ def ngram_prefix_lengths(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.An
 def ngram_ranges(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, qvalues: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], qoffsets: numpy.typing.NDArray[numpy.int64]) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
     """
     Suffix-array ranges [lo, hi) of ragged queries (values, offsets); count = hi - lo.
+    """
+def range_pairs(x: numpy.typing.NDArray[numpy.float32], y: typing.Any, threshold: typing.SupportsFloat | typing.SupportsIndex, metric: str) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32]]:
+    """
+    All pairs with score >= threshold (l2: distance <= threshold).
     """
 @typing.overload
 def segment_quantiles(values: numpy.typing.NDArray[numpy.float64], offsets: numpy.typing.NDArray[numpy.int64], q: numpy.typing.NDArray[numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
