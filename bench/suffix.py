@@ -7,7 +7,7 @@ rank, rare words share id 65535) and uint32 (every distinct word its own id).
 
 Each measurement runs in a fresh child process that loads the input, records its
 memory high-water mark, builds the suffix array, and reports the wall time and
-its peak RSS (``ru_maxrss``); "extra" = peak - high-water mark before the call,
+its peak RSS (VmHWM); "extra" = peak - high-water mark before the call,
 i.e. the suffix array output plus all working memory, excluding the input.
 Timings are medians of ``--repeats`` runs; the machine is shared, so read ratios.
 
@@ -22,7 +22,6 @@ import gzip
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -67,18 +66,25 @@ def corpus_bytes(limit: int) -> tuple[bytes, str]:
 
 
 def corpus_tokens(count: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Whitespace words of the Pile documents, an equal share from every domain."""
     words: list[bytes] = []
-    src = "mimir_pile_nonmembers (original), whitespace words"
-    if (DATA / "mimir_pile_nonmembers").is_dir():
-        for doc in _pile_docs():
-            words.extend(doc.split())
-            if len(words) >= count:
-                break
+    src = "mimir_pile_nonmembers (original), whitespace words, equal share per domain"
+    files = sorted((DATA / "mimir_pile_nonmembers").glob("*.jsonl.gz"))
+    for k, path in enumerate(files):
+        quota = (count - len(words)) // (len(files) - k)
+        got = 0
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                w = json.loads(line)["original"].encode("utf-8").split()[: quota - got]
+                words.extend(w)
+                got += len(w)
+                if got >= quota:
+                    break
     if len(words) < count:
-        src = "generated zipf words"
-        words = _generated(count * 8).split()
+        src = "generated zipf words" if not words else src + " (repeated)"
+        extra = words or _generated(count * 8).split()
         while len(words) < count:
-            words = words + words
+            words.extend(extra[: count - len(words)])
     words = words[:count]
     freq = Counter(words)
     rank = {w: i for i, (w, _) in enumerate(freq.most_common())}
@@ -107,7 +113,9 @@ def child(method: str, path: str, threads: int) -> None:
     else:
         sa = pydivsufsort.divsufsort(a)
     dt = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked
+    # parent, so a child's ru_maxrss can report the parent's size.
+    peak = _hwm_kib()
     print(json.dumps({"seconds": dt, "hwm_before_kib": before, "peak_kib": peak, "n": int(a.size), "sa_dtype": str(sa.dtype)}))
 
 
@@ -152,7 +160,7 @@ def main() -> None:
         np.save(p, np.frombuffer(data, dtype=np.uint8))
         p.with_suffix(".src").write_text(src)
     inputs["bytes"] = (p, p.with_suffix(".src").read_text())
-    p16, p32 = args.cache / f"u16_{args.tokens}.npy", args.cache / f"u32_{args.tokens}.npy"
+    p16, p32 = args.cache / f"u16v2_{args.tokens}.npy", args.cache / f"u32v2_{args.tokens}.npy"
     if not (p16.exists() and p32.exists()):
         u16, u32, src = corpus_tokens(args.tokens)
         np.save(p16, u16)

@@ -23,11 +23,43 @@ using sais_detail::induce_l;
 using sais_detail::induce_s;
 using sais_detail::sym;
 
+// Bucket arrays: counts C and pointers B, K words each. They live in free
+// space of the caller's suffix array when it has room (the recursive levels),
+// else in a vector (the first level, where K is the input alphabet).
+template <class Index>
+struct Buckets {
+    std::vector<Index> own;
+    Index* C = nullptr;
+    Index* B = nullptr;
+    std::size_t K = 0;
+    Buckets(std::size_t k, Index* work, std::size_t work_size) : K(k) {
+        if (work_size < 2 * k) {
+            own.resize(2 * k);
+            work = own.data();
+        }
+        C = work;
+        B = work + k;
+    }
+    void starts() {
+        Index sum = 0;
+        for (std::size_t c = 0; c < K; ++c) {
+            B[c] = sum;
+            sum += C[c];
+        }
+    }
+    void ends() {
+        Index sum = 0;
+        for (std::size_t c = 0; c < K; ++c) {
+            sum += C[c];
+            B[c] = sum;
+        }
+    }
+};
+
 // Symbol histogram, counted in parallel blocks then summed in block order.
 template <class Char, class Index>
-void count_symbols(const Char* T, std::size_t n, std::vector<Index>& C) {
-    std::size_t K = C.size();
-    std::fill(C.begin(), C.end(), Index{0});
+void count_symbols(const Char* T, std::size_t n, Index* C, std::size_t K) {
+    std::fill(C, C + K, Index{0});
     int nt = num_threads();
     if (nt <= 1 || n < (std::size_t{1} << 20) || K > n / 8) {
         for (std::size_t i = 0; i < n; ++i) ++C[sym(T[i])];
@@ -42,24 +74,6 @@ void count_symbols(const Char* T, std::size_t n, std::vector<Index>& C) {
     for (auto& h : part)
         if (!h.empty())
             for (std::size_t c = 0; c < K; ++c) C[c] += h[c];
-}
-
-template <class Index>
-void bucket_starts(const std::vector<Index>& C, std::vector<Index>& B) {
-    Index sum = 0;
-    for (std::size_t c = 0; c < C.size(); ++c) {
-        B[c] = sum;
-        sum += C[c];
-    }
-}
-
-template <class Index>
-void bucket_ends(const std::vector<Index>& C, std::vector<Index>& B) {
-    Index sum = 0;
-    for (std::size_t c = 0; c < C.size(); ++c) {
-        sum += C[c];
-        B[c] = sum;
-    }
 }
 
 // Calls fn(p) for every LMS position p, right to left, classifying on the fly.
@@ -139,27 +153,28 @@ Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m
 
 // Sorts the suffixes of T[0, n) (symbols < K) into SA[0, n).
 template <class Char, class Index>
-void sais(const Char* T, Index* SA, std::size_t n, std::size_t K) {
+void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, std::size_t work_size) {
     if (n == 0) return;
     if (n == 1) {
         SA[0] = 0;
         return;
     }
-    std::vector<Index> C(K), B(K);
-    count_symbols(T, n, C);
+    Buckets<Index> bk(K, work, work_size);
+    Index* B = bk.B;
+    count_symbols(T, n, bk.C, K);
 
     // Stage 1: sort the LMS substrings by induction.
     std::fill(SA, SA + n, Index{0});
-    bucket_ends(C, B);
+    bk.ends();
     std::size_t m = 0;
     for_each_lms_rtl(T, n, [&](std::size_t p) {
         SA[--B[sym(T[p])]] = static_cast<Index>(p);
         ++m;
     });
-    bucket_starts(C, B);
-    induce_l<true>(T, SA, n, B.data());
-    bucket_ends(C, B);
-    induce_s<true>(T, SA, n, B.data());
+    bk.starts();
+    induce_l<true>(T, SA, n, B);
+    bk.ends();
+    induce_s<true>(T, SA, n, B);
 
     // Compact the sorted LMS positions into SA[0, m).
     std::size_t k = 0;
@@ -185,7 +200,8 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K) {
 
     // Stage 2: sort the reduced string's suffixes (recursively if names repeat).
     if (static_cast<std::size_t>(names) < m) {
-        sais<Index, Index>(s1, SA, m, static_cast<std::size_t>(names));
+        // SA[m, n-m) is free while the reduced problem is solved: its buckets go there.
+        sais<Index, Index>(s1, SA, m, static_cast<std::size_t>(names), SA + m, n - 2 * m);
     } else {
         for (std::size_t i = 0; i < m; ++i) SA[s1[i]] = static_cast<Index>(i);
     }
@@ -200,17 +216,17 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K) {
         }
     });
     std::fill(SA + m, SA + n, Index{0});
-    bucket_ends(C, B);
+    bk.ends();
     for (std::size_t i = m; i-- > 0;) {
         if (i >= kAhead) __builtin_prefetch(T + SA[i - kAhead]);
         Index p = SA[i];
         SA[i] = 0;
         SA[--B[sym(T[p])]] = p;
     }
-    bucket_starts(C, B);
-    induce_l<false>(T, SA, n, B.data());
-    bucket_ends(C, B);
-    induce_s<false>(T, SA, n, B.data());
+    bk.starts();
+    induce_l<false>(T, SA, n, B);
+    bk.ends();
+    induce_s<false>(T, SA, n, B);
 }
 
 // Rank-remaps the symbols of T to [0, distinct). The output sa is free scratch
@@ -256,11 +272,11 @@ void build_suffix_array(ArrayView<const Char> text, u64 alphabet, ArrayView<Inde
     const u64 direct_limit = std::max<u64>(static_cast<u64>(n), u64{1} << 16);
     u64 K = mx + 1;
     if (K <= direct_limit) {
-        sais<Char, Index>(text.data, sa.data, n, static_cast<std::size_t>(K));
+        sais<Char, Index>(text.data, sa.data, n, static_cast<std::size_t>(K), nullptr, 0);
     } else {
         std::size_t distinct = 0;
         std::vector<u32> remapped = compress_alphabet(text.data, n, sa.data, distinct);
-        sais<u32, Index>(remapped.data(), sa.data, n, distinct);
+        sais<u32, Index>(remapped.data(), sa.data, n, distinct, nullptr, 0);
     }
 }
 
