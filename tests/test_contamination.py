@@ -135,6 +135,11 @@ def test_cli_index_build_and_contamination(tmp_path):
     assert "contaminated" in r.output
     rep = json.loads((tmp_path / "rep.json").read_text())
     assert [it["verdict"] for it in rep["items"]] == ["contaminated", "clean"]
+    r = CliRunner().invoke(app, ["index", "info", str(tmp_path / "idx"), "--verify"])
+    assert r.exit_code == 0 and "checksums verified" in r.output
+    (tmp_path / "idx" / "sa.bin").write_bytes(b"")
+    r = CliRunner().invoke(app, ["index", "info", str(tmp_path / "idx")])
+    assert r.exit_code != 0 and "sa.bin" in str(r.exception)
 
 
 @pytest.mark.slow

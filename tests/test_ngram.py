@@ -234,6 +234,24 @@ def test_optional_tokenizers_have_clear_import_errors(tmp_path):
                 NgramIndex.build(["x"], tmp_path / "t", tokenizer=spec, progress=False)
 
 
+def test_hf_tokenizer(tmp_path):
+    tk = pytest.importorskip("tokenizers")
+    docs = ["the cat sat on the mat", "the dog sat", "a cat and a dog"]
+    hf = tk.Tokenizer(tk.models.WordLevel(unk_token="[UNK]"))
+    hf.pre_tokenizer = tk.pre_tokenizers.Whitespace()
+    hf.train_from_iterator(docs, tk.trainers.WordLevelTrainer(special_tokens=["[UNK]"]))
+    path = tmp_path / "tokenizer.json"
+    hf.save(str(path))
+    idx = NgramIndex.build(docs, tmp_path / "hf", tokenizer=f"hf:{path}", progress=False)
+    assert idx.manifest["separator"] == idx.vocab_size == hf.get_vocab_size() and idx.dtype == np.uint16
+    assert idx.count("sat") == 2 and idx.count("a cat") == 1 and idx.count("sat on the mat") == 1
+    assert idx.document(1) == "the dog sat"
+    again = NgramIndex.open(tmp_path / "hf")
+    assert again.count("the dog") == 1
+    with pytest.raises(FileNotFoundError, match="hf tokenizer file not found"):
+        NgramIndex.build(docs, tmp_path / "x", tokenizer="hf:/nonexistent.json", progress=False)
+
+
 def test_build_from_files(tmp_path):
     p = tmp_path / "c.jsonl"
     p.write_text("\n".join(json.dumps({"body": d}) for d in ["one two", "two three"]) + "\n")

@@ -44,6 +44,25 @@ def index_build(
     Console().print(t)
 
 
+@index_app.command("info")
+def index_info(
+    index: Path = typer.Argument(..., help="Index directory."),
+    verify: bool = typer.Option(False, help="Recompute every part's SHA-256 (reads the whole index)."),
+) -> None:
+    """Print an index's manifest summary (and check its checksums with --verify)."""
+    from .ngram import NgramIndex
+
+    idx = NgramIndex.open(index, verify=verify)
+    m = idx.manifest
+    t = Table(title=f"index {index}" + (" (checksums verified)" if verify else ""))
+    for col in ("documents", "tokens", "shards", "tokenizer", "token bytes", "normalisation", "format"):
+        t.add_column(col, justify="right")
+    norm = ",".join(k for k, v in m["normalisation"].items() if v) or "none"
+    t.add_row(f"{idx.n_docs:,}", f"{idx.n_tokens:,}", str(len(idx.shards)), idx.tokenizer.spec, str(m["token_width"]),
+              norm, f"v{m['format_version']}")
+    Console().print(t)
+
+
 def contamination_cmd(
     bench: List[Path] = typer.Argument(..., help="Benchmark file(s) (JSONL, CSV, Parquet, ...)."),
     index: Path = typer.Option(..., "--index", "-i", help="Index directory built by `seenit index build`."),
