@@ -169,7 +169,7 @@ void ngram_ranges(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> q
                  " entries but the corpus has ", index.tokens.size, " tokens");
     SEENIT_CHECK(lo.size == nq && hi.size == nq, std::invalid_argument, "output arrays must have one entry per query");
     const Corpus<Tok, Ptr> c(index);
-    parallel_for(nq, 64, [&](std::size_t b, std::size_t e, int) {
+    parallel_for_dynamic(nq, 512, [&](std::size_t b, std::size_t e, int) {
         Lane<Tok> lanes[kLanes];
         int nl = 0;
         for (std::size_t j = b; j < e; ++j) {
