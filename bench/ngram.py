@@ -47,7 +47,8 @@ def machine() -> dict:
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0], "numpy": np.__version__,
-            "seenit": seenit.__version__, "platform": platform.platform()}
+            "seenit": seenit.__version__, "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
 def load_docs(max_bytes: int) -> list[str]:
@@ -199,6 +200,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from seenit.io import write_json
 
+    res["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_json(args.out, res)
     print(f"wrote {args.out}")
 

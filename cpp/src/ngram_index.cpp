@@ -56,45 +56,59 @@ bool usable_query(const Tok* q, u64 m, u64 n, u64 sep) {
 
 inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 0); }
 
-// One binary search: lower (first suffix >= q) or upper (first suffix > q on q's
-// tokens) bound over the whole suffix array.
+// Both bound searches of one query: lower (first suffix >= q) and upper (first
+// suffix > q on q's tokens). They probe the same suffix until a probe has q as a
+// prefix, so a query with few occurrences costs little more than one search.
 template <class Tok>
 struct Lane {
     const Tok* q;
     u64 m;
-    u64 lo;
-    u64 probe;
-    bool upper;
-    i64* out;
+    u64 lo;   // lower-bound search position
+    u64 hi;   // upper-bound search position
+    u64 plo;  // probed suffixes
+    u64 phi;
+    i64* out_lo;
+    i64* out_hi;
 };
 
-constexpr int kLanes = 32;
+constexpr int kLanes = 16;
 
 template <class Tok, class Ptr>
 void run_lanes(const Corpus<Tok, Ptr>& c, Lane<Tok>* lanes, int nl) {
     u64 len = c.n;
-    for (int j = 0; j < nl; ++j) lanes[j].lo = 0;
-    // Halving steps: identical for every lane because len depends only on n.
+    for (int j = 0; j < nl; ++j) lanes[j].lo = lanes[j].hi = 0;
+    // Halving steps: identical for every lane because len depends only on n. Each
+    // round issues the loads of all lanes before using any (memory-level parallelism).
     while (len > 1) {
         const u64 half = len / 2;
-        for (int j = 0; j < nl; ++j) prefetch(c.sa + lanes[j].lo + half);
         for (int j = 0; j < nl; ++j) {
-            lanes[j].probe = static_cast<u64>(c.sa[lanes[j].lo + half]);
-            prefetch(c.t + lanes[j].probe);
+            prefetch(c.sa + lanes[j].lo + half);
+            if (lanes[j].hi != lanes[j].lo) prefetch(c.sa + lanes[j].hi + half);
         }
         for (int j = 0; j < nl; ++j) {
             Lane<Tok>& L = lanes[j];
-            const int r = c.compare(L.probe, L.q, L.m);
-            const bool go_right = L.upper ? r <= 0 : r < 0;
-            L.lo += go_right ? half : 0;
+            L.plo = static_cast<u64>(c.sa[L.lo + half]);
+            prefetch(c.t + L.plo);
+            if (L.hi != L.lo) {
+                L.phi = static_cast<u64>(c.sa[L.hi + half]);
+                prefetch(c.t + L.phi);
+            }
+        }
+        for (int j = 0; j < nl; ++j) {
+            Lane<Tok>& L = lanes[j];
+            const int r = c.compare(L.plo, L.q, L.m);
+            const int s = L.hi == L.lo ? r : c.compare(L.phi, L.q, L.m);
+            L.lo += r < 0 ? half : 0;
+            L.hi += s <= 0 ? half : 0;
         }
         len -= half;
     }
     for (int j = 0; j < nl; ++j) {
         Lane<Tok>& L = lanes[j];
         const int r = c.compare(static_cast<u64>(c.sa[L.lo]), L.q, L.m);
-        const bool go_right = L.upper ? r <= 0 : r < 0;
-        *L.out = static_cast<i64>(L.lo + (go_right ? 1 : 0));
+        const int s = c.compare(static_cast<u64>(c.sa[L.hi]), L.q, L.m);
+        *L.out_lo = static_cast<i64>(L.lo + (r < 0 ? 1 : 0));
+        *L.out_hi = static_cast<i64>(L.hi + (s <= 0 ? 1 : 0));
     }
 }
 
@@ -122,8 +136,8 @@ bool narrow(const Corpus<Tok, Ptr>& c, u64& lo, u64& hi, u64 k, i64 tok) {
 template <class Tok, class Ptr>
 void single_range(const Corpus<Tok, Ptr>& c, const Tok* q, u64 m, u64& lo, u64& hi) {
     i64 a = 0, b = 0;
-    Lane<Tok> lanes[2] = {{q, m, 0, 0, false, &a}, {q, m, 0, 0, true, &b}};
-    run_lanes(c, lanes, 2);
+    Lane<Tok> lane{q, m, 0, 0, 0, 0, &a, &b};
+    run_lanes(c, &lane, 1);
     lo = static_cast<u64>(a);
     hi = static_cast<u64>(b);
 }
@@ -180,8 +194,7 @@ void ngram_ranges(const SuffixIndexView<Tok, Ptr>& index, ArrayView<const Tok> q
                 hi[j] = 0;
                 continue;
             }
-            lanes[nl++] = {q, m, 0, 0, false, &lo[j]};
-            lanes[nl++] = {q, m, 0, 0, true, &hi[j]};
+            lanes[nl++] = {q, m, 0, 0, 0, 0, &lo[j], &hi[j]};
             if (nl == kLanes) {
                 run_lanes(c, lanes, nl);
                 nl = 0;
