@@ -194,3 +194,11 @@ def test_bad_document_input():
         seenit.near_duplicates(["a b"], max_bucket=1)
     with pytest.raises(TypeError, match="signature dtype mismatch"):
         seenit.near_duplicates(np.zeros((2, 8), np.uint32), reference=np.zeros((2, 8), np.uint64))
+
+
+def test_bytes_documents_and_invalid_utf8():
+    docs = [b"one two three four five six", b"one two three four five six", b"\xff\xfe bad bytes here"]
+    with pytest.raises(ValueError, match="UTF-8"):
+        seenit.near_duplicates(docs)
+    d = seenit.near_duplicates(docs, errors="replace", verify="exact")
+    assert d.labels.tolist() == [0, 0, 2] and d.similarity.tolist() == [1.0]

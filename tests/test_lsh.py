@@ -302,3 +302,15 @@ def test_reference_mode_on_signatures():
     # every verified pair: estimated similarity >= threshold, and the best is the max per doc
     np.testing.assert_array_equal(m.similarity, ref.signature_similarity(docs, ref_sig, m.pairs))
     assert (m.similarity >= 0.7).all()
+
+
+def test_giant_bucket_is_not_expanded_into_all_pairs():
+    # 20,000 copies of one signature plus noise: all pairs would be 2e8; rounds use one star
+    rng = np.random.default_rng(8)
+    k = 32
+    sig = rng.integers(0, 2**32, size=(21000, k), dtype=np.uint32)
+    sig[:20000] = sig[0]
+    d = seenit.near_duplicates(sig, threshold=0.8)
+    assert d.n_clusters == 1 and d.n_removed == 19999
+    assert (d.labels[:20000] == 0).all() and (d.labels[20000:] == np.arange(20000, 21000)).all()
+    assert d.pairs.shape[0] == 19999 and (d.pairs[:, 0] == 0).all() and (d.similarity == 1.0).all()

@@ -284,6 +284,7 @@ def near_duplicates(
     seed: int = 1,
     scheme: str = "fast",
     lowercase: bool = True,
+    errors: str = "strict",
     verify: str = "signature",
     reference: Any = None,
     weights: Sequence[float] = (0.5, 0.5),
@@ -302,7 +303,8 @@ def near_duplicates(
     ``threshold`` as datasketch does, or ``params``). ``verify`` decides which
     candidates become edges: ``"signature"`` keeps those with estimated Jaccard
     >= threshold, ``"exact"`` those whose real shingle sets have Jaccard >=
-    threshold (needs documents), ``"none"`` keeps every candidate. Clusters are
+    threshold (needs documents), ``"none"`` keeps every candidate. ``errors="replace"``
+    accepts bytes documents that are not UTF-8 (as :func:`seenit.minhash`). Clusters are
     the connected components of the edges; each is labelled by its smallest
     document index and that document is the one kept. Empty documents never join
     a cluster.
@@ -328,8 +330,8 @@ def near_duplicates(
     if verify == "exact" and (given_sigs or (reference is not None and _is_signatures(reference))):
         raise ValueError('verify="exact" needs the documents (to compare shingle sets), not signatures; '
                          'use verify="signature" or pass the texts')
-    mh_kw = dict(ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
-    shingle_kw = dict(ngram=ngram, unit=unit, lowercase=lowercase)
+    mh_kw = dict(ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase, errors=errors)
+    shingle_kw = dict(ngram=ngram, unit=unit, lowercase=lowercase, errors=errors)
     sig = _signatures(docs_or_signatures, "docs_or_signatures", mh_kw, progress, num_perm)
     k = sig.shape[1]
     lsh = LSH(threshold=t, num_perm=k, weights=weights, params=params)

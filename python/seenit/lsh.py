@@ -197,11 +197,10 @@ class LSH:
         self._check_dtype(sig, "signatures")
         values, offsets = self._index.query(sig)
         if self._key_chunks:
-            keys = self.keys
-            values = keys[values]
-            # keep each list sorted by key
-            for i in np.flatnonzero(np.diff(offsets) > 1):
-                values[offsets[i] : offsets[i + 1]].sort()
+            # map internal ids to keys, keeping each list sorted by key
+            seg = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+            mapped = self.keys[values]
+            values = np.ascontiguousarray(mapped[np.lexsort((mapped, seg))])
         return Candidates(values, offsets)
 
     def buckets(self, min_size: int = 2) -> Candidates:
