@@ -107,3 +107,31 @@ def test_semdedup_on_real_text_embeddings(shared_data):
     r = seenit.semdedup(x, n_clusters=10, eps=1e-4)
     assert (~r.keep[2000:] | ~r.keep[:100]).all()
     assert r.kept_fraction[1e-4] <= 2000 / 2100 + 1e-9
+
+
+def test_cli_dedup_semantic_and_neighbors(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from seenit.cli import app
+
+    docs = [f"document number {i} about topic {i % 7} with words {i * 13 % 11}" for i in range(40)]
+    src = tmp_path / "docs.jsonl"
+    src.write_text("".join(json.dumps({"text": t, "id": i}) + "\n" for i, t in enumerate(docs + docs[:10])))
+    out = tmp_path / "kept.jsonl"
+    r = CliRunner().invoke(app, ["dedup", "semantic", str(src), "--out", str(out), "--embed", "hashed", "--eps", "1e-4"])
+    assert r.exit_code == 0, r.output
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(k["id"] for k in kept) == list(range(40))  # exact copies removed, originals or copies kept once
+    test = tmp_path / "test.jsonl"
+    test.write_text("".join(json.dumps({"text": t}) + "\n" for t in docs[:3]))
+    nb = tmp_path / "nb.jsonl"
+    r = CliRunner().invoke(app, ["neighbors", str(test), "--against", str(src), "--embed", "hashed", "--k", "2", "--out", str(nb)])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in nb.read_text().splitlines()]
+    assert [row["neighbors"][0]["text"] for row in rows] == docs[:3]
+    assert rows[0]["neighbors"][0]["score"] == pytest.approx(1.0, abs=1e-5)
+    r = CliRunner().invoke(app, ["neighbors", str(test), "--against", str(tmp_path / "missing.jsonl"), "--embed", "hashed",
+                                 "--out", str(nb)])
+    assert r.exit_code != 0

@@ -385,3 +385,19 @@ def test_search_bad_input(call, exc, match):
     x = np.random.default_rng(0).random((10, 4)).astype(np.float32)
     with pytest.raises(exc, match=match):
         call(x)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("k", [1, 10, 3000, 10000])
+def test_cuda_topk_matches_reference(metric, k):
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal((20000, 64)).astype(np.float32)
+    x[5000:5100] = x[:100]  # exact ties across blocks
+    q = np.concatenate([x[:4], rng.standard_normal((12, 64)).astype(np.float32)])
+    from seenit._search_cuda import topk_cuda
+
+    s, i = topk_cuda(q, x, k, metric, block_rows=7000)  # several blocks and merges
+    assert_topk_matches(s, i, q, x, k, metric)
+    s2, i2 = seenit.topk(q, x, k, metric=metric, device="cuda")
+    assert_topk_matches(s2, i2, q, x, k, metric)

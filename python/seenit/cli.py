@@ -43,6 +43,10 @@ from .cli_dedup import register as _register_dedup  # noqa: E402
 
 _register_dedup(app)
 
+from .cli_search import register as _register_search  # noqa: E402
+
+_register_search(app)
+
 
 def main() -> None:
     app()

@@ -41,8 +41,35 @@ def _sentence_transformer(name: str) -> Any:
         raise RuntimeError(f"sentence-transformers model {name!r} is not available offline: {e}") from e
 
 
+def hashed_embedder(dim: int = 256, buckets: int = 1 << 16, seed: int = 0) -> Callable[[Sequence[str]], np.ndarray]:
+    """A model-free, offline embedding: log-scaled hashed word counts, randomly
+    projected to ``dim`` (a lexical stand-in for tests and demos, not a semantic model)."""
+    import zlib
+
+    proj = np.random.default_rng(seed).standard_normal((buckets, dim)).astype(np.float32) / np.sqrt(dim)
+
+    def fn(texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), dim), np.float32)
+        for r, t in enumerate(texts):
+            ids: dict[int, int] = {}
+            for w in t.lower().split():
+                h = zlib.crc32(w.encode()) % buckets
+                ids[h] = ids.get(h, 0) + 1
+            if ids:
+                keys = np.fromiter(ids.keys(), np.int64)
+                vals = np.log1p(np.fromiter(ids.values(), np.float32))
+                out[r] = vals @ proj[keys]
+        return out
+
+    return fn
+
+
 def embedder(embed: EmbedSpec) -> Callable[[Sequence[str]], np.ndarray]:
-    """A function list[str] -> float32 (n, d) array from a callable or a model name."""
+    """A function list[str] -> float32 (n, d) array from a callable or a model name
+    (``"hashed"`` or ``"hashed:DIM"`` selects :func:`hashed_embedder`)."""
+    if isinstance(embed, str) and embed.split(":")[0] == "hashed":
+        dim = int(embed.split(":")[1]) if ":" in embed else 256
+        return hashed_embedder(dim)
     if isinstance(embed, str):
         model = _sentence_transformer(embed)
 
@@ -78,4 +105,4 @@ def embed_texts(texts: Sequence[str], embed: EmbedSpec, batch_size: int = 1024,
     return np.concatenate(parts, axis=0)
 
 
-__all__ = ["embedder", "embed_texts", "EmbedSpec"]
+__all__ = ["embedder", "embed_texts", "hashed_embedder", "EmbedSpec"]
