@@ -202,7 +202,7 @@ void minhash_docs(const Docs& docs, std::size_t ngram, bool lowercase, const Min
     }
     const OphKeys ok = oph_keys(p.seed);
 
-    parallel_for_dynamic(docs.n, 16, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for_dynamic(docs.n, doc_chunk(docs.n), [&](std::size_t begin, std::size_t end, int) {
         ShingleScratch scratch;
         std::vector<u32> keys;
         std::vector<u64> hashes;
@@ -256,7 +256,7 @@ void minhash_from_hashes(ArrayView<const u64> hashes, ArrayView<const i64> offse
     std::vector<u32> a32(k), b32(k);
     fast_params(p.seed, k, a32.data(), b32.data());
     const OphKeys ok = oph_keys(p.seed);
-    parallel_for_dynamic(n, 16, [&](std::size_t begin, std::size_t end, int) {
+    parallel_for_dynamic(n, doc_chunk(n), [&](std::size_t begin, std::size_t end, int) {
         std::vector<u32> keys;
         std::vector<u8> filled;
         for (std::size_t d = begin; d < end; ++d) {

@@ -9,10 +9,15 @@
 
 namespace seenit {
 
+std::size_t doc_chunk(std::size_t n_docs) {
+    std::size_t per = n_docs / (static_cast<std::size_t>(num_threads()) * 256);
+    return per < 1 ? 1 : (per > 16 ? 16 : per);
+}
+
 RaggedU64 shingle_hashes(const Docs& docs, std::size_t ngram, bool lowercase) {
     SEENIT_CHECK(ngram >= 1, std::invalid_argument, "ngram must be >= 1, got ", ngram);
     std::vector<std::vector<u64>> per_doc(docs.n);
-    parallel_for_dynamic(docs.n, 64, [&](std::size_t b, std::size_t e, int) {
+    parallel_for_dynamic(docs.n, doc_chunk(docs.n), [&](std::size_t b, std::size_t e, int) {
         ShingleScratch scratch;
         for (std::size_t d = b; d < e; ++d) {
             auto& v = per_doc[d];

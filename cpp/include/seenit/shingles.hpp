@@ -153,6 +153,11 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
     }
 }
 
+// Documents per work item for parallel_for_dynamic: small enough that a batch of a
+// few long documents still spreads over all threads, large enough that tiny
+// documents do not contend on the shared counter.
+std::size_t doc_chunk(std::size_t n_docs);
+
 // Sorted, de-duplicated 64-bit hashes (hashing::hash64) of each document's shingles,
 // as a ragged pair: values and offsets (n + 1 entries).
 struct RaggedU64 {
