@@ -97,6 +97,19 @@ def test_whitespace_set_is_pythons_for_every_code_point():
     assert bad.size == 0, [hex(cps[i]) for i in bad[:10]]
 
 
+def test_lowercase_is_pythons_for_every_code_point():
+    cps = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    docs = ["".join(map(chr, cps[i:i + 64])) for i in range(0, len(cps), 64)]
+    docs += ["ΟΔΟΣ ΟΔΟΣ. ΣΑΣ aΣ Σ", "İSTANBUL ẞ ǅ", "x\u03a3\u0301 y", "ÀÉÎ\U0001E900"]  # final sigma, expansions
+    for unit in ("char", "word"):
+        got = seenit.minhash.shingle_hashes(docs, ngram=2, unit=unit, lowercase=True)
+        want = seenit.minhash.shingle_hashes([d.lower() for d in docs], ngram=2, unit=unit, lowercase=False)
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(got[0], want[0])
+    # the core lower-cases documents that Python already lower-cased (those with U+03A3) again
+    assert all(chr(c).lower().lower() == chr(c).lower() for c in cps)
+
+
 def test_word_shingles_join_with_one_space():
     # Runs of mixed whitespace between words hash like " ".join(words).
     a = seenit.minhash.shingle_hashes(["x\t\u3000 y\n\n z"], ngram=3)[0]

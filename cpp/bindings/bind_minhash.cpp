@@ -16,43 +16,59 @@ namespace py = pybind11;
 namespace seenit::bind {
 namespace {
 
-// UTF-8 views of a list of str, without copying: CPython keeps (or caches) each
-// string's UTF-8 form, valid while the list holds the string. Strings with lone
-// surrogates cannot be UTF-8: ValueError, or with errors="replace" an encoded copy
-// ('?' for each surrogate, as str.encode("utf-8", "replace")) kept in `keep`.
+// Views of a list of str without copying or encoding: CPython's own storage
+// (PEP 393): ASCII strings are already UTF-8 (kind 0); others are passed as 1-, 2-
+// or 4-byte code units and encoded (and lower-cased) by the core, in parallel.
+// The list keeps the strings alive for the duration of the call.
 struct TextViews {
     std::vector<const char*> ptr;
     std::vector<std::size_t> len;
-    std::vector<py::object> keep;
+    std::vector<u8> kind;
 };
 
-TextViews text_views(const py::list& docs, bool replace) {
+TextViews text_views(const py::list& docs) {
     TextViews v;
     const std::size_t n = docs.size();
     v.ptr.resize(n);
     v.len.resize(n);
+    v.kind.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
         PyObject* o = PyList_GET_ITEM(docs.ptr(), static_cast<Py_ssize_t>(i));
         if (!PyUnicode_Check(o))
             throw py::type_error("docs[" + std::to_string(i) + "] must be str, got " + Py_TYPE(o)->tp_name);
-        Py_ssize_t sz = 0;
-        const char* p = PyUnicode_AsUTF8AndSize(o, &sz);
-        if (p == nullptr) {
-            PyErr_Clear();
-            if (!replace)
-                throw py::value_error("docs[" + std::to_string(i) +
-                                      "] cannot be encoded as UTF-8 (it contains a lone surrogate); "
-                                      "pass errors='replace' to substitute '?'");
-            py::object b = py::reinterpret_steal<py::object>(PyUnicode_AsEncodedString(o, "utf-8", "replace"));
-            if (!b) throw py::error_already_set();
-            p = PyBytes_AS_STRING(b.ptr());
-            sz = PyBytes_GET_SIZE(b.ptr());
-            v.keep.push_back(std::move(b));
-        }
-        v.ptr[i] = p;
-        v.len[i] = static_cast<std::size_t>(sz);
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(o) != 0) throw py::error_already_set();
+#endif
+        v.ptr[i] = static_cast<const char*>(PyUnicode_DATA(o));
+        v.len[i] = static_cast<std::size_t>(PyUnicode_GET_LENGTH(o));
+        v.kind[i] = PyUnicode_IS_ASCII(o) ? 0 : static_cast<u8>(PyUnicode_KIND(o));
     }
     return v;
+}
+
+// A batch of text documents for the core, with the lower-casing table.
+struct TextBatch {
+    TextViews views;
+    LowerTable lower;
+    Docs docs;
+};
+
+void make_text_batch(TextBatch& b, const py::list& docs, int unit, const carray<u32>& lower_keys,
+                     const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
+    auto k = view_1d(lower_keys, "lower_keys");
+    auto o = view_1d(lower_off, "lower_off");
+    auto by = view_1d(lower_bytes, "lower_bytes");
+    SEENIT_CHECK(o.size == k.size + 1 && o[k.size] == by.size, std::invalid_argument,
+                 "lower table: lower_off must have len(lower_keys) + 1 entries ending at len(lower_bytes)");
+    b.lower.build(k.data, k.size, o.data, by.data);
+    b.views = text_views(docs);
+    b.docs.unit = static_cast<Unit>(unit);
+    b.docs.n = b.views.ptr.size();
+    b.docs.text_ptr = b.views.ptr.data();
+    b.docs.text_len = b.views.len.data();
+    b.docs.text_kind = b.views.kind.data();
+    b.docs.lower = &b.lower;
+    b.docs.replace = replace;
 }
 
 Unit to_unit(int u) {
@@ -128,24 +144,23 @@ void bind_minhash(py::module_& m) {
     m.def(
         "minhash_text",
         [](const py::list& docs, long long ngram, int unit, bool lowercase, int scheme, long long num_perm,
-           unsigned long long seed, const carray<u64>& a, const carray<u64>& b, bool replace) {
+           unsigned long long seed, const carray<u64>& a, const carray<u64>& b, const carray<u32>& lower_keys,
+           const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
             Unit u = to_unit(unit);
             SEENIT_CHECK(u != Unit::Token, std::invalid_argument, "minhash_text needs unit word or char");
             MinhashParams p = make_params(scheme, num_perm, seed, a, b);
             std::size_t ng = check_ngram(ngram);
-            TextViews tv = text_views(docs, replace);
-            Docs d;
-            d.unit = u;
-            d.n = tv.ptr.size();
-            d.text_ptr = tv.ptr.data();
-            d.text_len = tv.len.data();
-            return run_minhash(d, ng, lowercase, p);
+            TextBatch batch;
+            make_text_batch(batch, docs, unit, lower_keys, lower_off, lower_bytes, replace);
+            return run_minhash(batch.docs, ng, lowercase, p);
         },
         py::arg("docs"), py::arg("ngram"), py::arg("unit"), py::arg("lowercase"), py::arg("scheme"),
         py::arg("num_perm"), py::arg("seed"), py::arg("a").noconvert(), py::arg("b").noconvert(),
+        py::arg("lower_keys").noconvert(), py::arg("lower_off").noconvert(), py::arg("lower_bytes").noconvert(),
         py::arg("replace") = false,
         "MinHash signatures of a list of str (unit 0 word, 1 char; scheme 0 fast, 1 oph, 2 datasketch, 3 legacy). "
-        "Non-ASCII documents must already be lower-cased when lowercase is set (the core lower-cases ASCII only).");
+        "The lower table maps code points to their str.lower() UTF-8 bytes (documents containing U+03A3 must "
+        "arrive lower-cased).");
     m.def(
         "minhash_tokens",
         [](const carray<u64>& values, const carray<i64>& offsets, long long ngram, int scheme, long long num_perm,
@@ -190,24 +205,22 @@ void bind_minhash(py::module_& m) {
         py::arg("seed"), "Fast/OPH signatures from pre-hashed shingles (ragged uint64 hashes).");
     m.def(
         "minhash_shingle_hashes_text",
-        [](const py::list& docs, long long ngram, int unit, bool lowercase, bool replace) {
+        [](const py::list& docs, long long ngram, int unit, bool lowercase, const carray<u32>& lower_keys,
+           const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
             Unit u = to_unit(unit);
             SEENIT_CHECK(u != Unit::Token, std::invalid_argument, "minhash_shingle_hashes_text needs unit word or char");
             std::size_t ng = check_ngram(ngram);
-            TextViews tv = text_views(docs, replace);
-            Docs d;
-            d.unit = u;
-            d.n = tv.ptr.size();
-            d.text_ptr = tv.ptr.data();
-            d.text_len = tv.len.data();
+            TextBatch batch;
+            make_text_batch(batch, docs, unit, lower_keys, lower_off, lower_bytes, replace);
             RaggedU64 r;
             {
                 py::gil_scoped_release nogil;
-                r = shingle_hashes(d, ng, lowercase);
+                r = shingle_hashes(batch.docs, ng, lowercase);
             }
             return ragged_to_numpy(std::move(r));
         },
-        py::arg("docs"), py::arg("ngram"), py::arg("unit"), py::arg("lowercase"), py::arg("replace") = false,
+        py::arg("docs"), py::arg("ngram"), py::arg("unit"), py::arg("lowercase"), py::arg("lower_keys").noconvert(),
+        py::arg("lower_off").noconvert(), py::arg("lower_bytes").noconvert(), py::arg("replace") = false,
         "Sorted unique 64-bit shingle hashes per document: (values uint64, offsets int64).");
     m.def(
         "minhash_shingle_hashes_tokens",

@@ -9,6 +9,83 @@
 
 namespace seenit {
 
+void LowerTable::build(const u32* k, std::size_t n, const u32* offsets, const u8* data) {
+    bmp.assign(65536, -1);
+    keys.assign(k, k + n);
+    off.assign(offsets, offsets + n + 1);
+    bytes.assign(reinterpret_cast<const char*>(data), n ? offsets[n] : 0);
+    for (std::size_t e = 0; e < n; ++e) {
+        SEENIT_CHECK(e == 0 || k[e] > k[e - 1], std::invalid_argument, "lower table keys must be increasing");
+        SEENIT_CHECK(offsets[e] <= offsets[e + 1], std::invalid_argument, "lower table offsets must be non-decreasing");
+        if (k[e] < 65536) bmp[k[e]] = static_cast<i32>(e);
+    }
+}
+
+i32 LowerTable::find(u32 c) const {
+    if (c < 65536) return bmp[c];
+    auto it = std::lower_bound(keys.begin(), keys.end(), c);
+    return (it != keys.end() && *it == c) ? static_cast<i32>(it - keys.begin()) : -1;
+}
+
+namespace {
+inline void put_utf8(u32 c, std::string& out) {
+    if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+}
+
+template <class T>
+void ucs_to_utf8_t(const T* p, std::size_t n, bool lowercase, const LowerTable* table, bool replace, std::size_t d,
+                   std::string& out) {
+    out.reserve(out.size() + n * (sizeof(T) == 1 ? 2 : 3));
+    for (std::size_t i = 0; i < n; ++i) {
+        u32 c = static_cast<u32>(p[i]);
+        if (c < 0x80) {
+            if (lowercase && c - 'A' < 26U) c += 32;
+            out.push_back(static_cast<char>(c));
+            continue;
+        }
+        if (c >= 0xD800 && c <= 0xDFFF) {
+            SEENIT_CHECK(replace, std::invalid_argument, "docs[", d,
+                         "] cannot be encoded as UTF-8 (it contains a lone surrogate); pass errors='replace' to "
+                         "substitute '?'");
+            out.push_back('?');
+            continue;
+        }
+        if (lowercase && table) {
+            i32 e = table->find(c);
+            if (e >= 0) {
+                out.append(table->bytes, table->off[e], table->off[e + 1] - table->off[e]);
+                continue;
+            }
+        }
+        put_utf8(c, out);
+    }
+}
+}  // namespace
+
+void ucs_to_utf8(const void* data, int kind, std::size_t n, bool lowercase, const LowerTable* table, bool replace,
+                 std::size_t d, std::string& out) {
+    switch (kind) {
+        case 1: ucs_to_utf8_t(static_cast<const u8*>(data), n, lowercase, table, replace, d, out); break;
+        case 2: ucs_to_utf8_t(static_cast<const u16*>(data), n, lowercase, table, replace, d, out); break;
+        case 4: ucs_to_utf8_t(static_cast<const u32*>(data), n, lowercase, table, replace, d, out); break;
+        default: SEENIT_CHECK(false, std::invalid_argument, "text kind must be 1, 2 or 4, got ", kind);
+    }
+}
+
 std::size_t doc_chunk(std::size_t n_docs) {
     std::size_t per = n_docs / (static_cast<std::size_t>(num_threads()) * 256);
     return per < 1 ? 1 : (per > 16 ? 16 : per);

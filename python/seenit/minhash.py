@@ -12,6 +12,7 @@ another empty document included (0.0), so empty documents never form clusters.
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 from collections.abc import Sequence
@@ -50,9 +51,38 @@ def _is_arrow(docs: Any) -> bool:
     return type(docs).__module__.startswith("pyarrow")
 
 
+@functools.cache
+def _lower_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """str.lower() of every non-ASCII code point that it changes, from this interpreter
+    (so the Unicode version matches): (code points uint32, offsets uint32, UTF-8 bytes uint8).
+    U+03A3 is left out: its lower case depends on context (final sigma), so documents
+    containing it are lower-cased in Python. Built once per process (~0.2 s)."""
+    cps = np.concatenate([np.arange(0x80, 0xD800), np.arange(0xE000, 0x110000)])
+    text = "".join(map(chr, cps.tolist()))
+    keys, chunks = [], []
+    block = 1024
+    for i in range(0, len(text), block):
+        part = text[i:i + block]
+        if part.lower() == part:
+            continue
+        for j, ch in enumerate(part):
+            low = ch.lower()
+            if low != ch and ch != "\u03a3":
+                keys.append(int(cps[i + j]))
+                chunks.append(low.encode("utf-8"))
+    offsets = np.zeros(len(keys) + 1, dtype=np.uint32)
+    offsets[1:] = np.cumsum([len(c) for c in chunks])
+    data = np.frombuffer(b"".join(chunks), dtype=np.uint8).copy()
+    return np.array(keys, dtype=np.uint32), offsets, data
+
+
+_NO_TABLE = (np.zeros(0, np.uint32), np.zeros(1, np.uint32), np.zeros(0, np.uint8))
+
+
 def _texts(docs: Any, lowercase: bool, errors: str) -> list[str]:
-    """docs as a list of str: bytes decoded, non-ASCII text lower-cased here with
-    str.lower() (the core lower-cases ASCII itself). Errors name the document index."""
+    """docs as a list of str for the core: bytes decoded; documents containing U+03A3
+    lower-cased here (str.lower()'s final-sigma rule needs context); the core lower-cases
+    everything else itself. Errors name the document index."""
     if isinstance(docs, (str, bytes)):
         raise TypeError(f"docs must be a sequence of documents, not a single {type(docs).__name__}")
     if _is_arrow(docs):
@@ -63,19 +93,19 @@ def _texts(docs: Any, lowercase: bool, errors: str) -> list[str]:
     copied = out is not docs
     for i, d in enumerate(out):
         if type(d) is str:
-            if lowercase and not d.isascii():
+            if lowercase and not d.isascii() and "\u03a3" in d:
                 new: str = d.lower()
             else:
                 continue
         elif isinstance(d, str):
-            new = d.lower() if lowercase else str(d)
+            new = d.lower() if lowercase else str(d)  # a plain str copy of a str subclass
         elif isinstance(d, (bytes, bytearray, memoryview)):
             try:
                 new = bytes(d).decode("utf-8", errors)
             except UnicodeDecodeError as e:
                 raise ValueError(f"docs[{i}] is not valid UTF-8 ({e.reason} at byte {e.start}); "
                                  "pass errors='replace' to substitute U+FFFD") from None
-            if lowercase:
+            if lowercase and "\u03a3" in new:
                 new = new.lower()
         else:
             raise TypeError(f"docs[{i}] must be str (or UTF-8 bytes), got {type(d).__name__}")
@@ -153,7 +183,7 @@ def minhash(docs: Docs, *, num_perm: int = 128, ngram: int = 5, unit: str = "wor
         return _core.minhash_tokens(values, offsets, ngram, code, num_perm, seed, a, b)
     texts = _texts(docs, bool(lowercase), errors)
     return _core.minhash_text(texts, ngram, _UNIT_CODE[unit], bool(lowercase), code, num_perm, seed, a, b,
-                              errors == "replace")
+                              *(_lower_table() if lowercase else _NO_TABLE), errors == "replace")
 
 
 def minhash_from_hashes(values: Any, offsets: Any, *, num_perm: int = 128, seed: int = 1,
@@ -174,7 +204,8 @@ def shingle_hashes(docs: Docs, *, ngram: int = 5, unit: str = "word", lowercase:
         values, offsets = _tokens(docs)
         return _core.minhash_shingle_hashes_tokens(values, offsets, ngram)
     texts = _texts(docs, bool(lowercase), errors)
-    return _core.minhash_shingle_hashes_text(texts, ngram, _UNIT_CODE[unit], bool(lowercase), errors == "replace")
+    return _core.minhash_shingle_hashes_text(texts, ngram, _UNIT_CODE[unit], bool(lowercase),
+                                             *(_lower_table() if lowercase else _NO_TABLE), errors == "replace")
 
 
 def jaccard_exact_pairs(values: Any, offsets: Any, pairs: Any) -> npt.NDArray[np.float64]:

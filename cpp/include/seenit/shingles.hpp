@@ -17,16 +17,41 @@ namespace seenit {
 
 enum class Unit : int { Word = 0, Char = 1, Token = 2 };
 
-// A batch of documents: either UTF-8 texts (pointer + byte length each) or token
-// ids as a ragged (values, offsets) pair. The caller keeps the memory alive.
+// Python's str.lower() for single code points (from the running interpreter, so the
+// Unicode version matches): entry e maps keys[e] to bytes[off[e]..off[e+1]) (UTF-8).
+// U+03A3 (capital sigma) is context-dependent in str.lower(); the Python layer lower-cases
+// documents containing it itself and keeps it out of this table.
+struct LowerTable {
+    std::vector<i32> bmp;  // 65536 entries: -1 = unchanged, else the entry index
+    std::vector<u32> keys;
+    std::vector<u32> off;
+    std::string bytes;
+    void build(const u32* k, std::size_t n, const u32* offsets, const u8* data);
+    // The entry index for code point c, or -1.
+    i32 find(u32 c) const;
+};
+
+// A batch of documents: texts (pointer + length each) or token ids as a ragged
+// (values, offsets) pair. The caller keeps the memory alive.
+// text_kind[d] (optional, default 0): 0 = UTF-8 bytes, length in bytes; 1, 2, 4 =
+// code units of that width (CPython's PEP 393 storage), length in code points.
 struct Docs {
     Unit unit = Unit::Word;
     std::size_t n = 0;
     const char* const* text_ptr = nullptr;
     const std::size_t* text_len = nullptr;
+    const u8* text_kind = nullptr;
+    const LowerTable* lower = nullptr;  // full lower-casing of kind 1/2/4 documents
+    bool replace = false;               // lone surrogates -> '?' (else invalid_argument)
     const u64* tokens = nullptr;
     const i64* offsets = nullptr;  // n + 1 entries (token unit)
 };
+
+// Appends the UTF-8 encoding of n code units of width `kind` (1, 2 or 4) to out,
+// lower-cased (ASCII directly, others through `table` when given) if `lowercase`.
+// A lone surrogate becomes '?' when `replace`, else std::invalid_argument naming doc `d`.
+void ucs_to_utf8(const void* data, int kind, std::size_t n, bool lowercase, const LowerTable* table, bool replace,
+                 std::size_t d, std::string& out);
 
 // Byte length of the whitespace code point starting at p (0 if it is not one).
 // The set is Python's str.isspace(): \t \n \v \f \r \x1c-\x1f space, U+0085, U+00A0,
@@ -63,6 +88,7 @@ inline constexpr ByteClasses kByteClasses{};
 // Reusable per-thread buffers for shingling (avoids allocating per document).
 struct ShingleScratch {
     std::string lowered;
+    std::string utf8;
     std::string joined;
     std::vector<std::size_t> starts;   // word starts, or code point starts
     std::vector<std::size_t> ends;     // word ends
@@ -86,7 +112,13 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
     const u8* text = reinterpret_cast<const u8*>(docs.text_ptr[d]);
     std::size_t len = docs.text_len[d];
     if (len == 0) return;
-    if (lowercase) {
+    const int kind = docs.text_kind ? docs.text_kind[d] : 0;
+    if (kind != 0) {
+        s.utf8.clear();
+        ucs_to_utf8(text, kind, len, lowercase, docs.lower, docs.replace, d, s.utf8);
+        text = reinterpret_cast<const u8*>(s.utf8.data());
+        len = s.utf8.size();
+    } else if (lowercase) {
         unsigned has_upper = 0;  // branch-free so the scan vectorizes
         for (std::size_t i = 0; i < len; ++i) has_upper |= static_cast<u8>(text[i] - 'A') < 26;
         if (has_upper) {
