@@ -141,7 +141,7 @@ def minhash_sha1_hash32(data: bytes, simd: bool = True) -> int:
     """
     datasketch.hashfunc.sha1_hash32 (first 4 SHA-1 digest bytes, little-endian); simd=False forces portable SHA-1.
     """
-def minhash_shingle_hashes_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, replace: bool = False) -> tuple:
+def minhash_shingle_hashes_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, lower_keys: numpy.typing.NDArray[numpy.uint32], lower_off: numpy.typing.NDArray[numpy.uint32], lower_bytes: numpy.typing.NDArray[numpy.uint8], replace: bool = False) -> tuple:
     """
     Sorted unique 64-bit shingle hashes per document: (values uint64, offsets int64).
     """
@@ -149,9 +149,9 @@ def minhash_shingle_hashes_tokens(values: numpy.typing.NDArray[numpy.uint64], of
     """
     Sorted unique 64-bit shingle hashes of ragged token ids.
     """
-def minhash_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64], replace: bool = False) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
+def minhash_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64], lower_keys: numpy.typing.NDArray[numpy.uint32], lower_off: numpy.typing.NDArray[numpy.uint32], lower_bytes: numpy.typing.NDArray[numpy.uint8], replace: bool = False) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
-    MinHash signatures of a list of str (unit 0 word, 1 char; scheme 0 fast, 1 oph, 2 datasketch, 3 legacy). Non-ASCII documents must already be lower-cased when lowercase is set (the core lower-cases ASCII only).
+    MinHash signatures of a list of str (unit 0 word, 1 char; scheme 0 fast, 1 oph, 2 datasketch, 3 legacy). The lower table maps code points to their str.lower() UTF-8 bytes (documents containing U+03A3 must arrive lower-cased).
     """
 def minhash_tokens(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64]) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
