@@ -262,3 +262,45 @@ def test_segment_bad_input():
         logprob.segment_reduce(np.array([1.0, np.nan, 3.0]), np.array([0, 1, 3]), "mean")
     with pytest.raises(ValueError, match=r"q must be in \[0, 1\]"):
         logprob.segment_quantiles(v, np.array([0, 3]), [0.5, 2])
+
+
+# ---- CUDA twins (skipped without CuPy and a GPU) ----
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["f32", "f16", "bf16"])
+def test_cuda_token_stats_matches_cpu(kind):
+    cp = pytest.importorskip("cupy")
+    rng = np.random.default_rng(5)
+    x = as_kind(rng.standard_normal((3, 7, 5003)) * 4, kind)
+    x[0, 0, :100] = -np.inf
+    t = rng.integers(0, 5003, (3, 7))
+    got = logprob.token_stats(cp.asarray(x), cp.asarray(t), device="cuda")
+    check_equal(logprob.TokenStats(**{k: cp.asnumpy(getattr(got, k)) for k in ref.STATS}), x, t)
+    bad = x.copy()
+    bad[2, 3, 9] = np.nan if kind != "bf16" else 0x7FC0
+    with pytest.raises(ValueError, match=r"logits row 17 "):
+        logprob.token_stats(cp.asarray(bad), cp.asarray(t), device="cuda")
+
+
+@pytest.mark.gpu
+def test_cuda_torch_tensors_via_dlpack():
+    torch = pytest.importorskip("torch")
+    x = torch.randn(4, 1000, device="cuda").to(torch.bfloat16)
+    t = torch.randint(0, 1000, (4,), device="cuda")
+    got = logprob.token_stats(x, t, device="cuda", stats="logprob")
+    want = torch.log_softmax(x.double(), -1).gather(-1, t[:, None])[:, 0]
+    np.testing.assert_allclose(got.logprob.get(), want.cpu().numpy(), rtol=RTOL)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("op", logprob.SEGMENT_OPS)
+def test_cuda_segments_match_cpu(op):
+    cp = pytest.importorskip("cupy")
+    rng = np.random.default_rng(6)
+    offs = np.concatenate([[0], np.cumsum(rng.integers(0, 30, 500))])
+    vals = rng.standard_normal(offs[-1])
+    got = logprob.segment_reduce(cp.asarray(vals), cp.asarray(offs), op, k=0.3, device="cuda")
+    np.testing.assert_allclose(cp.asnumpy(got), logprob.segment_reduce(vals, offs, op, k=0.3), rtol=1e-12)
+    q = logprob.segment_quantiles(cp.asarray(vals), cp.asarray(offs), [0.1, 0.5], device="cuda")
+    np.testing.assert_allclose(cp.asnumpy(q), logprob.segment_quantiles(vals, offs, [0.1, 0.5]), rtol=1e-12)

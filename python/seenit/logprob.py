@@ -161,21 +161,31 @@ def check_fraction(k: Any, name: str = "k") -> float:
     return kf
 
 
-def segment_reduce(values: Any, offsets: Any, op: str, *, k: float = 1.0) -> npt.NDArray[np.float64]:
+def segment_reduce(values: Any, offsets: Any, op: str, *, k: float = 1.0, device: str = "cpu") -> npt.NDArray[np.float64]:
     """Reduce each segment ``values[offsets[i]:offsets[i+1]]``; returns float64 of length ``len(offsets) - 1``.
 
     ``op``: ``sum`` (0 when empty), ``mean``, ``min``, ``max``, ``count``, ``min_k`` / ``max_k`` (the mean
     of the lowest / highest ``max(1, floor(k * len))`` values, ``k`` in (0, 1]). Empty segments give NaN
     except for ``sum`` and ``count``. NaN in ``values`` raises ValueError naming the segment.
+    ``device="cuda"`` takes CuPy arrays / torch CUDA tensors and returns a CuPy array.
     """
+    from .gpu import check_device
+
+    check_device(device)
     if op not in SEGMENT_OPS:
         raise ValueError(f"op must be one of {', '.join(SEGMENT_OPS)}; got {op!r}")
     kf = check_fraction(k) if op in ("min_k", "max_k") else 1.0
+    if device == "cuda":
+        from ._logprob_cuda import segment_reduce_cuda
+
+        return segment_reduce_cuda(values, offsets, op, kf)
     v, o = _values_offsets(values, offsets)
     return _core.segment_reduce(v, o, op, kf)
 
 
-def segment_quantiles(values: Any, offsets: Any, q: float | Sequence[float]) -> npt.NDArray[np.float64]:
+def segment_quantiles(
+    values: Any, offsets: Any, q: float | Sequence[float], *, device: str = "cpu"
+) -> npt.NDArray[np.float64]:
     """Quantiles of each segment, linear interpolation (NumPy's default); shape ``(n, len(q))``, NaN rows
     for empty segments."""
     qa = np.atleast_1d(np.asarray(q, dtype=np.float64))
@@ -183,5 +193,11 @@ def segment_quantiles(values: Any, offsets: Any, q: float | Sequence[float]) -> 
         raise ValueError(f"q must be a number or a non-empty 1-D sequence, got shape {np.shape(q)}")
     if not np.all((qa >= 0) & (qa <= 1)):
         raise ValueError(f"q must be in [0, 1], got {qa.tolist()}")
+    from .gpu import check_device
+
+    if check_device(device) == "cuda":
+        from ._logprob_cuda import segment_quantiles_cuda
+
+        return segment_quantiles_cuda(values, offsets, qa)
     v, o = _values_offsets(values, offsets)
     return _core.segment_quantiles(v, o, np.ascontiguousarray(qa))
