@@ -123,3 +123,22 @@ def test_real_text_duplicates(shared_data):
         assert len(piece) >= k and joined.count(piece[:k]) >= 2
     again = exact_duplicates([d for d in r.documents if d], k)
     assert len(again) <= len(r) // 10
+
+
+def test_spans_do_not_depend_on_thread_count():
+    rng = np.random.default_rng(5)
+    t = rng.integers(0, 3, 60_000).astype(np.uint8)
+    t[rng.integers(0, t.size, 500)] = 3  # separators
+    sa = seenit.suffix_array(t)
+    lcp = seenit.lcp_array(t, sa)
+    out = []
+    try:
+        for th in (1, 2, 3):
+            seenit.set_num_threads(th)
+            out.append(_core.exact_duplicate_spans(t, sa, lcp, 3, 12))
+    finally:
+        seenit.set_num_threads(0)
+    assert out[0][0].size > 0
+    for s, e in out[1:]:
+        np.testing.assert_array_equal(s, out[0][0])
+        np.testing.assert_array_equal(e, out[0][1])
