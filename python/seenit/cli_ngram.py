@@ -35,7 +35,7 @@ def index_build(
                            collapse_whitespace=collapse_whitespace, overwrite=overwrite)
     m = idx.manifest
     t = Table(title=f"index {out}")
-    for col in ("documents", "tokens", "shards", "tokenizer", "input MB", "seconds", "MB/s"):
+    for col in ("documents", "tokens", "shards", "tokenizer", "M chars", "seconds", "M chars/s"):
         t.add_column(col, justify="right")
     secs = m.get("build_seconds", 0.0) or 1e-9
     mb = m.get("input_chars", 0) / 1e6
