@@ -357,7 +357,7 @@ def test_build_refuses_existing_path_unless_overwrite(idx):
 
 
 def test_bad_queries(idx):
-    with pytest.raises(ValueError, match="negative token id"):
+    with pytest.raises(ValueError, match=r"^q has a negative token id"):
         idx.count(np.array([-1, 3]))
     with pytest.raises(ValueError, match="token id 300 >= the index's vocabulary size 256"):
         idx.count(np.array([300]))
@@ -373,6 +373,14 @@ def test_bad_queries(idx):
         idx.locate("cat", limit=-1)
     with pytest.raises(ValueError, match="n must be in"):
         idx.overlap("cat", n=0)
+    with pytest.raises(ValueError, match="units must be"):
+        idx.overlap("cat", units="chars")
+    with pytest.raises(ValueError, match="units='words' needs a 'bytes' index"):
+        NgramIndex.build(["a b"], idx.path.parent / "w", tokenizer="whitespace", progress=False).overlap("a", units="words")
+    with pytest.raises(ValueError, match=r"^q has token id 300"):
+        idx.longest_match(np.array([300]))
+    with pytest.raises(ValueError, match=r"^qs\[1\] has token id 300"):
+        idx.count_many(["a", np.array([300])])
     with pytest.raises(ValueError, match="i must be in"):
         idx.document(5)
 

@@ -354,12 +354,16 @@ class NgramIndex:
         vals = np.concatenate(enc) if enc else np.empty(0, dtype=self.dtype)
         return np.ascontiguousarray(vals, dtype=self.dtype), offs
 
+    def _one(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
+        v = self.encode(q, "q")
+        return v, np.array([0, v.size], dtype=np.int64)
+
     def _ranges(self, vals: np.ndarray, offs: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         return [_core.ngram_ranges(s.tokens, s.sa, self.separator, vals, offs) for s in self.shards]
 
     def count(self, q: Query) -> int:
         """Occurrences of ``q`` in the corpus (0 for empty / too long / separator queries)."""
-        return int(self.count_many([q])[0])
+        return int(sum(int(hi[0] - lo[0]) for lo, hi in self._ranges(*self._one(q))))
 
     def count_many(self, qs: Sequence[Query] | np.ndarray) -> npt.NDArray[np.int64]:
         """Counts of many queries at once (a list of str / token arrays, or a 2-D
@@ -375,7 +379,7 @@ class NgramIndex:
         sorted by document then offset. At most ``limit`` occurrences are returned; when
         there are more, they are the first ``limit`` in suffix-array order per shard."""
         limit = check_int(limit, "limit", lo=0)
-        vals, offs = self._ragged([q], "q")
+        vals, offs = self._one(q)
         docs_out, offs_out = [], []
         left = limit
         for s, (lo, hi) in zip(self.shards, self._ranges(vals, offs)):
@@ -428,7 +432,10 @@ class NgramIndex:
 
     def longest_match(self, q: Query) -> LongestMatch:
         """Matching statistics of ``q`` and its longest span found in the corpus."""
-        _, _, ms = self.matching_statistics_many([q])
+        vals, offs = self._one(q)
+        ms = np.zeros(vals.size, dtype=np.int64)
+        for s in self.shards:
+            np.maximum(ms, _core.ngram_matching_statistics(s.tokens, s.sa, self.separator, vals, offs), out=ms)
         if ms.size == 0:
             return LongestMatch(ms, 0, 0)
         start = int(np.argmax(ms))
@@ -449,22 +456,29 @@ class NgramIndex:
         n=13 means 13 words, the GPT-3 recipe) and tokens otherwise; ``"tokens"`` or
         ``"words"`` (``bytes`` index only) force one.
         """
-        return self.overlap_many([q], n, units=units)[0]
+        n = check_int(n, "n", lo=1)
+        words = self._words(units, isinstance(q, str))
+        return self._overlaps(*self._one(q), n, words)[0]
 
     def overlap_many(self, qs: Sequence[Query], n: int = 13, *, units: str = "auto") -> list[Overlap]:
         """:meth:`overlap` of many queries with one batched native call."""
         n = check_int(n, "n", lo=1)
+        if isinstance(qs, (str, bytes)):
+            raise TypeError("qs must be a sequence of queries (str or token arrays), not a single str")
+        qs = list(qs)
+        words = self._words(units, bool(qs) and all(isinstance(q, str) for q in qs))
+        if not qs:
+            return []
+        vals, offs = self._ragged(qs)
+        return self._overlaps(vals, offs, n, words)
+
+    def _words(self, units: str, all_str: bool) -> bool:
         if units not in ("auto", "tokens", "words"):
             raise ValueError(f"units must be 'auto', 'tokens' or 'words', got {units!r}")
         is_bytes = isinstance(self.tokenizer, BytesTokenizer)
         if units == "words" and not is_bytes:
             raise ValueError("units='words' needs a 'bytes' index; other tokenizers count tokens")
-        qs = list(qs)
-        if isinstance(qs, (str, bytes)) or not qs:
-            return []
-        words = units == "words" or (units == "auto" and is_bytes and all(isinstance(q, str) for q in qs))
-        vals, offs = self._ragged(qs)
-        return self._overlaps(vals, offs, n, words)
+        return units == "words" or (units == "auto" and is_bytes and all_str)
 
     def _overlaps(self, vals: np.ndarray, offs: np.ndarray, n: int, words: bool) -> list[Overlap]:
         us, ue = self.unit_spans(vals, offs, words)
