@@ -119,15 +119,6 @@ def planted_recall(dup_mask, planted):
     return float(np.mean([dup_mask[i] or dup_mask[j] for i, j in planted]))
 
 
-def timed(fn, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times, out
-
-
 def machine():
     info = {"python": sys.version.split()[0], "platform": platform.platform(), "cpu_count": os.cpu_count(),
             "seenit_threads": seenit.get_num_threads(), "cpu_features": seenit.cpu_features()}
@@ -147,67 +138,77 @@ def machine():
     return info
 
 
-def bench_corpus(label, docs, repeats, results, peers=True, planted=None):
+def bench_corpus(label, docs, repeats, results, planted=None):
+    """Times every contender `repeats` times, round-robin (one run of each per round),
+    so that load from other processes on this shared machine hits all of them alike."""
+    from rensa import RMinHash
+
     r = {"docs": len(docs), "words": int(sum(len(d.split()) for d in docs))}
     print(f"\n== {label}: {r['docs']} docs, {r['words']} words", flush=True)
-
-    def record(name, fn, reps=repeats):
-        med, times, out = timed(fn, reps)
-        r[name] = {"median_s": med, "times_s": times, "docs_per_s": len(docs) / med}
-        print(f"  {name:34s} {med * 1e3:10.1f} ms  ({len(docs) / med:,.0f} docs/s)", flush=True)
-        return out
-
-    fast = record("seenit_fast", lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED))
-    ds_scheme = record("seenit_datasketch_scheme",
-                       lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="datasketch"))
-    record("seenit_oph", lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="oph"))
     values, offsets = seenit.minhash.shingle_hashes(docs, ngram=NGRAM)
-    record("seenit_kernel_from_hashes", lambda: seenit.minhash.minhash_from_hashes(values, offsets, num_perm=K))
-    if peers:
-        from rensa import RMinHash
+    state = {}
 
-        record("rensa_kernel_from_hashes",
-               lambda: RMinHash.digest_matrix_from_flat_token_hashes(values, offsets, K, SEED))
-        rensa_out = record("rensa_e2e", lambda: rensa_e2e(docs))
-        ds = record("datasketch_bulk_e2e", lambda: datasketch_bulk(docs))
-        want = np.stack([m.hashvalues for m in ds])
-        r["datasketch_scheme_identical"] = bool(np.array_equal(want, ds_scheme))
-        print(f"  datasketch-scheme output identical to datasketch: {r['datasketch_scheme_identical']}")
-        r["ratios"] = {
-            "fast_vs_datasketch": r["datasketch_bulk_e2e"]["median_s"] / r["seenit_fast"]["median_s"],
-            "fast_vs_rensa": r["rensa_e2e"]["median_s"] / r["seenit_fast"]["median_s"],
-            "datasketch_scheme_vs_datasketch":
-                r["datasketch_bulk_e2e"]["median_s"] / r["seenit_datasketch_scheme"]["median_s"],
-            "kernel_vs_rensa_kernel":
-                r["rensa_kernel_from_hashes"]["median_s"] / r["seenit_kernel_from_hashes"]["median_s"],
-        }
-        for name, v in r["ratios"].items():
-            print(f"  ratio {name:32s} {v:8.1f}x")
-        del rensa_out
-        # Near-duplicate detection end to end (text -> signatures -> LSH -> duplicates).
-        nd = record("seenit_near_duplicates_e2e", lambda: seenit.near_duplicates(docs, threshold=0.8, num_perm=K))
-        seenit_dup = ~nd.keep
-        rensa_dup = record("rensa_dedup_e2e", lambda: rensa_dedup(docs))
-        # datasketch: MinHash.bulk (timed above) + the MinHashLSH loop, timed separately and summed
-        # (running the 17-second bulk step five more times adds nothing but wall time).
-        ds_dup = record("datasketch_lsh_loop_only", lambda: datasketch_dedup_lsh(ds))
-        r["datasketch_dedup_e2e"] = {"median_s": r["datasketch_bulk_e2e"]["median_s"] +
-                                     r["datasketch_lsh_loop_only"]["median_s"],
-                                     "note": "median(MinHash.bulk with shingling) + median(MinHashLSH loop)"}
-        r["duplicates_flagged"] = {"seenit": int(seenit_dup.sum()), "rensa": int(rensa_dup.sum()),
-                                   "datasketch": int(ds_dup.sum())}
-        if planted:
-            r["planted_recall"] = {"seenit": planted_recall(seenit_dup, planted),
-                                   "rensa": planted_recall(rensa_dup, planted),
-                                   "datasketch": planted_recall(ds_dup, planted)}
-        r["ratios"]["dedup_vs_datasketch"] = (r["datasketch_dedup_e2e"]["median_s"] /
-                                              r["seenit_near_duplicates_e2e"]["median_s"])
-        r["ratios"]["dedup_vs_rensa"] = r["rensa_dedup_e2e"]["median_s"] / r["seenit_near_duplicates_e2e"]["median_s"]
-        print(f"  flagged {r['duplicates_flagged']}  planted recall {r.get('planted_recall')}")
-        print(f"  ratio dedup_vs_datasketch {r['ratios']['dedup_vs_datasketch']:8.1f}x   "
-              f"dedup_vs_rensa {r['ratios']['dedup_vs_rensa']:8.1f}x")
+    def ds_dedup():  # datasketch end to end: MinHash.bulk (with shingling) + the MinHashLSH loop
+        state["ds"] = datasketch_bulk(docs)
+        return datasketch_dedup_lsh(state["ds"])
+
+    contenders = {
+        "seenit_fast": lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED),
+        "seenit_datasketch_scheme": lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED,
+                                                           scheme="datasketch"),
+        "seenit_oph": lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="oph"),
+        "seenit_kernel_from_hashes": lambda: seenit.minhash.minhash_from_hashes(values, offsets, num_perm=K),
+        "rensa_kernel_from_hashes": lambda: RMinHash.digest_matrix_from_flat_token_hashes(values, offsets, K, SEED),
+        "rensa_e2e": lambda: rensa_e2e(docs),
+        "datasketch_bulk_e2e": lambda: datasketch_bulk(docs),
+        "seenit_near_duplicates_e2e": lambda: seenit.near_duplicates(docs, threshold=0.8, num_perm=K),
+        "rensa_dedup_e2e": lambda: rensa_dedup(docs),
+        "datasketch_dedup_e2e": ds_dedup,
+    }
+    times = {name: [] for name in contenders}
+    outputs = {}
+    for rnd in range(repeats):
+        for name, fn in contenders.items():
+            t = time.perf_counter()
+            outputs[name] = fn()
+            times[name].append(time.perf_counter() - t)
+        print(f"  round {rnd + 1}/{repeats} done", flush=True)
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        r[name] = {"median_s": med, "times_s": ts, "docs_per_s": len(docs) / med}
+        print(f"  {name:30s} {med * 1e3:10.1f} ms  ({len(docs) / med:,.0f} docs/s)  "
+              f"[{min(ts) * 1e3:.0f}..{max(ts) * 1e3:.0f}]", flush=True)
+
+    want = np.stack([m.hashvalues for m in state["ds"]])
+    r["datasketch_scheme_identical"] = bool(np.array_equal(want, outputs["seenit_datasketch_scheme"]))
+    print(f"  datasketch-scheme output identical to datasketch: {r['datasketch_scheme_identical']}")
+    seenit_dup = ~outputs["seenit_near_duplicates_e2e"].keep
+    rensa_dup, ds_dup = outputs["rensa_dedup_e2e"], outputs["datasketch_dedup_e2e"]
+    r["duplicates_flagged"] = {"seenit": int(seenit_dup.sum()), "rensa": int(rensa_dup.sum()),
+                               "datasketch": int(ds_dup.sum())}
+    if planted:
+        r["planted_recall"] = {"seenit": planted_recall(seenit_dup, planted),
+                               "rensa": planted_recall(rensa_dup, planted),
+                               "datasketch": planted_recall(ds_dup, planted)}
+    med = {name: r[name]["median_s"] for name in contenders}
+    r["ratios"] = {
+        "fast_vs_datasketch": med["datasketch_bulk_e2e"] / med["seenit_fast"],
+        "fast_vs_rensa": med["rensa_e2e"] / med["seenit_fast"],
+        "datasketch_scheme_vs_datasketch": med["datasketch_bulk_e2e"] / med["seenit_datasketch_scheme"],
+        "kernel_vs_rensa_kernel": med["rensa_kernel_from_hashes"] / med["seenit_kernel_from_hashes"],
+        "dedup_vs_datasketch": med["datasketch_dedup_e2e"] / med["seenit_near_duplicates_e2e"],
+        "dedup_vs_rensa": med["rensa_dedup_e2e"] / med["seenit_near_duplicates_e2e"],
+    }
+    # The same ratios per round (both sides timed back to back), to show the spread.
+    r["ratio_per_round"] = {
+        "fast_vs_datasketch": [d / f for d, f in zip(times["datasketch_bulk_e2e"], times["seenit_fast"])],
+        "dedup_vs_datasketch": [d / f for d, f in zip(times["datasketch_dedup_e2e"],
+                                                      times["seenit_near_duplicates_e2e"])],
+    }
+    print(f"  flagged {r['duplicates_flagged']}  planted recall {r.get('planted_recall')}")
+    for name, v in r["ratios"].items():
+        print(f"  ratio {name:32s} {v:8.1f}x")
     results[label] = r
-    return fast
 
 
 def main(argv=None):
@@ -218,7 +219,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "minhash.json")
     args = ap.parse_args(argv)
 
-    results = {"command": " ".join([Path(sys.executable).name] + sys.argv), "machine": machine(),
+    results = {"command": " ".join(["python"] + sys.argv), "machine": machine(),
                "k": K, "ngram": NGRAM, "repeats": args.repeats}
     docs, planted = make_corpus(args.docs)
     results["synthetic_planted_near_copies"] = len(planted)
@@ -228,6 +229,10 @@ def main(argv=None):
         bench_corpus("real_pile", real, args.repeats, results)
     else:
         print("real data not found; skipped", SHARED)
+    try:
+        results["machine"]["loadavg_at_end"] = os.getloadavg()
+    except OSError:
+        pass
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_json(args.out, results)
     print(f"\nwrote {args.out}")

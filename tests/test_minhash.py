@@ -110,6 +110,25 @@ def test_lowercase_is_pythons_for_every_code_point():
     assert all(chr(c).lower().lower() == chr(c).lower() for c in cps)
 
 
+@given(st.lists(st.one_of(st.sampled_from(SPACES), st.sampled_from(TRICKY), st.characters(blacklist_categories=("Cs",)),
+                          st.text("ab ", min_size=1, max_size=70)), max_size=60).map("".join))
+def test_simd_word_scanner_equals_scalar(text):
+    data = text.encode()
+    simd, scalar = _core.minhash_split_words(data, True), _core.minhash_split_words(data, False)
+    assert simd == scalar
+    assert [data[b:e].decode() for b, e in scalar] == text.split()
+
+
+def test_simd_word_scanner_block_boundaries():
+    for w in SPACES + "\xc2\u1680\u3000\u2000é日\u0085":
+        for off in range(56, 132):
+            text = "a" * off + w + "b" * 70 + w + w + "c"
+            data = text.encode()
+            got = _core.minhash_split_words(data, True)
+            assert got == _core.minhash_split_words(data, False), (hex(ord(w)), off)
+            assert [data[b:e].decode() for b, e in got] == text.split()
+
+
 def test_word_shingles_join_with_one_space():
     # Runs of mixed whitespace between words hash like " ".join(words).
     a = seenit.minhash.shingle_hashes(["x\t\u3000 y\n\n z"], ngram=3)[0]

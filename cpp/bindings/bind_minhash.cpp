@@ -284,6 +284,18 @@ void bind_minhash(py::module_& m) {
         py::arg("keys").noconvert(), py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("simd") = true,
         "Test hook: min over keys of (a*key + b) mod 2^32 per slot (simd=False forces the portable path).");
     m.def(
+        "minhash_split_words",
+        [](const py::bytes& data, bool simd) {
+            std::string s = data;
+            std::vector<std::size_t> st, en;
+            split_words(reinterpret_cast<const u8*>(s.data()), s.size(), st, en, simd);
+            py::list out;
+            for (std::size_t i = 0; i < st.size(); ++i) out.append(py::make_tuple(st[i], en[i]));
+            return out;
+        },
+        py::arg("data"), py::arg("simd") = true,
+        "Test hook: (start, end) byte ranges of the words of UTF-8 text (simd=False forces the scalar scanner).");
+    m.def(
         "minhash_hash64", [](const py::bytes& data) {
             std::string s = data;
             return hashing::hash64(reinterpret_cast<const u8*>(s.data()), s.size());

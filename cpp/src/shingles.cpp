@@ -4,8 +4,14 @@
 
 #include <algorithm>
 
+#include "seenit/cpu.hpp"
 #include "seenit/hashing.hpp"
 #include "seenit/parallel.hpp"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define SEENIT_X86 1
+#endif
 
 namespace seenit {
 
@@ -84,6 +90,122 @@ void ucs_to_utf8(const void* data, int kind, std::size_t n, bool lowercase, cons
         case 4: ucs_to_utf8_t(static_cast<const u32*>(data), n, lowercase, table, replace, d, out); break;
         default: SEENIT_CHECK(false, std::invalid_argument, "text kind must be 1, 2 or 4, got ", kind);
     }
+}
+
+namespace {
+
+void split_words_scalar(const u8* text, std::size_t len, std::vector<std::size_t>& starts,
+                        std::vector<std::size_t>& ends) {
+    const u8* end = text + len;
+    const u8* cls = kByteClasses.cls;
+    std::size_t i = 0;
+    while (i < len) {
+        std::size_t wl = cls[text[i]] == 0 ? 0 : whitespace_len(text + i, end);
+        if (wl) {
+            i += wl;
+            continue;
+        }
+        std::size_t b = i++;
+        for (;;) {
+            while (i < len && cls[text[i]] == 0) ++i;
+            if (i >= len || whitespace_len(text + i, end)) break;
+            ++i;  // a lead byte that does not start whitespace
+        }
+        starts.push_back(b);
+        ends.push_back(i);
+    }
+}
+
+#ifdef SEENIT_X86
+// 64 bytes at a time: SIMD masks of ASCII whitespace and of lead bytes that may start
+// multi-byte whitespace (resolved one by one), then word starts/ends from bit transitions.
+__attribute__((target("avx2,bmi"))) u64 ws_masks_avx2(const u8* p, u64& cand) {
+    u64 ws = 0;
+    cand = 0;
+    for (int h = 0; h < 2; ++h) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h));
+        const __m256i t1 = _mm256_sub_epi8(v, _mm256_set1_epi8(0x09));
+        const __m256i t2 = _mm256_sub_epi8(v, _mm256_set1_epi8(0x1C));
+        const __m256i t3 = _mm256_sub_epi8(v, _mm256_set1_epi8(static_cast<char>(0xE1)));
+        __m256i w = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x20));
+        w = _mm256_or_si256(w, _mm256_cmpeq_epi8(_mm256_min_epu8(t1, _mm256_set1_epi8(4)), t1));
+        w = _mm256_or_si256(w, _mm256_cmpeq_epi8(_mm256_min_epu8(t2, _mm256_set1_epi8(3)), t2));
+        __m256i c = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(static_cast<char>(0xC2)));
+        c = _mm256_or_si256(c, _mm256_cmpeq_epi8(_mm256_min_epu8(t3, _mm256_set1_epi8(2)), t3));
+        ws |= static_cast<u64>(static_cast<u32>(_mm256_movemask_epi8(w))) << (32 * h);
+        cand |= static_cast<u64>(static_cast<u32>(_mm256_movemask_epi8(c))) << (32 * h);
+    }
+    return ws;
+}
+
+__attribute__((target("avx2,bmi"))) void split_words_avx2(const u8* text, std::size_t len,
+                                                         std::vector<std::size_t>& starts,
+                                                         std::vector<std::size_t>& ends) {
+    const u8* end = text + len;
+    const u8* cls = kByteClasses.cls;
+    bool in_word = false;
+    std::size_t word_start = 0;
+    u64 carry = 0;  // whitespace bytes spilling over from a multi-byte sequence in the previous block
+    for (std::size_t i = 0; i < len; i += 64) {
+        const std::size_t n = len - i < 64 ? len - i : 64;
+        u64 ws = 0, cand = 0;
+        if (n == 64) {
+            ws = ws_masks_avx2(text + i, cand);
+        } else {
+            for (std::size_t b = 0; b < n; ++b) {
+                u8 c = cls[text[i + b]];
+                if (c == 1) ws |= 1ULL << b;
+                else if (c == 2) cand |= 1ULL << b;
+            }
+        }
+        ws |= carry;
+        carry = 0;
+        while (cand) {
+            const unsigned b = static_cast<unsigned>(__builtin_ctzll(cand));
+            cand &= cand - 1;
+            const std::size_t wl = whitespace_len(text + i + b, end);
+            for (std::size_t q = b; q < b + wl; ++q) {
+                if (q < 64) ws |= 1ULL << q;
+                else carry |= 1ULL << (q - 64);
+            }
+        }
+        const u64 valid = n == 64 ? ~0ULL : ((1ULL << n) - 1);
+        const u64 word = ~ws & valid;
+        const u64 prev = (word << 1) | (in_word ? 1ULL : 0ULL);
+        const u64 st = word & ~prev;
+        const u64 en = ~word & valid & prev;
+        u64 ev = st | en;
+        while (ev) {
+            const unsigned b = static_cast<unsigned>(__builtin_ctzll(ev));
+            ev &= ev - 1;
+            if ((st >> b) & 1ULL) {
+                word_start = i + b;
+            } else {
+                starts.push_back(word_start);
+                ends.push_back(i + b);
+            }
+        }
+        in_word = (word >> (n - 1)) & 1ULL;
+    }
+    if (in_word) {
+        starts.push_back(word_start);
+        ends.push_back(len);
+    }
+}
+#endif
+
+}  // namespace
+
+void split_words(const u8* text, std::size_t len, std::vector<std::size_t>& starts, std::vector<std::size_t>& ends,
+                 bool simd) {
+#ifdef SEENIT_X86
+    if (simd && cpu_features().avx2) {
+        split_words_avx2(text, len, starts, ends);
+        return;
+    }
+#endif
+    (void)simd;
+    split_words_scalar(text, len, starts, ends);
 }
 
 std::size_t doc_chunk(std::size_t n_docs) {

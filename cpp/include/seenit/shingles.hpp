@@ -85,6 +85,12 @@ struct ByteClasses {
 };
 inline constexpr ByteClasses kByteClasses{};
 
+// Appends the [start, end) byte ranges of the words of UTF-8 text (maximal runs of
+// non-whitespace code points, whitespace as in whitespace_len) to starts / ends.
+// simd = true uses the AVX2 scanner where the CPU has it (identical results).
+void split_words(const u8* text, std::size_t len, std::vector<std::size_t>& starts, std::vector<std::size_t>& ends,
+                 bool simd);
+
 // Reusable per-thread buffers for shingling (avoids allocating per document).
 struct ShingleScratch {
     std::string lowered;
@@ -141,25 +147,10 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
         return;
     }
     // Words: maximal runs of non-whitespace code points.
+    (void)end;
     s.starts.clear();
     s.ends.clear();
-    const u8* cls = kByteClasses.cls;
-    std::size_t i = 0;
-    while (i < len) {
-        std::size_t wl = cls[text[i]] == 0 ? 0 : whitespace_len(text + i, end);
-        if (wl) {
-            i += wl;
-            continue;
-        }
-        std::size_t b = i++;
-        for (;;) {
-            while (i < len && cls[text[i]] == 0) ++i;
-            if (i >= len || whitespace_len(text + i, end)) break;
-            ++i;  // a lead byte that does not start whitespace
-        }
-        s.starts.push_back(b);
-        s.ends.push_back(i);
-    }
+    split_words(text, len, s.starts, s.ends, true);
     std::size_t m = s.starts.size();
     if (m == 0) return;
     // bad_gaps[j] = number of gaps among the first j that are not a single ' '
