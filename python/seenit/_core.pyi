@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LSHIndex', 'causal_max', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['LSHIndex', 'causal_max', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -148,6 +148,10 @@ def minhash_shingle_hashes_text(docs: list, ngram: typing.SupportsInt | typing.S
 def minhash_shingle_hashes_tokens(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     """
     Sorted unique 64-bit shingle hashes of ragged token ids.
+    """
+def minhash_split_words(data: bytes, simd: bool = True) -> list:
+    """
+    Test hook: (start, end) byte ranges of the words of UTF-8 text (simd=False forces the scalar scanner).
     """
 def minhash_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64], lower_keys: numpy.typing.NDArray[numpy.uint32], lower_off: numpy.typing.NDArray[numpy.uint32], lower_bytes: numpy.typing.NDArray[numpy.uint8], replace: bool = False) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
