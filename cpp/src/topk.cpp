@@ -109,8 +109,9 @@ TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::si
     for (std::size_t r0 = 0; r0 < n; r0 += block) {
         const std::size_t rows = std::min(block, n - r0);
         prepare_block(db, r0, rows, metric, simd, conv, aux, B);
+        std::unique_ptr<QuantBlock, QuantBlockDeleter> XB(int8 ? quantize_block(metric, B, quant_row_bytes(*QQ)) : nullptr);
         auto scan = [&](std::size_t qb, std::size_t qe, std::size_t rb, std::size_t re, Heaps& h, int t) {
-            if (int8) rescored[static_cast<std::size_t>(t)] += scan_int8(metric, Q, *QQ, qb, qe, B, rb, re, h);
+            if (int8) rescored[static_cast<std::size_t>(t)] += scan_int8(metric, Q, *QQ, *XB, qb, qe, B, rb, re, h);
             else {
                 HeapSink sink{h};
                 scan_f32(metric, Q, qb, qe, B, rb, re, sink, simd);

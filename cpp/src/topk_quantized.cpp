@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "topk_dot.hpp"
+#include "seenit/parallel.hpp"
 #include "topk_scan.hpp"
 
 namespace seenit::topk_detail {
@@ -29,7 +30,17 @@ struct QuantQueries {
     std::vector<double> norm;
 };
 
+struct QuantBlock {
+    std::size_t dp = 0;
+    std::vector<std::int8_t> X;  // rows x dp
+    std::vector<float> s;
+    std::vector<int> sum;        // 64 * sum(X)
+    std::vector<double> norm, err;
+    double max_norm = 0, max_err = 0;
+};
+
 void QuantQueriesDeleter::operator()(QuantQueries* p) const { delete p; }
+void QuantBlockDeleter::operator()(QuantBlock* p) const { delete p; }
 
 namespace {
 
@@ -42,13 +53,17 @@ inline std::size_t padded(std::size_t d) { return (d + 63) / 64 * 64; }
 inline float quantize_row(const float* v, std::size_t d, float scale_mul, int* out, double& err, double& qnorm,
                           double& norm) {
     float maxabs = 0.0f;
-    for (std::size_t k = 0; k < d; ++k) maxabs = std::max(maxabs, std::fabs(v[k] * scale_mul));
+    for (std::size_t k = 0; k < d; ++k) {
+        const float a = std::fabs(v[k] * scale_mul);
+        maxabs = a > maxabs ? a : maxabs;
+    }
     const float s = maxabs / static_cast<float>(kLevels);
+    const float inv = s > 0.0f ? 1.0f / s : 0.0f;
     double e2 = 0, q2 = 0, n2 = 0;
     for (std::size_t k = 0; k < d; ++k) {
         const float x = v[k] * scale_mul;
-        int qv = 0;
-        if (s > 0.0f) qv = static_cast<int>(std::lrint(x / s));
+        // any integer in [-63, 63] is valid: the bound uses the exact residual below
+        int qv = static_cast<int>(std::nearbyint(x * inv));
         qv = std::clamp(qv, -kLevels, kLevels);
         out[k] = qv;
         const double ek = static_cast<double>(x) - static_cast<double>(s) * qv;
@@ -61,13 +76,6 @@ inline float quantize_row(const float* v, std::size_t d, float scale_mul, int* o
     norm = std::sqrt(n2);
     return s;
 }
-
-struct QuantBlock {
-    std::vector<std::int8_t> X;  // rows x dp
-    std::vector<float> s;
-    std::vector<int> sum;        // 64 * sum(X)
-    double max_norm = 0, max_err = 0;
-};
 
 __attribute__((target("avx2,fma"))) inline __m256i hsum8(__m256i v0, __m256i v1, __m256i v2, __m256i v3, __m256i v4,
                                                          __m256i v5, __m256i v6, __m256i v7) {
@@ -125,30 +133,42 @@ QuantQueries* quantize_queries(const Queries& Q) {
     return QQ;
 }
 
-__attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Queries& Q, const QuantQueries& QQ,
-                                                          std::size_t qb, std::size_t qe, const Block& B,
-                                                          std::size_t rb, std::size_t re, Heaps& heaps) {
-    const std::size_t d = Q.d, dp = QQ.dp, nr = re - rb;
-    thread_local QuantBlock qb_;
-    QuantBlock& X = qb_;
-    X.X.assign(nr * dp, 0);
-    X.s.resize(nr);
-    X.sum.resize(nr);
-    X.max_norm = X.max_err = 0;
-    std::vector<int> tmp(d);
-    for (std::size_t r = 0; r < nr; ++r) {
-        const float mul = m == Metric::Cosine ? B.aux[rb + r] : 1.0f;
-        double err, qn, nrm;
-        X.s[r] = quantize_row(B.x + (rb + r) * d, d, mul, tmp.data(), err, qn, nrm);
-        int sum = 0;
-        for (std::size_t k = 0; k < d; ++k) {
-            X.X[r * dp + k] = static_cast<std::int8_t>(tmp[k]);
-            sum += tmp[k];
+QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
+    auto* X = new QuantBlock;
+    const std::size_t d = B.d, nr = B.rows;
+    X->dp = dp;
+    X->X.assign(nr * dp, 0);
+    X->s.resize(nr);
+    X->sum.resize(nr);
+    X->norm.resize(nr);
+    X->err.resize(nr);
+    parallel_for(nr, 256, [&](std::size_t b, std::size_t e, int) {
+        std::vector<int> tmp(d);
+        for (std::size_t r = b; r < e; ++r) {
+            const float mul = m == Metric::Cosine ? B.aux[r] : 1.0f;
+            double qn;
+            X->s[r] = quantize_row(B.x + r * d, d, mul, tmp.data(), X->err[r], qn, X->norm[r]);
+            int sum = 0;
+            for (std::size_t k = 0; k < d; ++k) {
+                X->X[r * dp + k] = static_cast<std::int8_t>(tmp[k]);
+                sum += tmp[k];
+            }
+            X->sum[r] = 64 * sum;
         }
-        X.sum[r] = 64 * sum;
-        X.max_norm = std::max(X.max_norm, nrm);
-        X.max_err = std::max(X.max_err, err);
+    });
+    for (std::size_t r = 0; r < nr; ++r) {
+        X->max_norm = std::max(X->max_norm, X->norm[r]);
+        X->max_err = std::max(X->max_err, X->err[r]);
     }
+    return X;
+}
+
+std::size_t quant_row_bytes(const QuantQueries& QQ) { return QQ.dp; }
+
+__attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Queries& Q, const QuantQueries& QQ,
+                                                          const QuantBlock& X, std::size_t qb, std::size_t qe,
+                                                          const Block& B, std::size_t rb, std::size_t re, Heaps& heaps) {
+    const std::size_t d = Q.d, dp = QQ.dp;
     // Per-query bound over this block of rows.
     std::vector<float> E(qe - qb);
     for (std::size_t i = qb; i < qe; ++i) {
@@ -162,8 +182,8 @@ __attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Querie
     const std::size_t rblock = std::max<std::size_t>(4, (192u * 1024 / dp) / 4 * 4);
     for (std::size_t q0 = qb; q0 < qe; q0 += qblock) {
         const std::size_t q1 = std::min(qe, q0 + qblock);
-        for (std::size_t s0 = 0; s0 < nr; s0 += rblock) {
-            const std::size_t s1 = std::min(nr, s0 + rblock);
+        for (std::size_t s0 = rb; s0 < re; s0 += rblock) {
+            const std::size_t s1 = std::min(re, s0 + rblock);
             std::size_t r = s0;
             for (; r + 4 <= s1; r += 4) {
                 const std::int8_t* xr = X.X.data() + r * dp;
@@ -184,14 +204,14 @@ __attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Querie
                         const int b = __builtin_ctz(static_cast<unsigned>(mask));
                         mask &= mask - 1;
                         const std::size_t qi = b < 4 ? i : i1;
-                        offer_exact(m, Q, B, qi, rb + r + static_cast<std::size_t>(b & 3), heaps);
+                        offer_exact(m, Q, B, qi, r + static_cast<std::size_t>(b & 3), heaps);
                         ++rescored;
                     }
                 }
             }
             for (; r < s1; ++r)
                 for (std::size_t i = q0; i < q1; ++i) {
-                    offer_exact(m, Q, B, i, rb + r, heaps);
+                    offer_exact(m, Q, B, i, r, heaps);
                     ++rescored;
                 }
         }

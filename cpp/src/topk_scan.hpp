@@ -77,8 +77,15 @@ struct QuantQueriesDeleter {
     void operator()(QuantQueries* p) const;
 };
 QuantQueries* quantize_queries(const Queries& Q);
-// Returns the number of pairs re-scored exactly.
-std::size_t scan_int8(Metric m, const Queries& Q, const QuantQueries& QQ, std::size_t qb, std::size_t qe,
-                      const Block& B, std::size_t rb, std::size_t re, Heaps& heaps);
+std::size_t quant_row_bytes(const QuantQueries& QQ);
+// A database block quantised once (all threads), shared by every scan of it.
+struct QuantBlock;
+struct QuantBlockDeleter {
+    void operator()(QuantBlock* p) const;
+};
+QuantBlock* quantize_block(Metric m, const Block& B, std::size_t row_bytes);
+// Scores queries [qb, qe) against block rows [rb, re); returns the pairs re-scored exactly.
+std::size_t scan_int8(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
+                      std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps);
 
 }  // namespace seenit::topk_detail

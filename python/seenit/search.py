@@ -81,9 +81,9 @@ def _first_pass(first_pass: str, metric: str, nq: int) -> str:
     check_choice(first_pass, "first_pass", ("auto", "float32", "int8"))
     if first_pass != "auto":
         return first_pass
-    feats = _core.cpu_features()
-    if metric != "l2" and feats["avx2"] and feats["fma"] and nq >= 16:
-        return "int8"
+    # Both passes return identical results. On AVX2-only CPUs (no VNNI) the int8 pass
+    # measured no faster than the float32 kernel (bench/README.md, ## topk), so "auto"
+    # keeps float32 there.
     return "float32"
 
 
@@ -108,7 +108,8 @@ def topk(
         device: ``"cpu"`` or ``"cuda"`` (CuPy GEMM plus seenit's selection kernel).
         first_pass: ``"int8"`` finds candidates with quantised dot products and a proven
             error bound, then re-scores them exactly; ``"float32"`` scores every pair.
-            Both return identical results; ``"auto"`` picks the faster one.
+            Both return identical results; ``"auto"`` picks the one measured faster on
+            this CPU class (float32 on AVX2 machines).
 
     Returns:
         scores (nq, k') float32 (distances for l2) and ids (nq, k') int64, k' = min(k, n),
