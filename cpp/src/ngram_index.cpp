@@ -234,13 +234,53 @@ void ngram_prefix_lengths(const SuffixIndexView<Tok, Ptr>& index, ArrayView<cons
         SEENIT_CHECK(positions[k] >= 0 && static_cast<u64>(positions[k]) < qvalues.size, std::invalid_argument,
                      "positions[", k, "]=", positions[k], " is outside the query values [0, ", qvalues.size, ")");
     const Corpus<Tok, Ptr> c(index);
+    // Seeding: the first kSeeds[s] tokens of up to kLanes positions are searched in
+    // lockstep (prefetched, like ngram_ranges); a position whose seed occurs then only
+    // narrows token by token inside that small range. Unfound seeds try the next,
+    // shorter one, and finally the plain narrowing from the full range.
+    constexpr u64 kSeeds[2] = {8, 3};
     parallel_for_dynamic(positions.size, 256, [&](std::size_t b, std::size_t e, int) {
-        for (std::size_t k = b; k < e; ++k) {
-            const i64 p = positions[k];
-            // the end of the query holding p: the first offset past p
-            const i64* it = std::upper_bound(qoffsets.begin(), qoffsets.end(), p);
-            const i64 end = *it;
-            out[k] = c.n ? longest_prefix(c, qvalues.data + p, static_cast<u64>(end - p)) : 0;
+        for (std::size_t k0 = b; k0 < e; k0 += kLanes) {
+            const int cnt = static_cast<int>(std::min<std::size_t>(kLanes, e - k0));
+            const Tok* qs[kLanes];
+            u64 ms[kLanes];
+            bool done[kLanes];
+            for (int j = 0; j < cnt; ++j) {
+                const i64 p = positions[k0 + j];
+                const i64 end = *std::upper_bound(qoffsets.begin(), qoffsets.end(), p);
+                qs[j] = qvalues.data + p;
+                ms[j] = static_cast<u64>(end - p);
+                done[j] = c.n == 0 || ms[j] == 0 || static_cast<u64>(qs[j][0]) == c.sep;
+                if (done[j]) out[k0 + j] = 0;
+            }
+            for (u64 seed : kSeeds) {
+                Lane<Tok> lanes[kLanes];
+                i64 los[kLanes], his[kLanes];
+                int idx[kLanes], nl = 0;
+                for (int j = 0; j < cnt; ++j) {
+                    if (done[j]) continue;
+                    u64 len = 0;
+                    const u64 lim = std::min<u64>(seed, ms[j]);
+                    while (len < lim && static_cast<u64>(qs[j][len]) != c.sep) ++len;
+                    if (len < seed && len < ms[j]) continue;  // seed cut by a separator: no seeding
+                    idx[nl] = j;
+                    lanes[nl] = {qs[j], len, 0, 0, 0, 0, &los[nl], &his[nl]};
+                    ++nl;
+                }
+                if (nl) run_lanes(c, lanes, nl);
+                for (int l = 0; l < nl; ++l) {
+                    if (his[l] <= los[l]) continue;  // seed not in the corpus: try a shorter one
+                    const int j = idx[l];
+                    u64 lo = static_cast<u64>(los[l]), hi = static_cast<u64>(his[l]), len = lanes[l].m;
+                    while (len < ms[j] && static_cast<u64>(qs[j][len]) != c.sep &&
+                           narrow(c, lo, hi, len, static_cast<i64>(qs[j][len])))
+                        ++len;
+                    out[k0 + j] = static_cast<i64>(len);
+                    done[j] = true;
+                }
+            }
+            for (int j = 0; j < cnt; ++j)
+                if (!done[j]) out[k0 + j] = longest_prefix(c, qs[j], ms[j]);
         }
     });
 }
