@@ -15,6 +15,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kChunk = 2048;  // segments per dynamic work item
+constexpr std::size_t kSmall = 32;    // segments up to this length sort on the stack
 
 // Runs body(i, seg_begin, seg_len, scratch) over all segments; throws for the first segment holding NaN.
 template <class T, class Body>
@@ -77,6 +78,36 @@ void segment_reduce(const T* values, const i64* offsets, std::size_t n, SegOp op
             case SegOp::max_k: {
                 if (!len) { out[i] = kNaN; return; }
                 const std::size_t m = k_count(k, len);
+                if (m <= kSmall) {  // few values wanted: keep the m best in a sorted stack buffer
+                    double buf[kSmall];
+                    std::size_t cnt = 0;
+                    const bool lo = op == SegOp::min_k;
+                    for (std::size_t j = 0; j < len; ++j) {
+                        double v = seg[j];
+                        if (cnt == m && !(lo ? v < buf[m - 1] : v > buf[m - 1])) continue;
+                        std::size_t p = cnt < m ? cnt++ : m - 1;
+                        for (; p > 0 && (lo ? buf[p - 1] > v : buf[p - 1] < v); --p) buf[p] = buf[p - 1];
+                        buf[p] = v;
+                    }
+                    double s = 0;
+                    for (std::size_t j = 0; j < m; ++j) s += buf[j];
+                    out[i] = s / static_cast<double>(m);
+                    return;
+                }
+                if (len <= kSmall) {  // short segments (typical documents' token counts are not, but
+                    double buf[kSmall];  // batches of sentences are): insertion sort on the stack
+                    for (std::size_t j = 0; j < len; ++j) {
+                        double v = seg[j];
+                        std::size_t p = j;
+                        for (; p > 0 && buf[p - 1] > v; --p) buf[p] = buf[p - 1];
+                        buf[p] = v;
+                    }
+                    double s = 0;
+                    if (op == SegOp::min_k) for (std::size_t j = 0; j < m; ++j) s += buf[j];
+                    else for (std::size_t j = len - m; j < len; ++j) s += buf[j];
+                    out[i] = s / static_cast<double>(m);
+                    return;
+                }
                 scratch.assign(seg, seg + len);
                 if (m < len) {
                     if (op == SegOp::min_k) std::nth_element(scratch.begin(), scratch.begin() + (m - 1), scratch.end());
