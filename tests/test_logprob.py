@@ -304,3 +304,16 @@ def test_cuda_segments_match_cpu(op):
     np.testing.assert_allclose(cp.asnumpy(got), logprob.segment_reduce(vals, offs, op, k=0.3), rtol=1e-12)
     q = logprob.segment_quantiles(cp.asarray(vals), cp.asarray(offs), [0.1, 0.5], device="cuda")
     np.testing.assert_allclose(cp.asnumpy(q), logprob.segment_quantiles(vals, offs, [0.1, 0.5]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("simd", [True, False])
+def test_sigma_has_no_cancellation(simd):
+    # most of the mass sits in a tight cluster far below the argmax: E[d]^2 >> Var[d], where the
+    # textbook E[d^2] - E[d]^2 in float would lose most digits (the kernel centres instead)
+    rng = np.random.default_rng(4)
+    x = np.full((3, 200_003), -5.0, np.float32)
+    x[:, 0] = 0.0
+    x[1, 1:] += rng.standard_normal(200_002).astype(np.float32) * 1e-3
+    x[2, :1000] = 0.0  # and a case with many tied maxima
+    t = np.array([0, 5, 7])
+    check_equal(logprob.token_stats(x, t, simd=simd), x, t)

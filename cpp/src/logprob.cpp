@@ -5,7 +5,8 @@
 //   A. max, NaN check, rank of the target (and, for f16/bf16, widening into a per-thread float row);
 //   B. e_z = exp((x_z - max) / T): sums  S_minus = sum_{d<0} e,  n_max = #{d == 0},  S1 = sum e*d;
 //      log S = log(n_max) + log1p(S_minus / n_max) keeps tiny tail masses relatively exact;
-//   C. (sigma only) the centred second moment sum e*(d - E[d])^2, so there is no cancellation.
+//   C. (sigma, SIMD path only when E[d]^2 > 4 Var[d]) the centred second moment sum e*(d - E[d])^2, so
+//      there is no cancellation; otherwise pass B's sum e*d^2 gives the variance directly.
 // The AVX2 path computes exp in float (a Cephes-style polynomial, about 1 ulp) and flushes its float
 // accumulators into double every 256 elements; the portable path does everything in double.
 // Terms with e < 2^-126 (d < -87.3, probability below ~1e-38 of the argmax) count as exactly zero.
@@ -183,10 +184,9 @@ SEENIT_AVX2 inline __m256 load8(const void* base, std::size_t i) {
 
 constexpr std::size_t kBlock = 256;  // elements per float-accumulator block before flushing to double
 
-// xbuf: per-thread scratch of V floats (filled for f16/bf16); ebuf: V floats for exp values (sigma).
+// xbuf: per-thread scratch of V floats (filled for f16/bf16).
 template <LogitType kType>
-SEENIT_AVX2 RowResult row_avx2(const void* row, std::size_t V, i64 target, float inv_t, bool want_sigma, float* xbuf,
-                               float* ebuf) {
+SEENIT_AVX2 RowResult row_avx2(const void* row, std::size_t V, i64 target, float inv_t, bool want_sigma, float* xbuf) {
     RowResult r{0, 0, 0, 0, kOk};
     const float lt = load_logit(row, kType, static_cast<std::size_t>(target));
     const std::size_t V8 = V & ~std::size_t(7);
@@ -221,38 +221,51 @@ SEENIT_AVX2 RowResult row_avx2(const void* row, std::size_t V, i64 target, float
     // Pass B.
     const __m256 vm = _mm256_set1_ps(m), vinv = _mm256_set1_ps(inv_t), vfloor = _mm256_set1_ps(kExpFloor);
     const __m256 zero = _mm256_setzero_ps();
-    __m256d dsm = _mm256_setzero_pd(), ds1 = _mm256_setzero_pd();
+    // With sigma wanted, pass B also sums e * d^2 (the second moment about the max). That gives
+    // var = E[d^2] - E[d]^2 without another pass when E[d]^2 <= 4 var, where the float rounding of the
+    // sums costs at most ~5e-6 relative (typically ~1e-7); otherwise pass C recomputes it centred.
+    __m256d dsm = _mm256_setzero_pd(), ds1 = _mm256_setzero_pd(), ds2 = _mm256_setzero_pd();
     __m256i vnmax = _mm256_setzero_si256();
     for (std::size_t b = 0; b < V8; b += kBlock) {
         const std::size_t e_end = std::min(V8, b + kBlock);
-        __m256 sm = zero, s1 = zero;
+        __m256 sm = zero, s1 = zero, s2 = zero;
         for (std::size_t z = b; z < e_end; z += 8) {
             __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + z), vm), vinv);
             __m256 valid = _mm256_cmp_ps(d, vfloor, _CMP_GT_OQ);
             __m256 dc = _mm256_max_ps(d, vfloor);
             __m256 e = _mm256_and_ps(exp_ps(dc), valid);
-            if (want_sigma) _mm256_storeu_ps(ebuf + z, e);
             __m256 eq = _mm256_cmp_ps(d, zero, _CMP_EQ_OQ);
             vnmax = _mm256_sub_epi32(vnmax, _mm256_castps_si256(eq));
             sm = _mm256_add_ps(sm, _mm256_andnot_ps(eq, e));
-            s1 = _mm256_fmadd_ps(e, dc, s1);
+            __m256 ed = _mm256_mul_ps(e, dc);
+            s1 = _mm256_add_ps(s1, ed);
+            if (want_sigma) s2 = _mm256_fmadd_ps(ed, dc, s2);
         }
         add_to_pd(dsm, sm);
         add_to_pd(ds1, s1);
+        if (want_sigma) add_to_pd(ds2, s2);
     }
-    double n_max = static_cast<double>(hsum_epi32(vnmax)), s_minus = hsum_pd(dsm), s1d = hsum_pd(ds1);
+    double n_max = static_cast<double>(hsum_epi32(vnmax)), s_minus = hsum_pd(dsm), s1d = hsum_pd(ds1), s2d = hsum_pd(ds2);
     for (std::size_t z = V8; z < V; ++z) {
         float d = (x[z] - m) * inv_t;
-        if (d == 0) { n_max += 1; if (want_sigma) ebuf[z] = 1.0f; continue; }
+        if (d == 0) { n_max += 1; continue; }
         float e = d > kExpFloor ? std::exp(d) : 0.0f;
-        if (want_sigma) ebuf[z] = e;
+        double dd = std::max(d, kExpFloor);
         s_minus += e;
-        s1d += static_cast<double>(e) * std::max(d, kExpFloor);
+        s1d += static_cast<double>(e) * dd;
+        s2d += static_cast<double>(e) * dd * dd;
     }
     double log_s, mean_d;
     finish(n_max, s_minus, s1d, (static_cast<double>(lt) - m) * static_cast<double>(inv_t), r, log_s, mean_d);
+    if (want_sigma) {
+        double var = s2d / (n_max + s_minus) - mean_d * mean_d;
+        if (mean_d * mean_d <= 4 * var) {
+            r.sigma = std::sqrt(var);
+            want_sigma = false;  // done: no pass C
+        }
+    }
 
-    // Pass C: centred at c = float(E[d]); var = E[(d - c)^2] - (E[d] - c)^2.
+    // Pass C (fallback): centred at c = float(E[d]); var = E[(d - c)^2] - (E[d] - c)^2.
     if (want_sigma) {
         const float c = static_cast<float>(mean_d);
         const __m256 vc = _mm256_set1_ps(c);
@@ -261,16 +274,21 @@ SEENIT_AVX2 RowResult row_avx2(const void* row, std::size_t V, i64 target, float
             const std::size_t e_end = std::min(V8, b + kBlock);
             __m256 acc = zero;
             for (std::size_t z = b; z < e_end; z += 8) {
-                __m256 d = _mm256_max_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + z), vm), vinv), vfloor);
-                __m256 diff = _mm256_sub_ps(d, vc);
-                acc = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_loadu_ps(ebuf + z), diff), diff, acc);
+                __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + z), vm), vinv);
+                __m256 valid = _mm256_cmp_ps(d, vfloor, _CMP_GT_OQ);
+                __m256 dc = _mm256_max_ps(d, vfloor);
+                __m256 e = _mm256_and_ps(exp_ps(dc), valid);
+                __m256 diff = _mm256_sub_ps(dc, vc);
+                acc = _mm256_fmadd_ps(_mm256_mul_ps(e, diff), diff, acc);
             }
             add_to_pd(dacc, acc);
         }
         double a = hsum_pd(dacc);
         for (std::size_t z = V8; z < V; ++z) {
-            double d = std::max((x[z] - m) * inv_t, kExpFloor);
-            a += static_cast<double>(ebuf[z]) * (d - c) * (d - c);
+            float df = (x[z] - m) * inv_t;
+            float e = df == 0 ? 1.0f : (df > kExpFloor ? std::exp(df) : 0.0f);
+            double d = std::max(df, kExpFloor);
+            a += static_cast<double>(e) * (d - c) * (d - c);
         }
         double shift = mean_d - c;
         double var = a / (n_max + s_minus) - shift * shift;
@@ -328,20 +346,17 @@ void token_stats(const void* logits, LogitType type, std::size_t rows, std::size
     std::vector<i64> bad_row(static_cast<std::size_t>(nt) + 1, -1);
     std::vector<int> bad_code(static_cast<std::size_t>(nt) + 1, kOk);
     parallel_for(rows, 1, [&](std::size_t b, std::size_t e, int t) {
-        std::vector<float> xbuf, ebuf;
-        if (simd) {
-            if (type != LogitType::f32) xbuf.resize(vocab);
-            if (want_sigma) ebuf.resize(vocab);
-        }
+        std::vector<float> xbuf;
+        if (simd && type != LogitType::f32) xbuf.resize(vocab);
         for (std::size_t i = b; i < e; ++i) {
             const void* row = static_cast<const char*>(logits) + i * vocab * elem;
             RowResult r;
 #ifdef SEENIT_LOGPROB_X86
             if (simd) {
                 const float ft = static_cast<float>(inv_t);
-                if (type == LogitType::f32) r = row_avx2<LogitType::f32>(row, vocab, targets[i], ft, want_sigma, xbuf.data(), ebuf.data());
-                else if (type == LogitType::f16) r = row_avx2<LogitType::f16>(row, vocab, targets[i], ft, want_sigma, xbuf.data(), ebuf.data());
-                else r = row_avx2<LogitType::bf16>(row, vocab, targets[i], ft, want_sigma, xbuf.data(), ebuf.data());
+                if (type == LogitType::f32) r = row_avx2<LogitType::f32>(row, vocab, targets[i], ft, want_sigma, xbuf.data());
+                else if (type == LogitType::f16) r = row_avx2<LogitType::f16>(row, vocab, targets[i], ft, want_sigma, xbuf.data());
+                else r = row_avx2<LogitType::bf16>(row, vocab, targets[i], ft, want_sigma, xbuf.data());
             } else
 #endif
             {
