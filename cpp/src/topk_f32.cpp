@@ -97,8 +97,39 @@ __attribute__((target("avx2,fma"))) void scan_avx2(Metric m, const Queries& Q, s
                 for (; qi + kTileQ <= q1; qi += kTileQ) {
                     const float* qp = Q.q + qi * d;
                     tile_3x4(qp, qp + d, qp + 2 * d, x, x + d, x + 2 * d, x + 3 * d, d, out);
-                    for (std::size_t a = 0; a < kTileQ; ++a)
-                        for (std::size_t b = 0; b < kTileR; ++b) offer(m, Q, B, qi + a, r + b, out[a * kTileR + b], heaps);
+                    // keys of the 12 pairs in vector form (the same IEEE operations as key_of),
+                    // compared with each query's current limit; only passing pairs reach the sink
+                    __m256 k01 = _mm256_loadu_ps(out);
+                    __m128 k2 = _mm_loadu_ps(out + 8);
+                    if (m == Metric::Cosine) {
+                        const __m128 inv = _mm_loadu_ps(B.aux + r);
+                        k01 = _mm256_mul_ps(k01, _mm256_set_m128(inv, inv));
+                        k2 = _mm_mul_ps(k2, inv);
+                    } else if (m == Metric::L2) {
+                        const __m128 xx = _mm_loadu_ps(B.aux + r);
+                        const float* qa = Q.aux.data() + qi;
+                        const __m256 qq01 = _mm256_set_m128(_mm_set1_ps(qa[1]), _mm_set1_ps(qa[0]));
+                        const __m256 d01 = _mm256_sub_ps(_mm256_add_ps(qq01, _mm256_set_m128(xx, xx)),
+                                                         _mm256_mul_ps(_mm256_set1_ps(2.0f), k01));
+                        const __m128 d2 = _mm_sub_ps(_mm_add_ps(_mm_set1_ps(qa[2]), xx), _mm_mul_ps(_mm_set1_ps(2.0f), k2));
+                        // -max(dist, 0): max(0, dist) keeps dist unless 0 > dist, like std::max(dist, 0.0f)
+                        k01 = _mm256_xor_ps(_mm256_max_ps(_mm256_setzero_ps(), d01), _mm256_set1_ps(-0.0f));
+                        k2 = _mm_xor_ps(_mm_max_ps(_mm_setzero_ps(), d2), _mm_set1_ps(-0.0f));
+                    }
+                    const float l0 = heaps.limit(qi), l1 = heaps.limit(qi + 1), l2 = heaps.limit(qi + 2);
+                    const __m256 lim01 = _mm256_set_m128(_mm_set1_ps(l1), _mm_set1_ps(l0));
+                    unsigned mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(k01, lim01, _CMP_GE_OQ))) |
+                                    (static_cast<unsigned>(_mm_movemask_ps(_mm_cmp_ps(k2, _mm_set1_ps(l2), _CMP_GE_OQ))) << 8);
+                    if (mask) {
+                        alignas(32) float keys[12];
+                        _mm256_store_ps(keys, k01);
+                        _mm_store_ps(keys + 8, k2);
+                        while (mask) {
+                            const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
+                            mask &= mask - 1;
+                            heaps.take(qi + bit / kTileR, B.id0 + static_cast<i64>(r + bit % kTileR), keys[bit]);
+                        }
+                    }
                 }
                 for (; qi < q1; ++qi)
                     for (std::size_t b = 0; b < kTileR; ++b)

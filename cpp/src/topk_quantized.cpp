@@ -187,14 +187,14 @@ __attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Querie
             std::size_t r = s0;
             for (; r + 4 <= s1; r += 4) {
                 const std::int8_t* xr = X.X.data() + r * dp;
-                const __m256i off = _mm256_setr_epi32(X.sum[r], X.sum[r + 1], X.sum[r + 2], X.sum[r + 3], X.sum[r],
-                                                      X.sum[r + 1], X.sum[r + 2], X.sum[r + 3]);
+                const __m128i off4 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(X.sum.data() + r));
+                const __m256i off = _mm256_set_m128i(off4, off4);
+                const __m128 xs4 = _mm_loadu_ps(X.s.data() + r);
+                const __m256 xs = _mm256_set_m128(xs4, xs4);
                 for (std::size_t i = q0; i < q1; i += 2) {
                     const std::size_t i1 = std::min(i + 1, q1 - 1);  // odd tail: query i twice
                     const __m256i dots = _mm256_sub_epi32(tile_2x4(QQ.U.data() + i * dp, QQ.U.data() + i1 * dp, xr, dp), off);
-                    const float s0q = QQ.s[i], s1q = QQ.s[i1];
-                    const __m256 scale = _mm256_setr_ps(s0q * X.s[r], s0q * X.s[r + 1], s0q * X.s[r + 2], s0q * X.s[r + 3],
-                                                        s1q * X.s[r], s1q * X.s[r + 1], s1q * X.s[r + 2], s1q * X.s[r + 3]);
+                    const __m256 scale = _mm256_mul_ps(_mm256_set_m128(_mm_set1_ps(QQ.s[i1]), _mm_set1_ps(QQ.s[i])), xs);
                     const __m256 approx = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), scale);
                     const float l0 = limit(i), l1 = limit(i1);
                     const __m256 lim = _mm256_setr_ps(l0, l0, l0, l0, l1, l1, l1, l1);

@@ -30,6 +30,7 @@ struct Block {
 // key); skip() lets a sink drop whole (query range x row-id range) rectangles.
 struct HeapSink {  // top-k per query
     Heaps& h;
+    float limit(std::size_t qi) const { return h.threshold(qi); }
     void take(std::size_t qi, i64 id, float key) {
         if (key >= h.threshold(qi)) h.push(qi, key, id);
     }
@@ -42,6 +43,7 @@ struct RangeSink {  // every pair with key >= thr; `upper` keeps only id > query
     std::vector<i64>* I;
     std::vector<i64>* J;
     std::vector<float>* S;
+    float limit(std::size_t) const { return thr; }
     void take(std::size_t qi, i64 id, float key) {
         if (key >= thr && (!upper || id > static_cast<i64>(qi))) {
             I->push_back(static_cast<i64>(qi));
@@ -56,6 +58,7 @@ struct RangeSink {  // every pair with key >= thr; `upper` keeps only id > query
 struct CausalMaxSink {  // for each query j: best key over rows i < j (ties: smaller i)
     float* best;
     i64* arg;
+    float limit(std::size_t qi) const { return best[qi]; }
     void take(std::size_t qi, i64 id, float key) {
         if (id < static_cast<i64>(qi) && (key > best[qi] || (key == best[qi] && id < arg[qi]))) {
             best[qi] = key;
