@@ -113,6 +113,17 @@ def test_block_parallel_scans_match_single_thread(threads):
         seenit.set_num_threads(0)
 
 
+@given(texts(max_len=500))
+def test_int64_index_matches_int32(a):
+    # The i64 kernels (used for inputs of 2^31 symbols or more) on small inputs.
+    alphabet = int(a.max()) + 1 if a.size else 1
+    sa64 = seenit._core.suffix_array(a, alphabet, force64=True)
+    assert sa64.dtype == np.int64
+    sa32 = seenit.suffix_array(a)
+    np.testing.assert_array_equal(sa64, sa32)
+    np.testing.assert_array_equal(seenit.lcp_array(a, sa64), seenit.lcp_array(a, sa32))
+
+
 def test_lcp_accepts_int64_sa():
     a = np.frombuffer(b"mississippi", dtype=np.uint8)
     sa = seenit.suffix_array(a).astype(np.int64)

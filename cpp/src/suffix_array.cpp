@@ -9,6 +9,7 @@
 #include "seenit/suffix_array.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -81,13 +82,33 @@ template <class Char, class Fn>
 void for_each_lms_rtl(const Char* T, std::size_t n, Fn&& fn) {
     bool next_s = false;  // position n-1 is L-type
     for (std::size_t i = n - 1; i-- > 0;) {
-        bool s = T[i] < T[i + 1] || (T[i] == T[i + 1] && next_s);
-        if (!s && next_s) fn(i + 1);
+        bool s = (T[i] < T[i + 1]) | ((T[i] == T[i + 1]) & next_s);
+        if (!s & next_s) fn(i + 1);
         next_s = s;
     }
 }
 
 constexpr std::size_t kAhead = 32;  // prefetch distance for random gathers
+
+constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+// T[p, p+len) == T[q, q+len). Bytes: one 8-byte compare for short substrings
+// (most LMS substrings of text are short) when both reads stay inside T.
+template <class Char>
+inline bool equal_symbols(const Char* T, std::size_t p, std::size_t q, std::size_t len, std::size_t n) {
+    if constexpr (sizeof(Char) == 1 && kLittleEndian) {
+        if (len <= 8 && p + 8 <= n && q + 8 <= n) {
+            u64 a, b;
+            std::memcpy(&a, T + p, 8);
+            std::memcpy(&b, T + q, 8);
+            u64 mask = len == 8 ? ~u64{0} : ((u64{1} << (8 * len)) - 1);  // little-endian: first len bytes
+            return ((a ^ b) & mask) == 0;
+        }
+    }
+    for (std::size_t d = 0; d < len; ++d)
+        if (T[p + d] != T[q + d]) return false;
+    return true;
+}
 
 // Names the m sorted LMS substrings in SA[0, m): writes name + 1 (0 = empty) at
 // SA[m + p/2] for each LMS position p, where SA[m + p/2] holds the substring's
@@ -119,8 +140,8 @@ Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m
                 }
                 std::size_t p = pos(i);
                 std::size_t len = static_cast<std::size_t>(SA[m + p / 2]);
-                bool same = i > 0 && len == prev_len && p + len <= n && prev + len <= n;
-                for (std::size_t d = 0; same && d < len; ++d) same = T[p + d] == T[prev + d];
+                bool same = i > 0 && len == prev_len && p + len <= n && prev + len <= n &&
+                            equal_symbols(T, p, prev, len, n);
                 if (!same) {
                     __atomic_store_n(SA + i, static_cast<Index>(static_cast<U>(p) | kMark), __ATOMIC_RELAXED);
                     ++marks;
