@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -106,6 +107,7 @@ def child(method: str, path: str, threads: int) -> None:
     import pydivsufsort
 
     before = _hwm_kib()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     if method == "seenit":
         seenit.set_num_threads(threads)
@@ -113,10 +115,12 @@ def child(method: str, path: str, threads: int) -> None:
     else:
         sa = pydivsufsort.divsufsort(a)
     dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)  # all threads
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked
     # parent, so a child's ru_maxrss can report the parent's size.
     peak = _hwm_kib()
-    print(json.dumps({"seconds": dt, "hwm_before_kib": before, "peak_kib": peak, "n": int(a.size), "sa_dtype": str(sa.dtype)}))
+    print(json.dumps({"seconds": dt, "cpu_seconds": cpu, "hwm_before_kib": before, "peak_kib": peak, "n": int(a.size), "sa_dtype": str(sa.dtype)}))
 
 
 def check(path: str) -> None:
@@ -170,6 +174,7 @@ def main() -> None:
     inputs["uint16"] = (p16, p16.with_suffix(".src").read_text())
     inputs["uint32"] = (p32, p32.with_suffix(".src").read_text())
 
+    load_start = os.getloadavg()
     results = []
     for name, (path, src) in inputs.items():
         if args.only and name not in args.only:
@@ -177,21 +182,32 @@ def main() -> None:
         a = np.load(path, mmap_mode="r")
         alphabet = int(a.max()) + 1
         row: dict = {"input": name, "n": int(a.size), "alphabet": alphabet, "source": src, "runs": {}}
-        for label, method, threads in (("seenit_1t", "seenit", 1), ("seenit_2t", "seenit", 2), ("pydivsufsort", "pydivsufsort", 1)):
-            runs = [run_child([ "--child", method, str(path), str(threads)]) for _ in range(args.repeats)]
-            secs = [r["seconds"] for r in runs]
-            extra = [(r["peak_kib"] - r["hwm_before_kib"]) * 1024 / r["n"] for r in runs]
+        methods = (("seenit_1t", "seenit", 1), ("seenit_2t", "seenit", 2), ("pydivsufsort", "pydivsufsort", 1))
+        # Repeats are interleaved (A B C A B C ...) so drifting load from other
+        # jobs on the shared machine hits every method alike.
+        runs: dict[str, list[dict]] = {label: [] for label, _, _ in methods}
+        for _ in range(args.repeats):
+            for label, method, threads in methods:
+                runs[label].append(run_child(["--child", method, str(path), str(threads)]))
+        for label, _, _ in methods:
+            secs = [r["seconds"] for r in runs[label]]
+            cpus = [r["cpu_seconds"] for r in runs[label]]
+            extra = [(r["peak_kib"] - r["hwm_before_kib"]) * 1024 / r["n"] for r in runs[label]]
             row["runs"][label] = {
                 "seconds": secs,
                 "median_s": statistics.median(secs),
+                "cpu_seconds": cpus,
+                "median_cpu_s": statistics.median(cpus),
                 "extra_bytes_per_token": max(extra),
-                "peak_rss_mib": max(r["peak_kib"] for r in runs) / 1024,
+                "peak_rss_mib": max(r["peak_kib"] for r in runs[label]) / 1024,
             }
-            print(f"{name:7s} {label:13s} median {statistics.median(secs):7.2f} s  runs {[round(s, 2) for s in secs]}  "
-                  f"extra {max(extra):.2f} B/token", flush=True)
+            print(f"{name:7s} {label:13s} median {statistics.median(secs):7.2f} s (cpu {statistics.median(cpus):6.2f} s)  "
+                  f"runs {[round(x, 2) for x in secs]}  extra {max(extra):.2f} B/token", flush=True)
         base = row["runs"]["pydivsufsort"]["median_s"]
+        base_cpu = row["runs"]["pydivsufsort"]["median_cpu_s"]
         for label in ("seenit_1t", "seenit_2t"):
             row["runs"][label]["speedup_vs_pydivsufsort"] = base / row["runs"][label]["median_s"]
+            row["runs"][label]["cpu_ratio_vs_pydivsufsort"] = base_cpu / row["runs"][label]["median_cpu_s"]
         row["identical_to_pydivsufsort"] = run_child(["--check", str(path)])["equal"]
         results.append(row)
 
@@ -204,15 +220,16 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
                     "cpu_features": seenit.cpu_features(), "python": platform.python_version()},
         "seenit_version": seenit.__version__,
-        "loadavg_at_end": os.getloadavg(),
+        "loadavg_at_start": load_start,
+    "loadavg_at_end": os.getloadavg(),
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     for r in results:
         rr = r["runs"]
-        print(f"{r['input']}: 1t {rr['seenit_1t']['speedup_vs_pydivsufsort']:.2f}x, 2t {rr['seenit_2t']['speedup_vs_pydivsufsort']:.2f}x "
-              f"pydivsufsort; identical={r['identical_to_pydivsufsort']}")
+        print(f"{r['input']}: wall 1t {rr['seenit_1t']['speedup_vs_pydivsufsort']:.2f}x, 2t {rr['seenit_2t']['speedup_vs_pydivsufsort']:.2f}x; "
+              f"cpu 1t {rr['seenit_1t']['cpu_ratio_vs_pydivsufsort']:.2f}x vs pydivsufsort; identical={r['identical_to_pydivsufsort']}")
 
 
 if __name__ == "__main__":
