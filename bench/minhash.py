@@ -191,23 +191,22 @@ def bench_corpus(label, docs, repeats, results, planted=None):
                                "rensa": planted_recall(rensa_dup, planted),
                                "datasketch": planted_recall(ds_dup, planted)}
     med = {name: r[name]["median_s"] for name in contenders}
-    r["ratios"] = {
-        "fast_vs_datasketch": med["datasketch_bulk_e2e"] / med["seenit_fast"],
-        "fast_vs_rensa": med["rensa_e2e"] / med["seenit_fast"],
-        "datasketch_scheme_vs_datasketch": med["datasketch_bulk_e2e"] / med["seenit_datasketch_scheme"],
-        "kernel_vs_rensa_kernel": med["rensa_kernel_from_hashes"] / med["seenit_kernel_from_hashes"],
-        "dedup_vs_datasketch": med["datasketch_dedup_e2e"] / med["seenit_near_duplicates_e2e"],
-        "dedup_vs_rensa": med["rensa_dedup_e2e"] / med["seenit_near_duplicates_e2e"],
+    pairs = {  # ratio name: (peer, seenit)
+        "fast_vs_datasketch": ("datasketch_bulk_e2e", "seenit_fast"),
+        "fast_vs_rensa": ("rensa_e2e", "seenit_fast"),
+        "datasketch_scheme_vs_datasketch": ("datasketch_bulk_e2e", "seenit_datasketch_scheme"),
+        "kernel_vs_rensa_kernel": ("rensa_kernel_from_hashes", "seenit_kernel_from_hashes"),
+        "dedup_vs_datasketch": ("datasketch_dedup_e2e", "seenit_near_duplicates_e2e"),
+        "dedup_vs_rensa": ("rensa_dedup_e2e", "seenit_near_duplicates_e2e"),
     }
-    # The same ratios per round (both sides timed back to back), to show the spread.
-    r["ratio_per_round"] = {
-        "fast_vs_datasketch": [d / f for d, f in zip(times["datasketch_bulk_e2e"], times["seenit_fast"])],
-        "dedup_vs_datasketch": [d / f for d, f in zip(times["datasketch_dedup_e2e"],
-                                                      times["seenit_near_duplicates_e2e"])],
-    }
+    # Ratio of the medians, and the median of the per-round ratios (both sides timed in
+    # the same round, so a burst of load from other processes affects both).
+    r["ratios"] = {k: med[peer] / med[ours] for k, (peer, ours) in pairs.items()}
+    r["ratio_per_round"] = {k: [a / b for a, b in zip(times[peer], times[ours])] for k, (peer, ours) in pairs.items()}
+    r["ratios_median_per_round"] = {k: statistics.median(v) for k, v in r["ratio_per_round"].items()}
     print(f"  flagged {r['duplicates_flagged']}  planted recall {r.get('planted_recall')}")
     for name, v in r["ratios"].items():
-        print(f"  ratio {name:32s} {v:8.1f}x")
+        print(f"  ratio {name:32s} {v:8.1f}x   (median per round {r['ratios_median_per_round'][name]:.1f}x)")
     results[label] = r
 
 
