@@ -432,6 +432,15 @@ def test_results_do_not_depend_on_thread_count():
 
 
 # ---------------------------------------------------------------- GPU
+def test_cuda_without_gpu_fails_clearly():
+    from seenit import gpu
+
+    if gpu.available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match=r"device='cuda'"):
+        seenit.minhash(["a b c"], device="cuda")
+
+
 @pytest.mark.gpu
 def test_cuda_equals_cpu():
     rng = np.random.default_rng(2)

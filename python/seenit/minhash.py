@@ -172,6 +172,7 @@ def minhash(docs: Docs, *, num_perm: int = 128, ngram: int = 5, unit: str = "wor
     if device == "cuda" and scheme != "fast":
         raise ValueError(f"device='cuda' supports scheme='fast' only, got scheme={scheme!r}")
     if device == "cuda":
+        gpu.require()  # a clear error before any work when CuPy or the GPU is missing
         values, offsets = shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase, errors=errors)
         from ._minhash_cuda import minhash_fast_cuda
 
