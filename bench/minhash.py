@@ -145,7 +145,7 @@ def bench_corpus(label, docs, repeats, results, planted=None):
 
     r = {"docs": len(docs), "words": int(sum(len(d.split()) for d in docs))}
     print(f"\n== {label}: {r['docs']} docs, {r['words']} words", flush=True)
-    values, offsets = seenit.minhash.shingle_hashes(docs, ngram=NGRAM)
+    values, offsets = seenit.sketch.shingle_hashes(docs, ngram=NGRAM)
     state = {}
 
     def ds_dedup():  # datasketch end to end: MinHash.bulk (with shingling) + the MinHashLSH loop
@@ -157,7 +157,7 @@ def bench_corpus(label, docs, repeats, results, planted=None):
         "seenit_datasketch_scheme": lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED,
                                                            scheme="datasketch"),
         "seenit_oph": lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="oph"),
-        "seenit_kernel_from_hashes": lambda: seenit.minhash.minhash_from_hashes(values, offsets, num_perm=K),
+        "seenit_kernel_from_hashes": lambda: seenit.sketch.minhash_from_hashes(values, offsets, num_perm=K),
         "rensa_kernel_from_hashes": lambda: RMinHash.digest_matrix_from_flat_token_hashes(values, offsets, K, SEED),
         "rensa_e2e": lambda: rensa_e2e(docs),
         "datasketch_bulk_e2e": lambda: datasketch_bulk(docs),

@@ -11,7 +11,16 @@ settings.register_profile("thorough", max_examples=1000, deadline=None, suppress
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Real public data lives beside the project (../shared/data); tests skip cleanly without it.
-SHARED_DATA = Path(os.environ.get("SEENIT_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+# The nearest ../shared/data above the checkout (a git worktree may sit one level deeper).
+def _find_shared_data() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents[1:]:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return here.parents[1].parent / "shared" / "data"
+
+
+SHARED_DATA = Path(os.environ.get("SEENIT_SHARED_DATA", _find_shared_data()))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 
 import seenit
 from seenit import dedup
-from seenit import minhash as mh
+from seenit import sketch as mh
 from seenit.demo import all_pairs_jaccard, synthetic_corpus
 
 

@@ -81,7 +81,7 @@ def test_fast_params_match_reference():
 # ---------------------------------------------------------------- shingles
 @given(doc_lists, st.integers(1, 6), st.sampled_from(["word", "char"]), st.booleans())
 def test_shingle_hashes_match_reference(docs, ngram, unit, lowercase):
-    v, o = seenit.minhash.shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase)
+    v, o = seenit.sketch.shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase)
     rv, ro = R.shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase)
     np.testing.assert_array_equal(o, ro)
     np.testing.assert_array_equal(v, rv)
@@ -90,7 +90,7 @@ def test_shingle_hashes_match_reference(docs, ngram, unit, lowercase):
 def test_whitespace_set_is_pythons_for_every_code_point():
     cps = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     docs = [f"a{chr(c)}b" for c in cps]
-    _, offsets = seenit.minhash.shingle_hashes(docs, ngram=1, unit="word", lowercase=False)
+    _, offsets = seenit.sketch.shingle_hashes(docs, ngram=1, unit="word", lowercase=False)
     counts = np.diff(offsets)
     want = np.array([2 if chr(c).isspace() else 1 for c in cps])
     bad = np.flatnonzero(counts != want)
@@ -102,8 +102,8 @@ def test_lowercase_is_pythons_for_every_code_point():
     docs = ["".join(map(chr, cps[i:i + 64])) for i in range(0, len(cps), 64)]
     docs += ["ΟΔΟΣ ΟΔΟΣ. ΣΑΣ aΣ Σ", "İSTANBUL ẞ ǅ", "x\u03a3\u0301 y", "ÀÉÎ\U0001E900"]  # final sigma, expansions
     for unit in ("char", "word"):
-        got = seenit.minhash.shingle_hashes(docs, ngram=2, unit=unit, lowercase=True)
-        want = seenit.minhash.shingle_hashes([d.lower() for d in docs], ngram=2, unit=unit, lowercase=False)
+        got = seenit.sketch.shingle_hashes(docs, ngram=2, unit=unit, lowercase=True)
+        want = seenit.sketch.shingle_hashes([d.lower() for d in docs], ngram=2, unit=unit, lowercase=False)
         np.testing.assert_array_equal(got[1], want[1])
         np.testing.assert_array_equal(got[0], want[0])
     # the core lower-cases documents that Python already lower-cased (those with U+03A3) again
@@ -131,8 +131,8 @@ def test_simd_word_scanner_block_boundaries():
 
 def test_word_shingles_join_with_one_space():
     # Runs of mixed whitespace between words hash like " ".join(words).
-    a = seenit.minhash.shingle_hashes(["x\t\u3000 y\n\n z"], ngram=3)[0]
-    b = seenit.minhash.shingle_hashes(["x y z"], ngram=3)[0]
+    a = seenit.sketch.shingle_hashes(["x\t\u3000 y\n\n z"], ngram=3)[0]
+    b = seenit.sketch.shingle_hashes(["x y z"], ngram=3)[0]
     np.testing.assert_array_equal(a, b)
     assert a[0] == R.hash64(b"x y z")
 
@@ -172,8 +172,8 @@ def test_tokens_match_reference(docs, ngram, scheme, num_perm):
 
 @given(doc_lists, st.integers(1, 5), st.sampled_from(["fast", "oph"]), st.integers(1, 64))
 def test_from_hashes_equals_text_path(docs, ngram, scheme, num_perm):
-    v, o = seenit.minhash.shingle_hashes(docs, ngram=ngram)
-    np.testing.assert_array_equal(seenit.minhash.minhash_from_hashes(v, o, num_perm=num_perm, scheme=scheme),
+    v, o = seenit.sketch.shingle_hashes(docs, ngram=ngram)
+    np.testing.assert_array_equal(seenit.sketch.minhash_from_hashes(v, o, num_perm=num_perm, scheme=scheme),
                                   seenit.minhash(docs, ngram=ngram, num_perm=num_perm, scheme=scheme))
 
 
@@ -197,18 +197,18 @@ def test_empty_and_whitespace_docs_give_empty_signature():
     docs = ["", "   ", "\n\t\u3000", "word"]
     for scheme in ALL_SCHEMES:
         sig = seenit.minhash(docs, scheme=scheme, num_perm=16)
-        assert (sig[:3] == seenit.minhash.EMPTY).all()
-        assert not seenit.minhash.is_empty(sig[3])
-        np.testing.assert_array_equal(seenit.minhash.is_empty(sig), [True, True, True, False])
+        assert (sig[:3] == seenit.sketch.EMPTY).all()
+        assert not seenit.sketch.is_empty(sig[3])
+        np.testing.assert_array_equal(seenit.sketch.is_empty(sig), [True, True, True, False])
     assert (seenit.minhash(["", "x"], unit="char", num_perm=4)[0] == 2**32 - 1).all()
     assert seenit.minhash([], num_perm=8).shape == (0, 8)
 
 
 def test_short_docs_are_one_shingle():
     assert R.shingles("a b", 5) == {b"a b"}
-    v, _ = seenit.minhash.shingle_hashes(["A  b"], ngram=5)
+    v, _ = seenit.sketch.shingle_hashes(["A  b"], ngram=5)
     assert v.tolist() == [R.hash64(b"a b")]
-    v, _ = seenit.minhash.shingle_hashes(["héé"], ngram=5, unit="char")
+    v, _ = seenit.sketch.shingle_hashes(["héé"], ngram=5, unit="char")
     assert v.tolist() == [R.hash64("héé".encode())]
 
 
@@ -245,8 +245,8 @@ def test_one_megabyte_document():
     doc = _big_doc(1_000_000)
     got = seenit.minhash([doc], num_perm=64, unit="char", ngram=4, scheme="fast")
     v, o = R.shingle_hashes([doc], ngram=4, unit="char")
-    np.testing.assert_array_equal(seenit.minhash.shingle_hashes([doc], ngram=4, unit="char")[0], v)
-    np.testing.assert_array_equal(got, seenit.minhash.minhash_from_hashes(v, o, num_perm=64))
+    np.testing.assert_array_equal(seenit.sketch.shingle_hashes([doc], ngram=4, unit="char")[0], v)
+    np.testing.assert_array_equal(got, seenit.sketch.minhash_from_hashes(v, o, num_perm=64))
 
 
 # ---------------------------------------------------------------- datasketch bit-identity
@@ -315,9 +315,9 @@ def test_estimator_error_is_binomial(scheme, overlap):
 @given(st.lists(st.tuples(words, words), min_size=1, max_size=6), st.integers(1, 4))
 def test_jaccard_exact_matches_sets(pairs, ngram):
     docs = [d for p in pairs for d in p]
-    v, o = seenit.minhash.shingle_hashes(docs, ngram=ngram)
+    v, o = seenit.sketch.shingle_hashes(docs, ngram=ngram)
     idx = np.array([[2 * i, 2 * i + 1] for i in range(len(pairs))] + [[0, 0]], dtype=np.int64)
-    got = seenit.minhash.jaccard_exact_pairs(v, o, idx)
+    got = seenit.sketch.jaccard_exact_pairs(v, o, idx)
     sets = [R.shingles(d, ngram) for d in docs]
     want = [R.jaccard_sets(sets[i], sets[j]) for i, j in idx]
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
@@ -326,10 +326,10 @@ def test_jaccard_exact_matches_sets(pairs, ngram):
 
 
 def test_jaccard_exact_pairs_across_collections():
-    a = seenit.minhash.shingle_hashes(["a b c d", "x y z"], ngram=1)
-    b = seenit.minhash.shingle_hashes(["a b c e"], ngram=1)
-    v, o = seenit.minhash.concat_ragged(a, b)
-    got = seenit.minhash.jaccard_exact_pairs(v, o, [[0, 2], [1, 2]])
+    a = seenit.sketch.shingle_hashes(["a b c d", "x y z"], ngram=1)
+    b = seenit.sketch.shingle_hashes(["a b c e"], ngram=1)
+    v, o = seenit.sketch.concat_ragged(a, b)
+    got = seenit.sketch.jaccard_exact_pairs(v, o, [[0, 2], [1, 2]])
     np.testing.assert_allclose(got, [3 / 5, 0.0])
 
 
@@ -352,7 +352,7 @@ def test_bytes_and_arrow_inputs():
     np.testing.assert_array_equal(seenit.minhash(pa.array(docs), ngram=2), want)
     np.testing.assert_array_equal(seenit.minhash(pa.chunked_array([docs[:1], docs[1:]]), ngram=2), want)
     np.testing.assert_array_equal(seenit.minhash(tuple(docs), ngram=2), want)
-    np.testing.assert_array_equal(seenit.minhash.minhash(docs, ngram=2), want)
+    np.testing.assert_array_equal(seenit.minhash(docs, ngram=2), want)
 
 
 def test_invalid_utf8():
@@ -406,11 +406,11 @@ def test_bad_jaccard_inputs():
         seenit.jaccard(np.zeros(4, np.uint32), np.zeros(5, np.uint32))
     with pytest.raises(ValueError, match=r"sig_a has 2 rows but sig_b has 3"):
         seenit.jaccard(np.zeros((2, 4), np.uint32), np.zeros((3, 4), np.uint32))
-    v, o = seenit.minhash.shingle_hashes(["a b", "c"], ngram=1)
+    v, o = seenit.sketch.shingle_hashes(["a b", "c"], ngram=1)
     with pytest.raises(ValueError, match=r"pairs\[0, 1\] = 5 is not a document index in 0\.\.1"):
-        seenit.minhash.jaccard_exact_pairs(v, o, [[0, 5]])
+        seenit.sketch.jaccard_exact_pairs(v, o, [[0, 5]])
     with pytest.raises(ValueError, match=r"pairs must have shape \(m, 2\)"):
-        seenit.minhash.jaccard_exact_pairs(v, o, [[0, 1, 1]])
+        seenit.sketch.jaccard_exact_pairs(v, o, [[0, 1, 1]])
 
 
 # ---------------------------------------------------------------- threads
@@ -423,7 +423,7 @@ def test_results_do_not_depend_on_thread_count():
         for n in (1, 2, 3):
             seenit.set_num_threads(n)
             results.append([seenit.minhash(docs, scheme=s, num_perm=64) for s in ALL_SCHEMES] +
-                           list(seenit.minhash.shingle_hashes(docs)))
+                           list(seenit.sketch.shingle_hashes(docs)))
         for r in results[1:]:
             for x, y in zip(results[0], r):
                 np.testing.assert_array_equal(x, y)

@@ -12,8 +12,7 @@ from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
 from .suffix import lcp_array, suffix_array
 from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
-from . import minhash
-from .minhash import jaccard, jaccard_exact
+from .sketch import jaccard, jaccard_exact, jaccard_exact_pairs, minhash, minhash_from_hashes, shingle_hashes
 from .contamination import ContaminationItem, ContaminationReport, contamination
 from .exact_dedup import ExactDuplicates, exact_duplicates
 from .ngram import LongestMatch, NgramIndex, Overlap
@@ -62,6 +61,9 @@ __all__ = [
     "jaccard",
     "jaccard_exact",
     "minhash",
+    "minhash_from_hashes",
+    "shingle_hashes",
+    "jaccard_exact_pairs",
     "get_num_threads",
     "lcp_array",
     "near_duplicates",

@@ -68,7 +68,7 @@ def dedup_minhash(
     from . import io as sio
     from .dedup import near_duplicates
     from .lsh import check_threshold, optimal_params
-    from .minhash import minhash
+    from .sketch import minhash
 
     t0 = time.perf_counter()
     try:
@@ -165,7 +165,7 @@ def demo(
     from .dedup import near_duplicates
     from .demo import all_pairs_jaccard, synthetic_corpus
     from .lsh import check_threshold
-    from .minhash import jaccard_exact_pairs, shingle_hashes
+    from .sketch import jaccard_exact_pairs, shingle_hashes
 
     try:
         check_threshold(threshold)

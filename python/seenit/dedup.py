@@ -7,7 +7,6 @@ candidate pairs, signature similarity, union-find); this module only routes arra
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -15,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from . import _core, sketch
 from ._validate import check_choice, check_int
 from .lsh import LSH, MAX_NUM_PERM, check_signatures, check_threshold
 
@@ -122,11 +121,6 @@ class ReferenceMatches:
 # ------------------------------------------------------------------ inputs
 
 
-def _minhash_module() -> Any:
-    # seenit.minhash is both the function (re-exported) and its module; import the module.
-    return importlib.import_module("seenit.minhash")
-
-
 def _is_signatures(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype.kind in "ui"
 
@@ -158,7 +152,7 @@ def _signatures(docs: Any, name: str, kw: dict[str, Any], progress: bool, num_pe
     if isinstance(docs, np.ndarray):
         raise TypeError(f"{name} must be documents (a sequence of str, a pyarrow string array or (values, offsets) "
                         f"token ids) or a 2-D uint32/uint64 signature matrix, got an array of shape {docs.shape} and dtype {docs.dtype}")
-    mh = _minhash_module()
+    mh = sketch
     kw = dict(kw, num_perm=num_perm or DEFAULT_NUM_PERM)
     n = _num_docs(docs)
     if not progress or n <= _SIG_BATCH:
@@ -194,7 +188,7 @@ def _make_verifier(verify: str, threshold: float, sig_a: np.ndarray, sig_b: np.n
     def exact(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if pairs.shape[0] == 0:
             return np.zeros(0, bool), np.zeros(0, np.float64)
-        mh = _minhash_module()
+        mh = sketch
         ua, ia = np.unique(pairs[:, 0], return_inverse=True)
         if docs_b is docs_a:
             u = np.unique(pairs)

@@ -1,8 +1,9 @@
 """MinHash signatures and Jaccard similarity (kernels in cpp/src/minhash.cpp).
 
-``seenit.minhash`` is this module and is also callable: ``seenit.minhash(docs)`` is
-``seenit.minhash.minhash(docs)``. The executable specification of every function
-here is python/seenit/reference/minhash.py.
+The public functions are re-exported at the top level (``seenit.minhash(docs)``,
+``seenit.shingle_hashes``, ...); this module is named ``sketch`` so that the name
+``seenit.minhash`` stays the function. The executable specification of every
+function here is python/seenit/reference/minhash.py.
 
 Empty signatures: an empty document (no shingles) gets 2**32 - 1 (``EMPTY``) in every
 slot, in every scheme (stored as uint64 for "datasketch-legacy", as datasketch does).
@@ -13,8 +14,6 @@ another empty document included (0.0), so empty documents never form clusters.
 from __future__ import annotations
 
 import functools
-import sys
-import types
 from collections.abc import Sequence
 from typing import Any, Union
 
@@ -262,13 +261,3 @@ def jaccard_exact(doc_a: Any, doc_b: Any, *, ngram: int = 5, unit: str = "word",
     """Exact Jaccard of two documents' shingle sets (64-bit shingle hashes; 0.0 if both are empty)."""
     values, offsets = shingle_hashes([doc_a, doc_b], ngram=ngram, unit=unit, lowercase=lowercase)
     return float(jaccard_exact_pairs(values, offsets, np.array([[0, 1]], dtype=np.int64))[0])
-
-
-class _CallableModule(types.ModuleType):
-    """Makes ``seenit.minhash(docs, ...)`` work while ``seenit.minhash`` stays a module."""
-
-    def __call__(self, docs: Docs, **kwargs: Any) -> npt.NDArray[np.unsignedinteger]:
-        return minhash(docs, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
