@@ -42,6 +42,7 @@ _register_ngram(app)
 from .cli_dedup import register as _register_dedup  # noqa: E402
 
 _register_dedup(app)
+
 from .cli_mia import register as _register_mia  # noqa: E402
 
 _register_mia(app)
