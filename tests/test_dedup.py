@@ -47,25 +47,25 @@ def _recall(d, strong):
 
 @pytest.mark.parametrize("verify", ["signature", "exact"])
 def test_recall_above_threshold_plus_0_1(corpus, truth, verify):
-    """Recall of pairs with exact Jaccard >= threshold + 0.1 is >= 0.99 when the
-    banding weighs false negatives more (weights=(0.2, 0.8) -> 12 bands x 10 rows:
+    """Recall of pairs with exact Jaccard >= threshold + 0.1 is >= 0.99 at the default
+    banding, which weighs false negatives more (weights=(0.2, 0.8) -> 12 bands x 10 rows:
     P(candidate | J=0.9) = 0.994). Verification removes the extra false positives."""
     pairs, sim = truth
     strong = pairs[sim >= 0.9]
     assert strong.shape[0] >= 80  # the corpus really has planted near-copies
-    d = seenit.near_duplicates(corpus.docs, threshold=0.8, verify=verify, weights=(0.2, 0.8))
+    d = seenit.near_duplicates(corpus.docs, threshold=0.8, verify=verify)  # default weights (0.2, 0.8)
     assert (d.bands, d.rows) == (12, 10)
     pair_recall, cluster_recall = _recall(d, strong)
     assert pair_recall >= 0.99 and cluster_recall >= 0.99, (pair_recall, cluster_recall)
 
 
-def test_recall_with_default_banding_follows_the_s_curve(corpus, truth):
+def test_recall_with_datasketch_banding_follows_the_s_curve(corpus, truth):
     """datasketch's equal-weight banding (9 x 13 at 0.8) finds a pair of Jaccard J
     with probability 1 - (1 - J^13)^9 (0.93 at J = 0.9): the measured recall must
     match that expectation within sampling error."""
     pairs, sim = truth
     m = sim >= 0.9
-    d = seenit.near_duplicates(corpus.docs, threshold=0.8)
+    d = seenit.near_duplicates(corpus.docs, threshold=0.8, weights=(0.5, 0.5))
     assert (d.bands, d.rows) == (9, 13)
     p = 1 - (1 - sim[m] ** d.rows) ** d.bands
     found = _pair_set(d.pairs)
@@ -170,7 +170,8 @@ def test_candidates_equal_datasketch_end_to_end():
         mhs.append(m)
         ds.insert(i, m)
     want = sorted({(min(i, j), max(i, j)) for i, m in enumerate(mhs) for j in ds.query(m) if i != j})
-    got = seenit.near_duplicates(c.docs, threshold=0.7, num_perm=k, scheme="datasketch", verify="none", max_bucket=10**6)
+    got = seenit.near_duplicates(c.docs, threshold=0.7, num_perm=k, scheme="datasketch", verify="none", max_bucket=10**6,
+                                  weights=(0.5, 0.5))  # MinHashLSH's default banding
     assert [tuple(p) for p in got.pairs.tolist()] == want and len(want) > 20
 
 

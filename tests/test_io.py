@@ -67,3 +67,13 @@ def test_as_text_list_rejects_non_str():
         sio.as_text_list(["a", 3])
     with pytest.raises(TypeError):
         sio.as_text_list("abc")
+
+
+def test_atomic_write_uses_normal_file_permissions(tmp_path):
+    import os
+    import stat
+
+    sio.write_json(tmp_path / "r.json", {"a": 1})
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    assert stat.S_IMODE(os.stat(tmp_path / "r.json").st_mode) == stat.S_IMODE(os.stat(plain).st_mode)

@@ -6,19 +6,11 @@
 #include <limits>
 #include <stdexcept>
 
+#include "seenit/hashing.hpp"
 #include "seenit/parallel.hpp"
 
 namespace seenit {
 namespace {
-
-inline u64 fmix64(u64 k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
 
 // ---- parameter search: adaptive Gauss-Kronrod (7-point Gauss, 15-point Kronrod) ----
 
@@ -66,7 +58,7 @@ u64 lsh_band_key(const T* values, int rows, int band) {
         h = (h ^ static_cast<u64>(values[i])) * 0xD6E8FEB86659FD93ULL;
         h ^= h >> 32;
     }
-    return fmix64(h);
+    return hashing::fmix64(h);
 }
 
 template <class T>

@@ -229,6 +229,16 @@ def read_texts(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
     return [r.text for r in iter_records(inputs, field=field)]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Files get the permissions open() would give them (mkstemp's are 0600).
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it to ``path``.
@@ -241,6 +251,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     binary = "b" in mode
     try:
+        os.chmod(tmp, _FILE_MODE)
         with os.fdopen(fd, "wb") as raw:
             name = target.name.lower()
             if name.endswith(".gz"):
