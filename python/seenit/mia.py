@@ -257,8 +257,8 @@ class SurprisalProbes:
     """The highest-surprisal token positions of each document, most surprising first per document.
 
     ``doc``: document index; ``position``: token index within the document; ``index``: index into the
-    flat ``logprobs``; ``surprisal``: -log p; ``context``: the decoded window before each position
-    (when ``token_ids`` and ``decode`` were given), else None.
+    flat ``logprobs``; ``surprisal``: -log p; ``context``: the decoded ``window`` tokens before each
+    position followed by the token itself (when ``token_ids`` and ``decode`` were given), else None.
     """
 
     doc: npt.NDArray[np.int64]
