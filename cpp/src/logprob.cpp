@@ -28,32 +28,6 @@
 
 namespace seenit {
 
-float half_to_float(u16 h) {
-    u32 sign = static_cast<u32>(h & 0x8000u) << 16;
-    u32 exp = (h >> 10) & 0x1fu;
-    u32 man = h & 0x3ffu;
-    u32 bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else {  // subnormal half: renormalise
-            int e = -1;
-            do {
-                ++e;
-                man <<= 1;
-            } while ((man & 0x400u) == 0);
-            bits = sign | (static_cast<u32>(127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
 namespace {
 
 constexpr float kExpFloor = -87.33f;  // exp(kExpFloor) is about the smallest normal float

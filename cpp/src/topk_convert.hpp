@@ -5,40 +5,10 @@
 
 #include <cstring>
 
+#include "seenit/half.hpp"
 #include "seenit/topk.hpp"
 
 namespace seenit::topk_detail {
-
-inline float half_to_float(u16 h) {
-    const u32 sign = static_cast<u32>(h & 0x8000u) << 16;
-    u32 exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else {  // subnormal: normalise
-            int e = -1;
-            do {
-                ++e;
-                man <<= 1;
-            } while ((man & 0x400u) == 0);
-            bits = sign | (static_cast<u32>(127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
-inline float bf16_to_float(u16 h) {
-    u32 bits = static_cast<u32>(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-}
 
 // F16C ships with every AVX2 CPU (Intel Haswell, AMD Piledriver and later).
 __attribute__((target("avx2,fma,f16c"))) inline void half_row_avx2(const u16* src, float* dst, std::size_t d) {

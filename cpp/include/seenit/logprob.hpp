@@ -15,6 +15,7 @@
 #include <cstddef>
 
 #include "seenit/common.hpp"
+#include "seenit/half.hpp"
 
 namespace seenit {
 
@@ -45,14 +46,5 @@ void token_stats(const void* logits, LogitType type, std::size_t rows, std::size
 
 // Whether the AVX2+FMA path is available on this CPU (and not disabled by SEENIT_DISABLE_SIMD).
 bool token_stats_simd_available();
-
-// IEEE half and bfloat16 bits -> float (exact).
-float half_to_float(u16 h);
-inline float bf16_to_float(u16 b) {
-    u32 u = static_cast<u32>(b) << 16;
-    float f;
-    __builtin_memcpy(&f, &u, sizeof f);
-    return f;
-}
 
 }  // namespace seenit
