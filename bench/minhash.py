@@ -161,7 +161,7 @@ def bench_corpus(label, docs, repeats, results, planted=None):
         "rensa_kernel_from_hashes": lambda: RMinHash.digest_matrix_from_flat_token_hashes(values, offsets, K, SEED),
         "rensa_e2e": lambda: rensa_e2e(docs),
         "datasketch_bulk_e2e": lambda: datasketch_bulk(docs),
-        "seenit_near_duplicates_e2e": lambda: seenit.near_duplicates(docs, threshold=0.8, num_perm=K, weights=(0.5, 0.5))  # datasketch's banding, same work as MinHashLSH,
+        "seenit_near_duplicates_e2e": lambda: seenit.near_duplicates(docs, threshold=0.8, num_perm=K, weights=(0.5, 0.5)),  # datasketch's banding, same work as MinHashLSH
         "rensa_dedup_e2e": lambda: rensa_dedup(docs),
         "datasketch_dedup_e2e": ds_dedup,
     }

@@ -110,6 +110,21 @@ def test_lowercase_is_pythons_for_every_code_point():
     assert all(chr(c).lower().lower() == chr(c).lower() for c in cps)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text("aBcXyZ Q\t", min_size=0, max_size=80), st.sampled_from("éÀ\u0130ΣΔ€\u3000\U0001E900\U0001F600")),
+                max_size=8), st.integers(1, 3))
+def test_ascii_runs_inside_non_ascii_docs(parts, ngram):
+    # long ASCII runs (the core's 32-unit vector blocks) between one-, two- and four-byte code units
+    doc = "".join(a + c for a, c in parts)
+    docs = [doc, doc + "Z" * 40, "é" + doc, "\u20ac" + doc, "\U0001F600" + doc]
+    for unit in ("word", "char"):
+        for lowercase in (True, False):
+            got = seenit.sketch.shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase)
+            want = R.shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase)
+            np.testing.assert_array_equal(got[1], want[1])
+            np.testing.assert_array_equal(got[0], want[0])
+
+
 @given(st.lists(st.one_of(st.sampled_from(SPACES), st.sampled_from(TRICKY), st.characters(blacklist_categories=("Cs",)),
                           st.text("ab ", min_size=1, max_size=70)), max_size=60).map("".join))
 def test_simd_word_scanner_equals_scalar(text):

@@ -3,6 +3,7 @@
 #include "seenit/shingles.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "seenit/cpu.hpp"
 #include "seenit/hashing.hpp"
@@ -34,51 +35,151 @@ i32 LowerTable::find(u32 c) const {
 }
 
 namespace {
-inline void put_utf8(u32 c, std::string& out) {
+// Writes the UTF-8 encoding of c at o (room for 4 bytes); returns the new end.
+inline char* put_utf8(u32 c, char* o) {
     if (c < 0x80) {
-        out.push_back(static_cast<char>(c));
+        *o++ = static_cast<char>(c);
     } else if (c < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        *o++ = static_cast<char>(0xC0 | (c >> 6));
+        *o++ = static_cast<char>(0x80 | (c & 0x3F));
     } else if (c < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        *o++ = static_cast<char>(0xE0 | (c >> 12));
+        *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        *o++ = static_cast<char>(0x80 | (c & 0x3F));
     } else {
-        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        *o++ = static_cast<char>(0xF0 | (c >> 18));
+        *o++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        *o++ = static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return o;
+}
+
+// Output buffer written through a raw pointer: room for `slack` more bytes is made
+// before each write, so the hot loop does no per-byte capacity checks.
+struct Utf8Out {
+    std::string& s;
+    std::size_t base;
+    char* o;
+    char* lim;
+    Utf8Out(std::string& str, std::size_t want) : s(str), base(str.size()) {
+        s.resize(base + want);
+        o = s.data() + base;
+        lim = s.data() + s.size();
+    }
+    void room(std::size_t k) {
+        if (static_cast<std::size_t>(lim - o) >= k) return;
+        const std::size_t used = static_cast<std::size_t>(o - s.data());
+        s.resize(2 * s.size() + k);
+        o = s.data() + used;
+        lim = s.data() + s.size();
+    }
+    void finish() { s.resize(static_cast<std::size_t>(o - s.data())); }
+};
+
+// One code unit >= 0x80 (lone surrogate, table lower-casing or plain encoding).
+inline void put_non_ascii(u32 c, bool lowercase, const LowerTable* table, bool replace, std::size_t d, Utf8Out& w) {
+    if (c >= 0xD800 && c <= 0xDFFF) {
+        SEENIT_CHECK(replace, std::invalid_argument, "docs[", d,
+                     "] cannot be encoded as UTF-8 (it contains a lone surrogate); pass errors='replace' to "
+                     "substitute '?'");
+        w.room(1);
+        *w.o++ = '?';
+        return;
+    }
+    if (lowercase && table) {
+        const i32 e = table->find(c);
+        if (e >= 0) {
+            const std::size_t k = table->off[e + 1] - table->off[e];
+            w.room(k);
+            std::memcpy(w.o, table->bytes.data() + table->off[e], k);
+            w.o += k;
+            return;
+        }
+    }
+    w.room(4);
+    w.o = put_utf8(c, w.o);
+}
+
+// Encodes code units [i, n) one at a time (the portable path and the tails).
+template <class T>
+void encode_scalar(const T* p, std::size_t i, std::size_t n, bool lowercase, const LowerTable* table, bool replace,
+                   std::size_t d, Utf8Out& w) {
+    for (; i < n; ++i) {
+        u32 c = static_cast<u32>(p[i]);
+        if (c < 0x80) {
+            if (lowercase && c - 'A' < 26U) c += 32;
+            w.room(1);
+            *w.o++ = static_cast<char>(c);
+        } else {
+            put_non_ascii(c, lowercase, table, replace, d, w);
+        }
     }
 }
+
+#ifdef SEENIT_X86
+// ASCII bytes in v lower-cased (A-Z + 32) when `lowercase`.
+__attribute__((target("avx2"))) inline __m256i lower_ascii_avx2(__m256i v, bool lowercase) {
+    if (!lowercase) return v;
+    const __m256i t = _mm256_sub_epi8(v, _mm256_set1_epi8('A'));
+    const __m256i up = _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(25)), t);
+    return _mm256_add_epi8(v, _mm256_and_si256(up, _mm256_set1_epi8(0x20)));
+}
+
+// 32 code units at a time: an all-ASCII block (the common case even in non-ASCII
+// documents) is narrowed, lower-cased and stored with a few vector instructions;
+// a block with a non-ASCII unit is encoded one unit at a time.
+template <class T>
+__attribute__((target("avx2"))) void encode_avx2(const T* p, std::size_t n, bool lowercase, const LowerTable* table,
+                                                 bool replace, std::size_t d, Utf8Out& w) {
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i v;
+        bool ascii;
+        if constexpr (sizeof(T) == 1) {
+            v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+            ascii = _mm256_movemask_epi8(v) == 0;
+        } else if constexpr (sizeof(T) == 2) {
+            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+            const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 16));
+            ascii = _mm256_testz_si256(_mm256_or_si256(a, b), _mm256_set1_epi16(static_cast<short>(0xFF80)));
+            v = _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8);
+        } else {
+            const __m256i m = _mm256_set1_epi32(static_cast<int>(0xFFFFFF80u));
+            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+            const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 8));
+            const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 16));
+            const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 24));
+            ascii = _mm256_testz_si256(_mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, e)), m);
+            const __m256i ab = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xD8);
+            const __m256i ce = _mm256_permute4x64_epi64(_mm256_packus_epi32(c, e), 0xD8);
+            v = _mm256_permute4x64_epi64(_mm256_packus_epi16(ab, ce), 0xD8);
+        }
+        if (ascii) {
+            w.room(32);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(w.o), lower_ascii_avx2(v, lowercase));
+            w.o += 32;
+        } else {
+            encode_scalar(p, i, i + 32, lowercase, table, replace, d, w);
+        }
+    }
+    encode_scalar(p, i, n, lowercase, table, replace, d, w);
+}
+#endif
 
 template <class T>
 void ucs_to_utf8_t(const T* p, std::size_t n, bool lowercase, const LowerTable* table, bool replace, std::size_t d,
                    std::string& out) {
-    out.reserve(out.size() + n * (sizeof(T) == 1 ? 2 : 3));
-    for (std::size_t i = 0; i < n; ++i) {
-        u32 c = static_cast<u32>(p[i]);
-        if (c < 0x80) {
-            if (lowercase && c - 'A' < 26U) c += 32;
-            out.push_back(static_cast<char>(c));
-            continue;
-        }
-        if (c >= 0xD800 && c <= 0xDFFF) {
-            SEENIT_CHECK(replace, std::invalid_argument, "docs[", d,
-                         "] cannot be encoded as UTF-8 (it contains a lone surrogate); pass errors='replace' to "
-                         "substitute '?'");
-            out.push_back('?');
-            continue;
-        }
-        if (lowercase && table) {
-            i32 e = table->find(c);
-            if (e >= 0) {
-                out.append(table->bytes, table->off[e], table->off[e + 1] - table->off[e]);
-                continue;
-            }
-        }
-        put_utf8(c, out);
+    Utf8Out w(out, n + n / 2 + 64);
+#ifdef SEENIT_X86
+    if (cpu_features().avx2) {
+        encode_avx2(p, n, lowercase, table, replace, d, w);
+        w.finish();
+        return;
     }
+#endif
+    encode_scalar(p, 0, n, lowercase, table, replace, d, w);
+    w.finish();
 }
 }  // namespace
 
