@@ -15,6 +15,7 @@ import seenit
 from seenit import NgramIndex, _core
 from seenit.index_format import IndexFormatError
 from seenit.reference import ngram as ref
+from seenit.reference import suffix as ref_suffix
 from seenit.suffix import suffix_array
 
 DTYPES = [np.uint8, np.uint16, np.uint32]
@@ -50,7 +51,7 @@ def corpus_and_queries(draw):
 def test_ranges_and_counts_match_reference(data):
     t, sep, qs = data
     for sa_dtype in (np.int32, np.int64):
-        sa = ref.naive_suffix_array(t).astype(sa_dtype)
+        sa = ref_suffix.suffix_array(t).astype(sa_dtype)
         vals, offs = ragged(qs, t.dtype)
         lo, hi = _core.ngram_ranges(t, sa, sep, vals, offs)
         for j, q in enumerate(qs):
@@ -63,7 +64,7 @@ def test_ranges_and_counts_match_reference(data):
 @given(corpus_and_queries())
 def test_matching_statistics_match_reference(data):
     t, sep, qs = data
-    sa = ref.naive_suffix_array(t).astype(np.int32)
+    sa = ref_suffix.suffix_array(t).astype(np.int32)
     vals, offs = ragged(qs, t.dtype)
     ms = _core.ngram_matching_statistics(t, sa, sep, vals, offs)
     for j, q in enumerate(qs):
@@ -73,7 +74,7 @@ def test_matching_statistics_match_reference(data):
 @given(corpus_and_queries(), st.data())
 def test_prefix_lengths_equal_matching_statistics(data, draw):
     t, sep, qs = data
-    sa = ref.naive_suffix_array(t).astype(np.int64)
+    sa = ref_suffix.suffix_array(t).astype(np.int64)
     vals, offs = ragged(qs, t.dtype)
     ms = _core.ngram_matching_statistics(t, sa, sep, vals, offs)
     pos = np.array(draw.draw(st.lists(st.integers(0, max(vals.size - 1, 0)), max_size=20)) if vals.size else [], np.int64)
@@ -401,7 +402,7 @@ def test_bad_build_input(tmp_path):
 
 def test_kernel_bad_input():
     t = np.frombuffer(b"abcab\xff", np.uint8).copy()
-    sa = ref.naive_suffix_array(t).astype(np.int32)
+    sa = ref_suffix.suffix_array(t).astype(np.int32)
     v, o = ragged([[97]], np.uint8)
     with pytest.raises(TypeError, match="tokens must have dtype uint8, uint16 or uint32"):
         _core.ngram_ranges(t.astype(np.int8), sa, 255, v, o)

@@ -94,6 +94,19 @@ std::size_t check_num_perm(long long k) {
 }
 
 // Runs minhash_docs and returns the (n, num_perm) signatures (uint64 for legacy).
+// Ragged token ids (values, offsets) as core Docs, after checking the offsets.
+Docs token_docs(const carray<u64>& values, const carray<i64>& offsets) {
+    auto v = view_1d(values, "values");
+    auto o = view_1d(offsets, "offsets");
+    check_offsets(o, v.size, "offsets");
+    Docs d;
+    d.unit = Unit::Token;
+    d.n = o.size - 1;
+    d.tokens = v.data;
+    d.offsets = o.data;
+    return d;
+}
+
 py::array run_minhash(const Docs& docs, std::size_t ngram, bool lowercase, MinhashParams params) {
     const auto n = static_cast<py::ssize_t>(docs.n), k = static_cast<py::ssize_t>(params.num_perm);
     if (params.scheme == Scheme::Legacy) {
@@ -167,14 +180,7 @@ void bind_minhash(py::module_& m) {
            unsigned long long seed, const carray<u64>& a, const carray<u64>& b) {
             MinhashParams p = make_params(scheme, num_perm, seed, a, b);
             std::size_t ng = check_ngram(ngram);
-            auto v = view_1d(values, "values");
-            auto o = view_1d(offsets, "offsets");
-            check_offsets(o, v.size, "offsets");
-            Docs d;
-            d.unit = Unit::Token;
-            d.n = o.size - 1;
-            d.tokens = v.data;
-            d.offsets = o.data;
+            Docs d = token_docs(values, offsets);
             return run_minhash(d, ng, false, p);
         },
         py::arg("values").noconvert(), py::arg("offsets").noconvert(), py::arg("ngram"), py::arg("scheme"),
@@ -226,14 +232,7 @@ void bind_minhash(py::module_& m) {
         "minhash_shingle_hashes_tokens",
         [](const carray<u64>& values, const carray<i64>& offsets, long long ngram) {
             std::size_t ng = check_ngram(ngram);
-            auto v = view_1d(values, "values");
-            auto o = view_1d(offsets, "offsets");
-            check_offsets(o, v.size, "offsets");
-            Docs d;
-            d.unit = Unit::Token;
-            d.n = o.size - 1;
-            d.tokens = v.data;
-            d.offsets = o.data;
+            Docs d = token_docs(values, offsets);
             RaggedU64 r;
             {
                 py::gil_scoped_release nogil;

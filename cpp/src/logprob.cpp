@@ -48,6 +48,14 @@ inline float load_logit(const void* base, LogitType type, std::size_t i) {
     }
 }
 
+// A row is rejected when it holds a NaN, when its maximum is +inf, or when every logit is -inf.
+inline RowError scan_error(bool nan, float max_logit) {
+    if (nan) return kNaN;
+    if (max_logit == std::numeric_limits<float>::infinity()) return kPosInf;
+    if (max_logit == -std::numeric_limits<float>::infinity()) return kAllNegInf;
+    return kOk;
+}
+
 // Combine the per-row sums into the outputs (shared by both paths).
 inline void finish(double n_max, double s_minus, double s1, double d_t, RowResult& r, double& log_s, double& mean_d) {
     log_s = std::log(n_max) + std::log1p(s_minus / n_max);
@@ -70,9 +78,8 @@ RowResult row_portable(const void* row, LogitType type, std::size_t V, i64 targe
         m = std::max(m, l);
         rank += l > lt;
     }
-    if (nan) { r.error = kNaN; return r; }
-    if (m == std::numeric_limits<float>::infinity()) { r.error = kPosInf; return r; }
-    if (m == -std::numeric_limits<float>::infinity()) { r.error = kAllNegInf; return r; }
+    r.error = scan_error(nan, m);
+    if (r.error != kOk) return r;
     r.rank = rank;
     const double md = m;
     double n_max = 0, s_minus = 0, s1 = 0;
@@ -186,9 +193,8 @@ SEENIT_AVX2 RowResult row_avx2(const void* row, std::size_t V, i64 target, float
         m = std::max(m, l);
         rank += l > lt;
     }
-    if (nan) { r.error = kNaN; return r; }
-    if (m == std::numeric_limits<float>::infinity()) { r.error = kPosInf; return r; }
-    if (m == -std::numeric_limits<float>::infinity()) { r.error = kAllNegInf; return r; }
+    r.error = scan_error(nan, m);
+    if (r.error != kOk) return r;
     r.rank = rank;
     const float* x = kType == LogitType::f32 ? static_cast<const float*>(row) : xbuf;
 

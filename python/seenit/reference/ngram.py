@@ -13,25 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def naive_suffix_array(tokens: np.ndarray) -> np.ndarray:
-    """Suffix array by sorting all suffixes (O(n^2 log n); for small tests only)."""
-    t = [int(x) for x in tokens]
-    return np.array(sorted(range(len(t)), key=lambda i: t[i:]), dtype=np.int64)
-
-
-def naive_lcp(tokens: np.ndarray, sa: np.ndarray) -> np.ndarray:
-    """lcp[i] = longest common prefix of suffixes sa[i-1] and sa[i]; lcp[0] = 0."""
-    t = [int(x) for x in tokens]
-    out = np.zeros(len(t), dtype=np.int64)
-    for i in range(1, len(t)):
-        a, b = int(sa[i - 1]), int(sa[i])
-        k = 0
-        while a + k < len(t) and b + k < len(t) and t[a + k] == t[b + k]:
-            k += 1
-        out[i] = k
-    return out
-
-
 def _occurrences(tokens: np.ndarray, query: np.ndarray, separator: int) -> list[int]:
     t = [int(x) for x in tokens]
     q = [int(x) for x in query]
