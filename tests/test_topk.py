@@ -246,6 +246,67 @@ def test_bad_input_is_rejected_with_a_clear_message(call, exc, match):
 # ---------------------------------------------------------------- range_pairs, causal_max, kmeans
 
 
+def _poisoned(n=9000, d=256, row=8999, value=np.nan, dtype=np.float32):
+    """A database spanning two scan blocks with one bad value in `row`."""
+    x = np.random.default_rng(11).standard_normal((n, d)).astype(np.float32)
+    x[row, 3] = value
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "value, dtype",
+    [(np.nan, np.float32), (np.inf, np.float32), (-np.inf, np.float16), (1e30, np.float32), (np.nan, "bf16")],
+)
+def test_bad_database_rows_are_rejected_before_any_scan_work(monkeypatch, value, dtype):
+    # the bad row is in the last block; the error must come from the pre-check, before the scan starts
+    x = _poisoned(value=value) if dtype != "bf16" else _bf16(_poisoned(value=value))
+    if dtype == np.float16:
+        x = x.astype(np.float16)
+
+    def scan_must_not_run(*a, **kw):
+        raise AssertionError("the scan started before the database was checked")
+
+    monkeypatch.setattr(search._core, "topk_search", scan_must_not_run)
+    monkeypatch.setattr(search._core, "range_pairs", scan_must_not_run)
+    q = np.ones((2, 256), np.float32)
+    with pytest.raises(ValueError, match="database row 8999 contains NaN or inf"):
+        seenit.topk(q, x)
+    with pytest.raises(ValueError, match="y row 8999 contains NaN or inf"):
+        seenit.range_pairs(q, 0.5, y=x)
+
+
+def test_first_bad_row_is_reported_whatever_the_thread_count():
+    x = _poisoned(n=20000, d=16, row=15000)
+    x[19999, 0] = np.inf
+    before = seenit.get_num_threads()
+    try:
+        for t in (1, 2, 3):
+            seenit.set_num_threads(t)
+            with pytest.raises(ValueError, match="database row 15000 contains"):
+                seenit.topk(np.ones((1, 16), np.float32), x)
+    finally:
+        seenit.set_num_threads(before)
+
+
+def test_large_memmaps_are_checked_during_the_scan_and_return_nothing(monkeypatch, tmp_path):
+    # memmaps beyond half the RAM skip the pre-pass (it would read them twice): the scan
+    # checks each block before scoring it and raises; no partial result is returned
+    x = _poisoned()
+    mm = np.memmap(tmp_path / "db.f32", dtype=np.float32, mode="w+", shape=x.shape)
+    mm[:] = x
+    mm.flush()
+    ro = np.memmap(tmp_path / "db.f32", dtype=np.float32, mode="r", shape=x.shape)
+    assert not search._is_large_memmap(ro) and not search._is_large_memmap(x)
+    monkeypatch.setattr(search, "_is_large_memmap", lambda arr: True)
+    monkeypatch.setattr(search._core, "check_rows", lambda *a: pytest.fail("pre-check ran on a large memmap"))
+    q = np.ones((3, 256), np.float32)
+    for first_pass in ("float32", "int8"):
+        with pytest.raises(ValueError, match="database row 8999 contains NaN or inf"):
+            seenit.topk(q, ro, first_pass=first_pass)
+    with pytest.raises(ValueError, match="database row 8999 contains NaN or inf"):
+        seenit.range_pairs(q, 0.5, y=ro)
+
+
 def _pairs_match(got, want_full, threshold, metric, tol, upper):
     i, j, s = got
     assert i.dtype == j.dtype == np.int64 and s.dtype == np.float32

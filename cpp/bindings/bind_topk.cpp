@@ -70,6 +70,16 @@ void bind_topk(py::module_& m) {
         "Exact top-k (scores, ids, pairs re-scored). Database: float32/float16/uint16(bf16)/int8, C-contiguous.");
 
     m.def(
+        "check_rows",
+        [](const py::array& database, const std::string& name) {
+            DbView db = db_view(database, name.c_str());
+            py::gil_scoped_release nogil;
+            check_rows(db, name.c_str());
+        },
+        "database"_a, "name"_a,
+        "Raise ValueError naming the first row with NaN/inf (or a squared norm overflowing float32); one read, all threads.");
+
+    m.def(
         "range_pairs",
         [](const carray<float>& x, const py::object& y, float threshold, const std::string& metric) {
             auto xv = view_2d(x, "x");

@@ -77,6 +77,33 @@ void prepare_block(const DbView& db, std::size_t r0, std::size_t rows, Metric me
 
 }  // namespace topk_detail
 
+void check_rows(const DbView& db, const char* name) {
+    if (db.dtype == DType::I8 || db.rows == 0) return;  // int8 rows are finite and their norms cannot overflow
+    const bool simd = simd_available();
+    DotFn dot = dot_fn(simd);
+    const std::size_t d = db.dim;
+    const int nt = num_threads();
+    std::vector<std::size_t> first(static_cast<std::size_t>(nt), db.rows);  // first bad row of each chunk
+    parallel_for(db.rows, 4096, [&](std::size_t b, std::size_t e, int t) {
+        std::vector<float> row(db.dtype == DType::F32 ? 0 : d);
+        for (std::size_t r = b; r < e; ++r) {
+            const float* x;
+            if (db.dtype == DType::F32) x = static_cast<const float*>(db.data) + r * d;
+            else {
+                convert_row(db, r, row.data(), simd);
+                x = row.data();
+            }
+            if (!std::isfinite(dot(x, x, d))) {
+                first[static_cast<std::size_t>(t)] = r;
+                return;
+            }
+        }
+    });
+    const std::size_t bad = *std::min_element(first.begin(), first.end());  // chunks are in row order
+    SEENIT_CHECK(bad == db.rows, std::invalid_argument, name, " row ", bad,
+                 " contains NaN or inf (or values whose squares overflow float32)");
+}
+
 TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::size_t k, Metric metric,
                       FirstPass first_pass, MatrixView<float> scores, MatrixView<i64> ids) {
     const std::size_t nq = queries.rows, d = queries.cols, n = db.rows;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LSHIndex', 'causal_max', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['LSHIndex', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -56,6 +56,10 @@ def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: t
 def causal_max(x: numpy.typing.NDArray[numpy.float32], metric: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64]]:
     """
     For each row j: best score against an earlier row i < j, and that i.
+    """
+def check_rows(database: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], name: str) -> None:
+    """
+    Raise ValueError naming the first row with NaN/inf (or a squared norm overflowing float32); one read, all threads.
     """
 def cpu_features() -> dict:
     """

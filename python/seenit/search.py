@@ -11,6 +11,7 @@ libraries only between rows whose scores are that close.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,7 +58,13 @@ def as_database(x: Any, name: str = "database") -> np.ndarray:
 
     Arrays already in one of those dtypes (including ``np.memmap``) pass through without
     a copy; float64 and other real arrays are converted to float32 (one copy).
-    NaN/inf are detected by the kernel block by block (ValueError naming the row).
+
+    NaN/inf (and rows whose squared norm overflows float32) raise ValueError naming the
+    first such row *before any search work*: a multi-threaded C++ pass reads the rows once
+    (memory-bound; ~1% of a 1,000-query scan, bench/README.md ## topk). A memory map larger
+    than half the machine's RAM is not pre-read (that would read it from disk twice): the
+    scan checks each block before scoring it and raises the same ValueError, and since
+    results are only returned when the scan completes, no partial result escapes.
     """
     arr = x if isinstance(x, np.ndarray) else np.asarray(x)
     if arr.dtype == object or arr.dtype.kind not in "fiu" or arr.dtype.kind == "c":
@@ -74,7 +81,25 @@ def as_database(x: Any, name: str = "database") -> np.ndarray:
         arr = np.ascontiguousarray(arr, dtype=np.float32)
     elif not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr)
+    if not _is_large_memmap(arr):
+        _core.check_rows(arr, name)
     return arr
+
+
+def _is_large_memmap(arr: np.ndarray) -> bool:
+    """True for an array backed by a memory map larger than half of physical RAM."""
+    import mmap
+
+    base: Any = arr
+    while base is not None and not isinstance(base, (np.memmap, mmap.mmap)):
+        base = getattr(base, "base", None)
+    if base is None:
+        return False
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: assume it fits
+        return False
+    return arr.nbytes > ram // 2
 
 
 def _first_pass(first_pass: str, metric: str, nq: int) -> str:

@@ -40,6 +40,12 @@ struct TopkStats {
     std::size_t rescored = 0;  // pairs re-scored in float32 after the int8 first pass
 };
 
+// Reads every row once (all threads; memory-bound, a small fraction of a search) and
+// throws std::invalid_argument naming the first row that holds NaN/inf or whose squared
+// norm overflows float32, with `name` as the array's name. The drivers check each block
+// again as they scan it (for databases not checked up front, e.g. memmaps beyond RAM).
+void check_rows(const DbView& db, const char* name);
+
 // For each query row, the k = min(k, database rows) best database rows. Writes
 // scores (nq x k; distances for l2) and ids (nq x k), best first.
 TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::size_t k, Metric metric,
