@@ -37,6 +37,7 @@ from .cartography import Cartography, cartography
 from .search import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
 from .semdedup import SemDedupResult, semdedup
 from .familiarity import FamiliarityResult, familiarity
+from .scanning import ScanReport, scan
 
 try:
     __version__ = _pkg_version("seenit")
@@ -101,4 +102,6 @@ __all__ = [
     "FamiliarityResult",
     "nearest_training",
     "NearestTraining",
+    "scan",
+    "ScanReport",
 ]

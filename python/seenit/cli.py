@@ -51,6 +51,10 @@ from .cli_search import register as _register_search  # noqa: E402
 
 _register_search(app)
 
+from .cli_scan import register as _register_scan  # noqa: E402
+
+_register_scan(app)
+
 
 def main() -> None:
     app()

@@ -1,1 +1,11 @@
-"""`seenit scan`: one contamination audit of a corpus against many benchmarks (see scanning/engine.py for the corpus-sized steps)."""
+"""`seenit scan`: one contamination audit of a corpus against many benchmarks.
+
+config.py (benchmark specs, settings), engine.py (the corpus-sized steps' interface),
+local.py (LocalEngine), state.py (run directory, resume, checksums), methods.py (evidence
+per method), result.py (ScanReport), runner.py (:func:`scan`), progress.py (rich bars).
+"""
+
+from .result import ScanReport
+from .runner import scan
+
+__all__ = ["ScanReport", "scan"]

@@ -37,6 +37,8 @@ class IndexOptions:
     lowercase: bool = True
     collapse_whitespace: bool = True
     strip_punctuation: bool = False
+    #: Skip malformed corpus lines (counted by the reader) instead of stopping.
+    skip_bad_lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class MinHashOptions:
     unit: str = "word"
     seed: int = 1
     lowercase: bool = True
+    #: Skip malformed corpus lines (counted by the reader) instead of stopping.
+    skip_bad_lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class Engine(Protocol):
 
     def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
                          embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
-                         progress: bool = True) -> Neighbours:
+                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
         """Embed the corpus in blocks with ``embed`` and keep each item's top-``k`` documents."""
         ...
 

@@ -1,0 +1,236 @@
+"""``LocalEngine``: a scan's corpus-sized steps in this process, on the native kernels.
+
+- ``build_index`` cuts the corpus stream into pieces of about ``shard_tokens`` UTF-8 bytes
+  (documents are never split), builds each piece as a complete :class:`NgramIndex` under
+  ``out_dir/pieces/piece-NNNNN`` (written to a temporary name and renamed, with SHA-256
+  of every part), then writes ``out_dir/manifest.json`` listing the pieces as the shards
+  of one index. A build that is interrupted keeps its finished pieces: the next call
+  re-reads the corpus, skips the documents of every piece whose checksums and recorded
+  options still match, and builds only the rest.
+- ``match_minhash`` never holds the corpus' signatures: benchmark items' signatures go
+  into an LSH band table; each corpus block is signed, looked up, verified by estimated
+  Jaccard and folded into each item's best (document, Jaccard), ties to the smaller id.
+  The result equals ``near_duplicates(items, reference=corpus)`` with the same settings.
+- ``nearest_embedded`` embeds the corpus block by block and merges each block's exact
+  top-k (:func:`seenit.topk`, cosine) into the running top-k, ties to the smaller id.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from ..dedup import RECALL_WEIGHTS
+from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
+from ..io import Record, iter_batches, iter_records, write_json
+from ..lsh import LSH
+from ..ngram import NgramIndex
+from ..search import topk
+from ..sketch import minhash
+from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
+from .progress import DocProgress
+
+#: Default piece size (UTF-8 bytes of corpus text per index piece): the unit of resume.
+DEFAULT_PIECE_BYTES = 1 << 27
+BLOCK_DOCS = 4096
+PIECE_SIDECAR = "piece.json"
+
+
+def _records(corpus: Paths, field: str, skip_bad_lines: bool) -> Iterator[Record]:
+    return iter_records(list(corpus), field=field, skip_bad_lines=skip_bad_lines)
+
+
+def _index_key(options: IndexOptions) -> dict[str, Any]:
+    d = asdict(options)
+    d.pop("shard_tokens", None)
+    d["piece_bytes"] = options.shard_tokens or DEFAULT_PIECE_BYTES
+    return d
+
+
+class LocalEngine:
+    """Runs the :class:`~seenit.scanning.engine.Engine` steps in this process."""
+
+    name = "local"
+
+    def __init__(self, block_docs: int = BLOCK_DOCS) -> None:
+        if isinstance(block_docs, bool) or not isinstance(block_docs, int) or block_docs < 1:
+            raise ValueError(f"block_docs must be an integer >= 1, got {block_docs!r}")
+        self.block_docs = block_docs
+        self.total_docs: int | None = None  # when known (a progress bar's ETA)
+
+    # ------------------------------------------------------------------ n-gram index
+    def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
+        out_dir = Path(out_dir)
+        key = _index_key(options)
+        top = out_dir / MANIFEST
+        if top.is_file():
+            try:
+                m = json.loads(top.read_text(encoding="utf-8"))
+                if m.get("scan_index") == key:
+                    return NgramIndex.open(out_dir)
+            except (ValueError, OSError):
+                pass
+            top.unlink()  # stale or foreign: rebuilt below from the pieces that still match
+        limit = key["piece_bytes"]
+        pieces_dir = out_dir / "pieces"
+        pieces_dir.mkdir(parents=True, exist_ok=True)
+        for junk in pieces_dir.glob(".*"):  # temporaries of an interrupted piece build
+            shutil.rmtree(junk, ignore_errors=True)
+        shards: list[dict[str, Any]] = []
+        n_docs = n_tokens = n_chars = 0
+        records = _records(corpus, options.field, options.skip_bad_lines)
+        with DocProgress(progress, "indexing", self.total_docs) as bar:
+            k = 0
+            while True:
+                pdir = pieces_dir / f"piece-{k:05d}"
+                done = self._finished_piece(pdir, key, n_docs)
+                if done is not None:
+                    bar.describe(f"indexing (piece {k} already built)")
+                    skipped = 0
+                    for r in records:
+                        skipped += 1
+                        bar.advance(1, len(r.text))
+                        if skipped == done["n_docs"]:
+                            break
+                    if skipped != done["n_docs"]:
+                        raise ValueError(f"{pdir}: built from {done['n_docs']} documents but the corpus now ends after "
+                                         f"{n_docs + skipped}; the corpus changed since (use --overwrite)")
+                    idx = NgramIndex.open(pdir)
+                else:
+                    texts, size = [], 0
+                    for r in records:
+                        texts.append(r.text)
+                        size += len(r.text.encode("utf-8")) + 1
+                        bar.advance(1, len(r.text))
+                        if size >= limit:
+                            break
+                    if not texts:
+                        break
+                    bar.describe(f"indexing (suffix array of piece {k})")
+                    if pdir.exists():
+                        shutil.rmtree(pdir)
+                    idx = NgramIndex.build(texts, pdir, tokenizer=options.tokenizer, progress=False,
+                                           lowercase=options.lowercase, collapse_whitespace=options.collapse_whitespace,
+                                           strip_punctuation=options.strip_punctuation)
+                    write_json(pieces_dir / f"piece-{k:05d}.json", {"key": key, "first_doc": n_docs, "n_docs": len(texts)})
+                    bar.describe("indexing")
+                s = idx.manifest["shards"][0]
+                if len(idx.manifest["shards"]) != 1 or s["dir"] != ".":
+                    raise IndexFormatError(f"{pdir}: a scan index piece must hold exactly one shard")
+                shards.append({**s, "dir": f"pieces/piece-{k:05d}", "doc_offset": n_docs})
+                n_docs += idx.n_docs
+                n_tokens += idx.n_tokens
+                n_chars += int(idx.manifest.get("input_chars", 0))
+                base = idx.manifest
+                k += 1
+        if not shards:
+            raise ValueError(f"the corpus holds no documents ({', '.join(map(str, corpus))})")
+        for stale in sorted(pieces_dir.glob("piece-*")):  # pieces past the end of a shorter corpus
+            if stale.name.removesuffix(".json") >= f"piece-{k:05d}":
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tokenizer": base["tokenizer"],
+                    "normalisation": base["normalisation"], "token_width": base["token_width"],
+                    "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
+                    "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key}
+        write_json(top, manifest)  # written last: its presence marks a complete index
+        return NgramIndex.open(out_dir)
+
+    @staticmethod
+    def _finished_piece(pdir: Path, key: dict[str, Any], first_doc: int) -> dict[str, Any] | None:
+        side = pdir.with_name(pdir.name + ".json")
+        if not pdir.is_dir() or not side.is_file():
+            return None
+        try:
+            info = json.loads(side.read_text(encoding="utf-8"))
+            if info.get("key") != key or info.get("first_doc") != first_doc:
+                return None
+            idx = NgramIndex.open(pdir, verify=True)  # every part's SHA-256 against its manifest
+            if idx.n_docs != info.get("n_docs"):
+                return None
+        except (ValueError, OSError, KeyError):
+            return None
+        return info
+
+    # ------------------------------------------------------------------ MinHash
+    def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
+                      progress: bool = True) -> ItemMatches:
+        kw = dict(num_perm=options.num_perm, ngram=options.ngram, unit=options.unit, seed=options.seed,
+                  lowercase=options.lowercase)
+        n = len(items)
+        best_doc = np.full(n, -1, dtype=np.int64)
+        best_sim = np.zeros(n, dtype=np.float64)
+        if n == 0:
+            return ItemMatches(best_doc, best_sim)
+        item_sig = minhash(list(items), **kw)
+        lsh = LSH(threshold=options.threshold, num_perm=options.num_perm, weights=RECALL_WEIGHTS)
+        lsh.insert(item_sig)
+        base = 0
+        records = _records(corpus, options.field, options.skip_bad_lines)
+        with DocProgress(progress, "minhash", self.total_docs) as bar:
+            for block in iter_batches(records, self.block_docs):
+                texts = [r.text for r in block]
+                sig = minhash(texts, **kw)
+                cands = lsh.query(sig)
+                doc = np.repeat(np.arange(len(texts), dtype=np.int64), cands.counts())
+                if doc.size:
+                    pairs = np.ascontiguousarray(np.column_stack([doc, cands.values]).astype(np.int64))
+                    sim = _core.signature_pair_similarity(sig, item_sig, pairs)
+                    ok = sim >= options.threshold
+                    fold_best(best_doc, best_sim, pairs[ok, 1], pairs[ok, 0] + base, sim[ok])
+                base += len(texts)
+                bar.advance(len(texts), sum(len(t) for t in texts))
+        return ItemMatches(best_doc, best_sim)
+
+    # ------------------------------------------------------------------ embeddings
+    def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
+                         embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
+                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
+        q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
+        if q.ndim != 2:
+            raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
+        scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
+        ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+        base = 0
+        with DocProgress(progress, "embedding", self.total_docs) as bar:
+            for block in iter_batches(_records(corpus, field, skip_bad_lines), self.block_docs):
+                texts = [r.text for r in block]
+                emb = np.asarray(embed(texts), dtype=np.float32)
+                if emb.ndim != 2 or emb.shape[0] != len(texts) or emb.shape[1] != q.shape[1]:
+                    raise ValueError(f"the embedder returned shape {emb.shape} for {len(texts)} corpus documents; "
+                                     f"expected ({len(texts)}, {q.shape[1]})")
+                s, i = topk(q, emb, k=k, metric="cosine")
+                scores, ids = merge_topk(scores, ids, s, i + base, k)
+                base += len(texts)
+                bar.advance(len(texts), sum(len(t) for t in texts))
+        kk = min(k, base)
+        return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))
+
+
+def fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
+    """Update per-item best (doc, sim) in place with candidate triples: higher similarity
+    wins, ties go to the smaller document id."""
+    if item.size == 0:
+        return
+    order = np.lexsort((doc, -sim, item))
+    it = item[order]
+    first = order[np.r_[True, it[1:] != it[:-1]]]
+    i, d, s = item[first], doc[first], sim[first]
+    cur_d, cur_s = best_doc[i], best_sim[i]
+    better = (cur_d < 0) | (s > cur_s) | ((s == cur_s) & (d < cur_d))
+    best_doc[i[better]] = d[better]
+    best_sim[i[better]] = s[better]
+
+
+def merge_topk(s1: np.ndarray, i1: np.ndarray, s2: np.ndarray, i2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise top-``k`` of two (score, id) lists: best score first, ties to the smaller id."""
+    s = np.concatenate([s1, s2], axis=1)
+    i = np.concatenate([i1, i2], axis=1)
+    order = np.lexsort((i, -s), axis=-1)[:, :k]
+    return np.take_along_axis(s, order, axis=1), np.take_along_axis(i, order, axis=1)
