@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .report.svg import roc_svg  # noqa: F401  (re-exported: seenit mia --roc uses it)
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -151,29 +153,3 @@ def bootstrap(
     lo, hi = np.quantile(draws, [alpha, 1 - alpha], axis=0)
     out = [Interval(float(v), float(a), float(b), float(ci), int(n_bootstrap)) for v, a, b in zip(value, lo, hi)]
     return out[0] if np.ndim(raw) == 0 else out
-
-
-def roc_svg(curves: dict[str, tuple[np.ndarray, np.ndarray]], *, title: str = "ROC", size: int = 360) -> str:
-    """A self-contained SVG plot of ROC curves ``{name: (fpr, tpr)}`` on linear axes, with the diagonal."""
-    pad = 40
-    w = size - 2 * pad
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 180}" height="{size}" font-family="sans-serif" font-size="11">',
-        f'<text x="{pad}" y="16" font-size="13">{_esc(title)}</text>',
-        f'<rect x="{pad}" y="{pad}" width="{w}" height="{w}" fill="none" stroke="#444"/>',
-        f'<line x1="{pad}" y1="{pad + w}" x2="{pad + w}" y2="{pad}" stroke="#bbb" stroke-dasharray="4 3"/>',
-        f'<text x="{pad + w / 2 - 10}" y="{size - 8}">FPR</text>',
-        f'<text x="6" y="{pad + w / 2}">TPR</text>',
-    ]
-    for i, (name, (fpr, tpr)) in enumerate(curves.items()):
-        pts = " ".join(f"{pad + x * w:.1f},{pad + (1 - y) * w:.1f}" for x, y in zip(np.asarray(fpr), np.asarray(tpr)))
-        c = colors[i % len(colors)]
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="1.5"/>')
-        parts.append(f'<text x="{size - pad + 50}" y="{pad + 14 * i}" fill="{c}">{_esc(name)}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _esc(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
