@@ -48,7 +48,8 @@ def mark(text: str, layers: Sequence[tuple[Iterable[Sequence[int]], str]], *, sh
     are clipped to the part shown; an ellipsis marks text cut at either end.
     """
     lo, hi = shown if shown is not None else (0, len(text))
-    lo, hi = max(0, lo), min(len(text), hi)
+    lo = min(max(0, lo), len(text))
+    hi = max(lo, min(len(text), hi))
     merged = [(merge_spans((s - offset, e - offset) for s, e in spans), cls) for spans, cls in layers]
     cuts = {lo, hi}
     for spans, _ in merged:
