@@ -42,7 +42,7 @@ def histogram_svg(
     bins: int = 20,
     partial_at: float | None = None,
     contaminated_at: float | None = None,
-    width: int = 420,
+    width: int = 360,
     height: int = 230,
 ) -> str:
     """Histogram of ``values`` in [0, 1] with a log-scaled count axis (most items score 0, so a
