@@ -256,6 +256,7 @@ class Page:
             facts.append(f'<span class="fact">longest match {ng["longest_match_chars"]:,} chars</span>')
 
         docs_html = []
+        item_shared: list[Span] = []
         for doc_id, by in panels:
             key = str(doc_id)
             self.cited_by.setdefault(key, []).append((anchor, f"{it['index']}"))
@@ -273,8 +274,7 @@ class Page:
             if "ngram" in by and match is not None:
                 layers.append(([(match["doc_start"], match["doc_end"])], "hl-match"))
                 focus = (match["doc_start"] - off, match["doc_end"] - off)
-            if shared_item and match is None:
-                item_layers.append((shared_item, "hl-shared"))
+            item_shared += shared_item
             shown = (0, len(dtext)) if len(dtext) <= 4 * self.context else window(len(dtext), focus, self.context)
             if focus is not None and focus[1] - focus[0] > 6 * self.context:  # a long match: show its start
                 shown = (max(0, focus[0] - self.context), focus[0] + 6 * self.context)
@@ -287,6 +287,8 @@ class Page:
         if not docs_html:
             docs_html.append('<div class="side doc"><div class="label">corpus document</div>'
                              '<p class="muted">No single corpus document is cited (the n-grams matched are spread over several).</p></div>')
+        if item_shared:
+            item_layers.append((item_shared, "hl-shared"))
         item_shown = (0, min(len(text), self.max_item_chars))
         return (
             f'<article class="item v-{it["verdict"]}" id="{anchor}">\n'

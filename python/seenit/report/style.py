@@ -49,9 +49,10 @@ article.item .head { margin-bottom:8px; }
 pre.text { margin:0; padding:8px 10px; background:#fafbfc; border:1px solid var(--line); border-radius:5px; white-space:pre-wrap;
   overflow-wrap:anywhere; font:12.5px/1.5 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace; max-height:340px; overflow-y:auto; }
 mark { color:inherit; border-radius:2px; }
-mark.hl-cover { background:#fde9a9; }
 mark.hl-shared { background:#cfe3fb; }
-mark.hl-match, mark.hl-cover.hl-match, mark.hl-shared.hl-match { background:#f7b267; box-shadow:inset 0 -2px 0 #d9822b; }
+mark.hl-cover, mark.hl-cover.hl-shared { background:#fde9a9; }
+mark.hl-match, mark.hl-match.hl-cover, mark.hl-match.hl-shared, mark.hl-match.hl-cover.hl-shared {
+  background:#f7b267; box-shadow:inset 0 -2px 0 #d9822b; }
 .cut { color:var(--muted); }
 .omitted { margin-top:12px; padding:8px 12px; background:#fff8e6; border:1px solid #f3dfa8; border-radius:6px; font-size:13px; }
 table.mia { width:auto; }

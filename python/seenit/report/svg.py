@@ -86,7 +86,9 @@ def histogram_svg(
         x = left + t * pw
         out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{top + ph}" stroke="#333" stroke-dasharray="4 3"/>')
         ly = top + 6 if label == "contaminated" else top + 18  # two rows, so close thresholds do not overlap
-        at_right = t > 0.6
+        text_w = 5.6 * len(f"{label} ≥ {t:g}")  # about 5.6 px a character at 10 px
+        crosses = label == "partial" and contaminated_at is not None and x + 3 + text_w > left + contaminated_at * pw > x
+        at_right = t > 0.6 or (crosses and x - 3 - text_w > left)
         out.append(
             f'<text x="{x - 3 if at_right else x + 3:.1f}" y="{ly}" text-anchor="{"end" if at_right else "start"}" '
             f'fill="#333" font-size="10">{label} ≥ {t:g}</text>'
