@@ -397,3 +397,24 @@ def test_cli_scan_prints_the_table_and_writes_the_report(tmp_path: Path) -> None
     assert res.exit_code == 1 and "no documents" in res.output
     res = CliRunner().invoke(app, ["scan", "--corpus", str(fx.corpus), "--bench", f"alpha={a[0]}:nope", "--out", str(tmp_path / "r3")])
     assert res.exit_code == 1 and "'nope'" in res.output and "alpha.jsonl" in res.output
+
+
+def test_readme_scan_example_finds_exactly_what_it_planted(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    cmd = ("seenit scan --corpus demo/corpus --bench math=demo/math.jsonl:question "
+           "--bench code=demo/code.csv:prompt --out demo/scan")
+    assert "python examples/scan_demo.py demo" in readme and cmd in readme
+    subprocess.run([sys.executable, str(root / "examples" / "scan_demo.py"), str(tmp_path / "demo")], check=True,
+                   capture_output=True, timeout=120)
+    args = cmd.replace("demo/", str(tmp_path / "demo") + "/").split()[1:] + ["--no-progress"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "demo" / "scan" / "report.json").read_text())
+    flagged = {b["name"]: {it["index"]: it["flagged_by"] for it in b["items"] if it["verdict"] != "clean"}
+               for b in rep["benchmarks"]}
+    assert flagged == {"math": {0: ["ngram"], 1: ["ngram"], 2: ["ngram"], 3: ["ngram", "minhash"], 4: ["ngram", "minhash"]},
+                       "code": {0: ["ngram"]}}
