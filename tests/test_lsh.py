@@ -96,6 +96,33 @@ def test_buckets_equal_reference(case):
     assert got == want
 
 
+@given(banded_signatures())
+def test_band_keys_group_like_reference_buckets(case):
+    # lsh_band_keys exposes the keys LSHIndex buckets by (for distributed bucketing):
+    # grouping rows by (band, key) gives the reference's buckets, empty rows flagged.
+    sig, b, r = case
+    keys, empty = _core.lsh_band_keys(sig, b, r)
+    assert keys.shape == (sig.shape[0], b) and keys.dtype == np.uint64
+    assert empty.tolist() == [ref.is_empty(row) for row in sig]
+    got = []
+    for band in range(b):
+        groups: dict[int, list[int]] = {}
+        for i in np.flatnonzero(~empty):
+            groups.setdefault(int(keys[i, band]), []).append(int(i))
+        got.append({frozenset(g) for g in groups.values() if len(g) >= 2})
+    assert got == ref.band_buckets(sig, b, r)
+
+
+def test_band_keys_bad_input():
+    sig = np.zeros((3, 8), np.uint32)
+    with pytest.raises(ValueError, match="bands \\* rows"):
+        _core.lsh_band_keys(sig, 3, 3)
+    with pytest.raises(ValueError, match=">= 1"):
+        _core.lsh_band_keys(sig, 0, 3)
+    with pytest.raises(TypeError):
+        _core.lsh_band_keys(sig.astype(np.int32), 2, 2)
+
+
 @given(banded_signatures(), st.integers(1, 4), st.data())
 def test_query_equals_reference_with_batched_inserts(case, n_batches, data):
     sig, b, r = case

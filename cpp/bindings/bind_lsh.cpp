@@ -75,6 +75,25 @@ void bind_typed(py::module_& m, py::class_<LSHIndex>& cls) {
         },
         "a"_a.noconvert(), "b"_a.noconvert(), "pairs"_a.noconvert(),
         "Fraction of equal slots between a[pairs[:, 0]] and b[pairs[:, 1]] (estimated Jaccard).");
+    m.def(
+        "lsh_band_keys",
+        [](const carray<T>& sig, int bands, int rows) {
+            auto v = view_2d(sig, "signatures");
+            SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=",
+                         bands, ", rows=", rows);
+            carray<u64> keys({static_cast<py::ssize_t>(v.rows), static_cast<py::ssize_t>(bands)});
+            carray<bool> empty(static_cast<py::ssize_t>(v.rows));
+            auto kv = mut_view_2d(keys);
+            auto* ep = reinterpret_cast<u8*>(empty.mutable_data());
+            {
+                py::gil_scoped_release nogil;
+                lsh_band_keys<T>(v, bands, rows, {kv.data, kv.rows * kv.cols}, {ep, v.rows});
+            }
+            return py::make_tuple(keys, empty);
+        },
+        "signatures"_a.noconvert(), "bands"_a, "rows"_a,
+        "(keys (n, bands) uint64, empty (n,) bool): the band keys LSHIndex files each row under, and which rows are "
+        "the empty signature (those enter no bucket).");
 }
 
 }  // namespace

@@ -117,6 +117,24 @@ std::pair<int, int> lsh_optimal_params(double threshold, int num_perm, double fp
     return opt;
 }
 
+template <class T>
+void lsh_band_keys(MatrixView<const T> sig, int bands, int rows, ArrayView<u64> keys, ArrayView<u8> empty) {
+    SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=", bands,
+                 ", rows=", rows);
+    SEENIT_CHECK(static_cast<std::size_t>(bands) * static_cast<std::size_t>(rows) <= sig.cols, std::invalid_argument,
+                 "signatures have ", sig.cols, " slots but bands * rows = ", bands, " * ", rows, " = ", bands * rows);
+    SEENIT_CHECK(keys.size == sig.rows * static_cast<std::size_t>(bands) && empty.size == sig.rows,
+                 std::invalid_argument, "output sizes do not match the signatures");
+    const std::size_t nb = static_cast<std::size_t>(bands);
+    parallel_for(sig.rows, 256, [&](std::size_t lo, std::size_t hi, int) {
+        for (std::size_t i = lo; i < hi; ++i) {
+            const T* row = sig.row(i);
+            empty[i] = lsh_is_empty(row, sig.cols);
+            for (int b = 0; b < bands; ++b) keys[i * nb + b] = lsh_band_key(row + b * rows, rows, b);
+        }
+    });
+}
+
 // ---------------------------------------------------------------- LSHIndex
 
 LSHIndex::LSHIndex(int bands, int rows) : bands_(bands), rows_(rows) {
@@ -350,6 +368,7 @@ void signature_pair_similarity(MatrixView<const T> a, MatrixView<const T> b, Arr
 
 #define SEENIT_LSH_INSTANTIATE(T)                                                                            \
     template u64 lsh_band_key<T>(const T*, int, int);                                                       \
+    template void lsh_band_keys<T>(MatrixView<const T>, int, int, ArrayView<u64>, ArrayView<u8>);          \
     template bool lsh_is_empty<T>(const T*, std::size_t);                                                   \
     template void LSHIndex::insert<T>(MatrixView<const T>);                                                 \
     template Ragged LSHIndex::query<T>(MatrixView<const T>);                                                \

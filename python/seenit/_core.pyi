@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LSHIndex', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['LSHIndex', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -108,6 +108,16 @@ def logprob_simd_available() -> bool:
 def logprob_token_stats(logits: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], targets: numpy.typing.NDArray[numpy.int64], kind: str, temperature: typing.SupportsFloat | typing.SupportsIndex = 1.0, which: typing.SupportsInt | typing.SupportsIndex = 31, use_simd: bool = True) -> tuple:
     """
     Fused per-row log p(target), entropy, mu, sigma and rank of a (rows, vocab) logits array. Returns a 5-tuple with None for the stats not requested (bit flags: 1 logprob, 2 entropy, 4 mu, 8 sigma, 16 rank).
+    """
+@typing.overload
+def lsh_band_keys(signatures: numpy.typing.NDArray[numpy.uint32], bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.uint64], numpy.typing.NDArray[numpy.bool]]:
+    """
+    (keys (n, bands) uint64, empty (n,) bool): the band keys LSHIndex files each row under, and which rows are the empty signature (those enter no bucket).
+    """
+@typing.overload
+def lsh_band_keys(signatures: numpy.typing.NDArray[numpy.uint64], bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.uint64], numpy.typing.NDArray[numpy.bool]]:
+    """
+    (keys (n, bands) uint64, empty (n,) bool): the band keys LSHIndex files each row under, and which rows are the empty signature (those enter no bucket).
     """
 def lsh_error_integrals(threshold: typing.SupportsFloat | typing.SupportsIndex, bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex) -> tuple[float, float]:
     """

@@ -25,6 +25,12 @@ u64 lsh_band_key(const T* values, int rows, int band);
 template <class T>
 bool lsh_is_empty(const T* row, std::size_t k);
 
+// keys[i * bands + b] = lsh_band_key of band b of row i (bands * rows <= cols), for every
+// row, and empty[i] = lsh_is_empty(row i): the keys LSHIndex files each row under, so
+// bucketing can be done elsewhere (e.g. a distributed shuffle) with the same buckets.
+template <class T>
+void lsh_band_keys(MatrixView<const T> sig, int bands, int rows, ArrayView<u64> keys, ArrayView<u8> empty);
+
 // (b, r) minimising fp_weight * FP(b, r) + fn_weight * FN(b, r), where
 // FP = integral_0^t 1 - (1 - s^r)^b ds and FN = integral_t^1 (1 - s^r)^b ds,
 // searched over b = 1..num_perm, r = 1..num_perm / b in that order with a strict
