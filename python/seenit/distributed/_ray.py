@@ -1,0 +1,67 @@
+"""Connecting to Ray: an existing cluster (``RAY_ADDRESS``) or a local instance.
+
+Ray is an optional dependency (``pip install 'seenit[ray]'``); nothing here imports it
+at module import time, so ``import seenit`` never needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+RAY_EXTRA_HINT = "pip install 'seenit[ray]'"
+_LOGGERS = ("ray", "ray.data", "ray._private", "ray.util")
+
+
+def require_ray() -> Any:
+    """The ``ray`` module, or ImportError telling how to install it (with Ray Data)."""
+    try:
+        import ray
+        import ray.data  # noqa: F401  (Ray Data: reading, map_batches and the band shuffle)
+    except ImportError as e:
+        raise ImportError(f"the Ray engine needs Ray with Ray Data (and pandas, pyarrow): {RAY_EXTRA_HINT} ({e})") from None
+    return ray
+
+
+def check_num_cpus(num_cpus: Any) -> int | None:
+    if num_cpus is None:
+        return None
+    if isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1:
+        raise ValueError(f"num_cpus must be an integer >= 1 (or None for all cores), got {num_cpus!r}")
+    return num_cpus
+
+
+def init(address: str | None = None, *, num_cpus: int | None = None, progress: bool = False) -> Any:
+    """Make sure Ray is running in this process and return the ``ray`` module.
+
+    Connects to ``address`` or ``$RAY_ADDRESS`` when either is set (a running cluster;
+    ``num_cpus`` is then ignored), otherwise starts a local Ray with ``num_cpus`` CPUs
+    (default: all cores), without the dashboard and with Ray's own logging at ERROR.
+    A Ray that is already initialised in this process is used as it is.
+    """
+    num_cpus = check_num_cpus(num_cpus)
+    ray = require_ray()
+    for name in _LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if not ray.is_initialized():
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        kw: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                                  configure_logging=True)
+        if address:
+            ray.init(address=address, **kw)
+        else:
+            ray.init(num_cpus=num_cpus, **kw)
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = bool(progress)
+    ctx.print_on_execution_start = False
+    ctx.execution_options.preserve_order = True
+    for name in _LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    return ray
+
+
+def cluster_cpus() -> int:
+    """CPUs of the connected Ray cluster (1 when unknown)."""
+    ray = require_ray()
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))

@@ -1,0 +1,403 @@
+"""``RayEngine``: the scan's corpus-sized steps (:class:`seenit.scanning.engine.Engine`)
+in Ray tasks, with the same results as the local engine.
+
+- ``build_index``: one task per corpus file cuts it into pieces of about
+  ``shard_tokens`` UTF-8 bytes (the local engine's rule: a piece ends at the first
+  document that brings it to the limit; documents are never split) and builds each
+  piece as a complete :class:`~seenit.NgramIndex` under ``out_dir/pieces/`` on the
+  shared path; the driver then writes ``out_dir/manifest.json`` listing every piece as
+  a shard (``index_format``), so ``NgramIndex.open(out_dir)`` reads the whole corpus.
+  Pieces restart at file boundaries, so a multi-file corpus has other shard
+  boundaries than a local build, but every query answers the same; each piece is
+  byte-identical to ``NgramIndex.build`` of its documents. A file whose pieces are
+  finished (sidecar written, checksums verified) is not rebuilt by a later call.
+- ``match_minhash``: the benchmark items' signatures travel to every task (an object
+  ref); each task signs its file block by block, looks the blocks up in a band table
+  of the items, verifies by estimated Jaccard and keeps each item's best (document,
+  Jaccard); the driver merges: higher Jaccard wins, ties to the smaller document id.
+- ``nearest_embedded``: each task embeds its file block by block and keeps each item's
+  exact top-k (:func:`seenit.topk`, cosine); the driver merges the lists (best first,
+  ties to the smaller id). Identical to the local engine when ``embed`` gives a text
+  the same vector whatever batch it is in.
+- :func:`overlap_many`: n-gram contamination queries fan out, one task per group of
+  shards, and the per-shard match lengths merge by maximum (as ``NgramIndex`` does).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from ..dedup import RECALL_WEIGHTS
+from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
+from ..io import write_json
+from ..lsh import LSH
+from ..ngram import NgramIndex, Overlap, ngram_overlap
+from ..scanning.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
+from ..search import topk
+from ..sketch import minhash
+from . import _ray
+from ._units import Paths, check_block_docs, iter_blocks, limit_threads, plan_units
+
+#: Default piece size in UTF-8 bytes (the local engine's default).
+DEFAULT_PIECE_BYTES = 1 << 27
+SIDECAR_VERSION = 1
+
+
+def _index_key(options: IndexOptions) -> dict[str, Any]:
+    d = asdict(options)
+    d.pop("shard_tokens", None)
+    d["piece_bytes"] = options.shard_tokens or DEFAULT_PIECE_BYTES
+    return d
+
+
+def _skip_bad(options: Any) -> bool:
+    return bool(getattr(options, "skip_bad_lines", False))
+
+
+def _file_stamp(path: str) -> dict[str, int]:
+    st = os.stat(path)
+    return {"size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
+
+
+# ---------------------------------------------------------------- task bodies
+
+
+def _index_unit(batch: dict[str, np.ndarray], *, root: str, key: dict[str, Any], block_docs: int) -> dict[str, np.ndarray]:
+    """Build the pieces of one file (or find them finished); returns its sidecar as JSON."""
+    limit_threads()
+    u = int(batch["unit"][0])
+    path = str(batch["path"][0])
+    pieces_dir = Path(root) / "pieces"
+    side = pieces_dir / f"unit-{u:05d}.json"
+    stamp = {"path": path, **_file_stamp(path)}
+    if side.is_file():
+        try:
+            info = json.loads(side.read_text(encoding="utf-8"))
+            if info.get("version") == SIDECAR_VERSION and info.get("key") == key and info.get("file") == stamp:
+                for p in info["pieces"]:
+                    if NgramIndex.open(pieces_dir / p["dir"], verify=True).n_docs != p["n_docs"]:
+                        raise ValueError("piece changed")
+                return {"sidecar": np.array([json.dumps(info)], dtype=object)}
+        except (ValueError, OSError, KeyError, TypeError):
+            pass
+    limit = int(key["piece_bytes"])
+    pieces: list[dict[str, Any]] = []
+    texts: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal texts, size
+        name = f"unit-{u:05d}-piece-{len(pieces):05d}"
+        idx = NgramIndex.build(texts, pieces_dir / name, tokenizer=key["tokenizer"], progress=False, overwrite=True,
+                               lowercase=key["lowercase"], collapse_whitespace=key["collapse_whitespace"],
+                               strip_punctuation=key["strip_punctuation"])
+        pieces.append({"dir": name, "n_docs": idx.n_docs})
+        texts, size = [], 0
+
+    for block in iter_blocks(path, key["field"], block_docs, bool(key.get("skip_bad_lines", False))):
+        for t in block:
+            texts.append(t)
+            size += len(t.encode("utf-8")) + 1
+            if size >= limit:
+                flush()
+    if texts:
+        flush()
+    info = {"version": SIDECAR_VERSION, "key": key, "file": stamp, "pieces": pieces}
+    write_json(side, info)
+    return {"sidecar": np.array([json.dumps(info)], dtype=object)}
+
+
+def _fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
+    """Per-item best (doc, sim) updated in place: higher similarity wins, ties to the smaller doc."""
+    if item.size == 0:
+        return
+    order = np.lexsort((doc, -sim, item))
+    it = item[order]
+    first = order[np.r_[True, it[1:] != it[:-1]]]
+    i, d, s = item[first], doc[first], sim[first]
+    cur_d, cur_s = best_doc[i], best_sim[i]
+    better = (cur_d < 0) | (s > cur_s) | ((s == cur_s) & (d < cur_d))
+    best_doc[i[better]] = d[better]
+    best_sim[i[better]] = s[better]
+
+
+def _match_unit(batch: dict[str, np.ndarray], *, item_sig_ref: Any, field: str, block_docs: int, kw: dict[str, Any],
+                threshold: float, skip_bad_lines: bool) -> dict[str, np.ndarray]:
+    import ray
+
+    limit_threads()
+    u, path = int(batch["unit"][0]), str(batch["path"][0])
+    item_sig = ray.get(item_sig_ref)
+    lsh = LSH(threshold=threshold, num_perm=item_sig.shape[1], weights=RECALL_WEIGHTS)
+    lsh.insert(item_sig)
+    n = item_sig.shape[0]
+    best_doc = np.full(n, -1, dtype=np.int64)
+    best_sim = np.zeros(n, dtype=np.float64)
+    base = 0
+    for texts in iter_blocks(path, field, block_docs, skip_bad_lines):
+        sig = minhash(texts, **kw)
+        cands = lsh.query(sig)
+        doc = np.repeat(np.arange(len(texts), dtype=np.int64), cands.counts())
+        if doc.size:
+            pairs = np.ascontiguousarray(np.column_stack([doc, cands.values]).astype(np.int64))
+            sim = _core.signature_pair_similarity(sig, item_sig, pairs)
+            ok = sim >= threshold
+            _fold_best(best_doc, best_sim, pairs[ok, 1], pairs[ok, 0] + base, sim[ok])
+        base += len(texts)
+    hit = np.flatnonzero(best_doc >= 0)
+    return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "item": [hit.astype(np.int64)],
+            "doc": [best_doc[hit]], "sim": [best_sim[hit]]}
+
+
+def _merge_topk(s1: np.ndarray, i1: np.ndarray, s2: np.ndarray, i2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    s = np.concatenate([s1, s2], axis=1)
+    i = np.concatenate([i1, i2], axis=1)
+    order = np.lexsort((i, -s), axis=-1)[:, :k]
+    return np.take_along_axis(s, order, axis=1), np.take_along_axis(i, order, axis=1)
+
+
+def _embed_unit(batch: dict[str, np.ndarray], *, q_ref: Any, embed: Callable[[Sequence[str]], np.ndarray], field: str,
+                k: int, block_docs: int, skip_bad_lines: bool) -> dict[str, np.ndarray]:
+    import ray
+
+    limit_threads()
+    u, path = int(batch["unit"][0]), str(batch["path"][0])
+    q = ray.get(q_ref)
+    scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
+    ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+    base = 0
+    for texts in iter_blocks(path, field, block_docs, skip_bad_lines):
+        emb = np.asarray(embed(texts), dtype=np.float32)
+        if emb.ndim != 2 or emb.shape[0] != len(texts) or emb.shape[1] != q.shape[1]:
+            raise ValueError(f"the embedder returned shape {emb.shape} for {len(texts)} corpus documents of {path}; "
+                             f"expected ({len(texts)}, {q.shape[1]})")
+        s, i = topk(q, emb, k=k, metric="cosine")
+        scores, ids = _merge_topk(scores, ids, s, i + base, k)
+        base += len(texts)
+    return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "scores": [scores], "ids": [ids]}
+
+
+def _shard_lengths(batch: dict[str, np.ndarray], *, root: str, vals_ref: Any) -> dict[str, np.ndarray]:
+    import ray
+
+    limit_threads()
+    vals, offs, pos = ray.get(vals_ref)
+    idx = NgramIndex.open(root)
+    out = np.zeros(pos.size, dtype=np.int64)
+    for s in batch["shard"]:
+        sh = idx.shards[int(s)]
+        np.maximum(out, _core.ngram_prefix_lengths(sh.tokens, sh.sa, idx.separator, vals, offs, pos), out=out)
+    return {"lengths": [out]}
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def _unit_dataset(ray: Any, files: list[str]) -> Any:
+    items = [{"unit": u, "path": p} for u, p in enumerate(files)]
+    return ray.data.from_items(items, override_num_blocks=len(items))
+
+
+def _rows(ds: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for b in ds.iter_batches(batch_format="numpy", batch_size=None):
+        keys = list(b)
+        out.extend({k: b[k][r] for k in keys} for r in range(len(b[keys[0]])))
+    return out
+
+
+class RayEngine:
+    """Runs the :class:`~seenit.scanning.engine.Engine` steps in Ray tasks (one per corpus file).
+
+    Args:
+        address: a Ray cluster to connect to (default ``$RAY_ADDRESS``; else a local Ray).
+        num_cpus: CPUs of a local Ray started here (default: all cores).
+        block_docs: records per block inside a task (memory bound of a task).
+        progress: show Ray Data's progress bars.
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, block_docs: int = 4096,
+                 progress: bool = False) -> None:
+        self.block_docs = check_block_docs(block_docs)
+        self.num_cpus = _ray.check_num_cpus(num_cpus)
+        self.address = address
+        self.progress = bool(progress)
+        _ray.require_ray()
+
+    def _ray(self) -> Any:
+        return _ray.init(self.address, num_cpus=self.num_cpus, progress=self.progress)
+
+    # ------------------------------------------------------------------ n-gram index
+    def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
+        if options.tokenizer == "whitespace":
+            raise ValueError("the Ray engine cannot build a 'whitespace' index (its vocabulary grows in corpus order); "
+                             "use tokenizer='bytes', 'tiktoken:...' or 'hf:...'")
+        files = plan_units(corpus)
+        out_dir = Path(out_dir)
+        key = _index_key(options)
+        top = out_dir / MANIFEST
+        if top.is_file():
+            try:
+                m = json.loads(top.read_text(encoding="utf-8"))
+                if m.get("scan_index") == key and m.get("inputs") == [{"path": f, **_file_stamp(f)} for f in files]:
+                    return NgramIndex.open(out_dir)
+            except (ValueError, OSError):
+                pass
+            top.unlink()
+        pieces_dir = out_dir / "pieces"
+        pieces_dir.mkdir(parents=True, exist_ok=True)
+        for junk in pieces_dir.glob(".*"):  # temporaries of an interrupted piece build
+            shutil.rmtree(junk, ignore_errors=True)
+        ray = self._ray()
+        ds = _unit_dataset(ray, files).map_batches(
+            functools.partial(_index_unit, root=str(out_dir), key=key, block_docs=self.block_docs),
+            batch_size=1, batch_format="numpy", num_cpus=1)
+        infos = [json.loads(str(r["sidecar"])) for r in _rows(ds)]
+        if len(infos) != len(files):
+            raise RuntimeError(f"expected {len(files)} index units from Ray, got {len(infos)}")
+        infos.sort(key=lambda i: files.index(i["file"]["path"]))
+        return self._assemble(out_dir, key, files, infos)
+
+    @staticmethod
+    def _assemble(out_dir: Path, key: dict[str, Any], files: list[str], infos: list[dict[str, Any]]) -> NgramIndex:
+        shards: list[dict[str, Any]] = []
+        n_docs = n_tokens = n_chars = 0
+        base: dict[str, Any] | None = None
+        keep = set()
+        for info in infos:
+            for p in info["pieces"]:
+                idx = NgramIndex.open(out_dir / "pieces" / p["dir"])
+                s = idx.manifest["shards"]
+                if len(s) != 1 or s[0]["dir"] != ".":
+                    raise IndexFormatError(f"{out_dir / 'pieces' / p['dir']}: an index piece must hold exactly one shard")
+                shards.append({**s[0], "dir": f"pieces/{p['dir']}", "doc_offset": n_docs})
+                n_docs += idx.n_docs
+                n_tokens += idx.n_tokens
+                n_chars += int(idx.manifest.get("input_chars", 0))
+                base = idx.manifest
+                keep.add(p["dir"])
+        if base is None:
+            raise ValueError(f"the corpus holds no documents ({', '.join(files)})")
+        for u in range(len(files), 1 << 30):  # sidecars and pieces of files no longer in the corpus
+            stale = sorted((out_dir / "pieces").glob(f"unit-{u:05d}*"))
+            if not stale:
+                break
+            for x in stale:
+                shutil.rmtree(x) if x.is_dir() else x.unlink()
+        manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tokenizer": base["tokenizer"],
+                    "normalisation": base["normalisation"], "token_width": base["token_width"],
+                    "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
+                    "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key,
+                    "built_by": "seenit.distributed.RayEngine",
+                    "inputs": [{"path": f, **_file_stamp(f)} for f in files]}
+        write_json(out_dir / MANIFEST, manifest)  # written last: its presence marks a complete index
+        return NgramIndex.open(out_dir)
+
+    # ------------------------------------------------------------------ MinHash
+    def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
+                      progress: bool = True) -> ItemMatches:
+        kw = dict(num_perm=options.num_perm, ngram=options.ngram, unit=options.unit, seed=options.seed,
+                  lowercase=options.lowercase)
+        n = len(items)
+        best_doc = np.full(n, -1, dtype=np.int64)
+        best_sim = np.zeros(n, dtype=np.float64)
+        files = plan_units(corpus)
+        if n == 0:
+            return ItemMatches(best_doc, best_sim)
+        item_sig = minhash(list(items), **kw)
+        ray = self._ray()
+        ds = _unit_dataset(ray, files).map_batches(
+            functools.partial(_match_unit, item_sig_ref=ray.put(item_sig), field=options.field,
+                              block_docs=self.block_docs, kw=kw, threshold=options.threshold,
+                              skip_bad_lines=_skip_bad(options)),
+            batch_size=1, batch_format="numpy", num_cpus=1)
+        rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
+        offsets = np.cumsum([0] + [int(r["count"]) for r in rows])
+        for r, off in zip(rows, offsets):
+            _fold_best(best_doc, best_sim, np.asarray(r["item"], np.int64), np.asarray(r["doc"], np.int64) + off,
+                       np.asarray(r["sim"], np.float64))
+        return ItemMatches(best_doc, best_sim)
+
+    # ------------------------------------------------------------------ embeddings
+    def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
+                         embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
+                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
+        q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
+        if q.ndim != 2:
+            raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be an integer >= 1, got {k!r}")
+        files = plan_units(corpus)
+        ray = self._ray()
+        ds = _unit_dataset(ray, files).map_batches(
+            functools.partial(_embed_unit, q_ref=ray.put(q), embed=embed, field=field, k=k,
+                              block_docs=self.block_docs, skip_bad_lines=skip_bad_lines),
+            batch_size=1, batch_format="numpy", num_cpus=1)
+        rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
+        scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
+        ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+        base = 0
+        for r in rows:
+            s, i = np.asarray(r["scores"], np.float32), np.asarray(r["ids"], np.int64)
+            real = i != np.iinfo(np.int64).max
+            scores, ids = _merge_topk(scores, ids, s, np.where(real, i + base, i), k)
+            base += int(r["count"])
+        kk = min(k, base)
+        return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))
+
+    # ------------------------------------------------------------------ queries
+    def overlap_many(self, index: str | os.PathLike[str] | NgramIndex, queries: Sequence[str | np.ndarray], n: int = 13,
+                     *, units: str = "auto", tasks: int | None = None) -> list[Overlap]:
+        return overlap_many(index, queries, n, units=units, tasks=tasks, engine=self)
+
+
+def overlap_many(index: str | os.PathLike[str] | NgramIndex, queries: Sequence[str | np.ndarray], n: int = 13, *,
+                 units: str = "auto", tasks: int | None = None, engine: RayEngine | None = None) -> list[Overlap]:
+    """``NgramIndex.overlap_many`` with the shards searched in Ray tasks (``tasks`` groups
+    of shards, default one per shard up to 2 x cluster CPUs); the per-shard match lengths
+    merge by maximum, so the result equals the local call. The index directory must be
+    readable from every node."""
+    from .._validate import check_int
+
+    idx = index if isinstance(index, NgramIndex) else NgramIndex.open(index)
+    n = check_int(n, "n", lo=1)
+    if isinstance(queries, (str, bytes)):
+        raise TypeError("queries must be a sequence of queries (str or token arrays), not a single str")
+    qs = list(queries)
+    words = idx._words(units, bool(qs) and all(isinstance(q, str) for q in qs))
+    if not qs:
+        return []
+    vals, offs = idx._ragged(qs)
+    us, ue = idx.unit_spans(vals, offs, words)
+    ray = engine._ray() if engine is not None else _ray.init()
+    n_shards = len(idx.shards)
+    groups = tasks or min(n_shards, 2 * _ray.cluster_cpus())
+    groups = max(1, min(int(groups), n_shards))
+    items = [{"shard": s, "group": s % groups} for s in range(n_shards)]
+    ds = ray.data.from_items(items, override_num_blocks=groups)
+    ref = ray.put((vals, offs, np.ascontiguousarray(us, dtype=np.int64)))
+    lens = np.zeros(us.size, dtype=np.int64)
+    out_ds = ds.map_batches(functools.partial(_shard_lengths, root=str(idx.path), vals_ref=ref), batch_size=None,
+                            batch_format="numpy", num_cpus=1)
+    for b in out_ds.iter_batches(batch_format="numpy", batch_size=None):
+        for part in b["lengths"]:
+            np.maximum(lens, np.asarray(part, np.int64), out=lens)
+    bounds = np.searchsorted(us, offs, side="left")
+    out = []
+    for i in range(offs.size - 1):
+        a, b2 = int(bounds[i]), int(bounds[i + 1])
+        o = int(offs[i])
+        out.append(ngram_overlap(vals[o : offs[i + 1]], lens[a:b2], us[a:b2] - o, ue[a:b2] - o, n))
+    return out
