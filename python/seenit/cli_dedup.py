@@ -57,6 +57,8 @@ def dedup_minhash(
     weights: Tuple[float, float] = typer.Option((0.2, 0.8), help="False-positive / false-negative weights of the banding search (default leans to recall; 0.5 0.5 is datasketch's)."),
     batch_size: int = typer.Option(8192, "--batch-size", min=1, help="Documents per MinHash batch."),
     lowercase: bool = typer.Option(True, help="Lowercase before shingling."),
+    engine: str = typer.Option("local", help="local (this process) | ray (Ray tasks: $RAY_ADDRESS or a local Ray; "
+                                            "pip install 'seenit[ray]'). Same result either way."),
 ) -> None:
     """Remove near-duplicate documents (MinHash + LSH) from INPUTS.
 
@@ -66,7 +68,6 @@ def dedup_minhash(
     read twice. Nothing is written when anything fails.
     """
     from . import io as sio
-    from .dedup import near_duplicates
     from .lsh import check_threshold, optimal_params
     from .sketch import minhash
 
@@ -78,6 +79,8 @@ def dedup_minhash(
             raise ValueError(f"--verify must be 'signature' or 'none' (exact needs all texts in memory; use the Python API), got {verify!r}")
         if unit not in ("word", "char"):
             raise ValueError(f"--unit must be 'word' or 'char', got {unit!r}")
+        if engine not in ("local", "ray"):
+            raise ValueError(f"--engine must be 'local' or 'ray', got {engine!r}")
         cpath = clusters_path(out)
         files = sio.expand_paths(inputs)
         if any(f.resolve() == out.resolve() for f in files):
@@ -86,37 +89,22 @@ def dedup_minhash(
     except (ValueError, TypeError, FileNotFoundError) as e:
         raise _fail(str(e)) from None
 
-    # Pass 1: signatures (and where each document came from).
-    sigs: list[np.ndarray] = []
-    file_ids: list[np.ndarray] = []
-    lines: list[np.ndarray] = []
-    paths: dict[str, int] = {}
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} docs"), _RateColumn(),
-               TimeElapsedColumn())
-    try:
-        with Progress(*columns, console=_err, transient=False) as bar:
-            task = bar.add_task("hashing", total=None)
-            for batch in sio.iter_batches(sio.iter_records(files, field=field), batch_size):
-                sigs.append(minhash([r.text for r in batch], num_perm=num_perm, ngram=ngram, unit=unit, seed=seed,
-                                    scheme=scheme, lowercase=lowercase))
-                file_ids.append(np.array([paths.setdefault(r.path, len(paths)) for r in batch], dtype=np.int32))
-                lines.append(np.array([r.line for r in batch], dtype=np.int64))
-                bar.update(task, advance=len(batch))
-            bar.update(task, description="hashed")
-    except (ValueError, FileNotFoundError, ImportError) as e:
-        raise _fail(str(e)) from None
-    n = sum(s.shape[0] for s in sigs)
-    t_sig = time.perf_counter() - t0
-    sig = np.concatenate(sigs) if sigs else np.zeros((0, num_perm), dtype=np.uint32)
-    del sigs
-    fid = np.concatenate(file_ids) if file_ids else np.zeros(0, np.int32)
-    line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
-    path_of = list(paths)
+    if engine == "ray":
+        try:
+            from .distributed import near_duplicates_with_sources
 
-    with _err.status(f"clustering {n:,} documents"):
-        t1 = time.perf_counter()
-        d = near_duplicates(sig, threshold=threshold, verify=verify, weights=weights)
-        t_lsh = time.perf_counter() - t1
+            with _err.status("deduplicating on Ray"):
+                d, src = near_duplicates_with_sources(files, field=field, threshold=threshold, num_perm=num_perm,
+                                                      ngram=ngram, unit=unit, seed=seed, scheme=scheme,
+                                                      lowercase=lowercase, verify=verify, weights=weights,
+                                                      block_docs=batch_size)
+        except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
+            raise _fail(str(e)) from None
+        n, fid, line, path_of = d.n_docs, src.file_of, src.line, src.files
+        t_sig = t_lsh = time.perf_counter() - t0
+    else:
+        n, fid, line, path_of, d, t_sig, t_lsh = _dedup_local(files, field, threshold, num_perm, ngram, unit, seed,
+                                                              scheme, lowercase, verify, weights, batch_size, t0)
 
     # Pass 2: write kept records and the clusters file together (both or neither).
     header = {"format": CLUSTERS_FORMAT, "version": CLUSTERS_VERSION, "inputs": [str(p) for p in files],
@@ -153,6 +141,48 @@ def dedup_minhash(
     console.print(t)
     console.print(f"kept documents -> {out}\nclusters       -> {cpath}   "
                   f"(signatures {t_sig:.2f} s, LSH + clusters {t_lsh:.2f} s)", highlight=False)
+
+
+def _dedup_local(files: list[Path], field: str, threshold: float, num_perm: int, ngram: int, unit: str, seed: int,
+                 scheme: str, lowercase: bool, verify: str, weights: Tuple[float, float], batch_size: int,
+                 t0: float) -> tuple[int, np.ndarray, np.ndarray, list[str], Any, float, float]:
+    """Pass 1 in this process: signatures (and where each document came from), then clusters."""
+    from . import io as sio
+    from .dedup import near_duplicates
+    from .sketch import minhash
+
+    # Pass 1: signatures (and where each document came from).
+    sigs: list[np.ndarray] = []
+    file_ids: list[np.ndarray] = []
+    lines: list[np.ndarray] = []
+    paths: dict[str, int] = {}
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} docs"), _RateColumn(),
+               TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=_err, transient=False) as bar:
+            task = bar.add_task("hashing", total=None)
+            for batch in sio.iter_batches(sio.iter_records(files, field=field), batch_size):
+                sigs.append(minhash([r.text for r in batch], num_perm=num_perm, ngram=ngram, unit=unit, seed=seed,
+                                    scheme=scheme, lowercase=lowercase))
+                file_ids.append(np.array([paths.setdefault(r.path, len(paths)) for r in batch], dtype=np.int32))
+                lines.append(np.array([r.line for r in batch], dtype=np.int64))
+                bar.update(task, advance=len(batch))
+            bar.update(task, description="hashed")
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        raise _fail(str(e)) from None
+    n = sum(s.shape[0] for s in sigs)
+    t_sig = time.perf_counter() - t0
+    sig = np.concatenate(sigs) if sigs else np.zeros((0, num_perm), dtype=np.uint32)
+    del sigs
+    fid = np.concatenate(file_ids) if file_ids else np.zeros(0, np.int32)
+    line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
+    path_of = list(paths)
+
+    with _err.status(f"clustering {n:,} documents"):
+        t1 = time.perf_counter()
+        d = near_duplicates(sig, threshold=threshold, verify=verify, weights=weights)
+        t_lsh = time.perf_counter() - t1
+    return n, fid, line, path_of, d, t_sig, t_lsh
 
 
 def demo(

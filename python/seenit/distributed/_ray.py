@@ -56,6 +56,9 @@ def init(address: str | None = None, *, num_cpus: int | None = None, progress: b
     ctx.enable_progress_bars = bool(progress)
     ctx.print_on_execution_start = False
     ctx.execution_options.preserve_order = True
+    # The band shuffle is a sort-based task shuffle: no aggregator actors to start for
+    # each run (they cost seconds on a small local Ray). Results do not depend on it.
+    ctx.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     for name in _LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     return ray
