@@ -263,3 +263,31 @@ def test_real_pile_slice_dedup_and_matching(ray_local, shared_data, tmp_path):
     np.testing.assert_array_equal(got.doc_id, want.best)
     np.testing.assert_array_equal(got.jaccard, want.best_similarity)
     assert got.doc_id[0] == len(docs) and got.doc_id[1] == len(docs) + 1 and got.doc_id[2] == len(docs) + 2
+
+
+# ---------------------------------------------------------------- against LocalEngine
+
+
+def test_ray_engine_equals_local_engine(ray_local, planted, tmp_path):
+    from seenit.distributed import RayEngine
+    from seenit.scanning.local import LocalEngine
+
+    d, docs = planted
+    ray_eng, local_eng = RayEngine(block_docs=128), LocalEngine(block_docs=300)
+    items = [docs[1], docs[640], " ".join(docs[900].split()[2:]), "absent text entirely"]
+    opts = MinHashOptions(threshold=0.5)
+    a, b = ray_eng.match_minhash([d], items, opts, progress=False), local_eng.match_minhash([d], items, opts, progress=False)
+    np.testing.assert_array_equal(a.doc_id, b.doc_id)
+    np.testing.assert_array_equal(a.jaccard, b.jaccard)
+    q = _embed(items)
+    a, b = (e.nearest_embedded([d], "text", q, _embed, 4, progress=False) for e in (ray_eng, local_eng))
+    np.testing.assert_array_equal(a.ids, b.ids)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    # one corpus file: the same pieces as the local engine, byte for byte
+    one = d / "a.jsonl"
+    opts_i = IndexOptions(shard_tokens=20_000)
+    ri = ray_eng.build_index([one], tmp_path / "ray", opts_i, progress=False)
+    li = local_eng.build_index([one], tmp_path / "local", opts_i, progress=False)
+    strip = lambda s: {k: v for k, v in s.items() if k != "dir"}  # noqa: E731
+    assert [strip(s) for s in ri.manifest["shards"]] == [strip(s) for s in li.manifest["shards"]]
+    assert ri.manifest["scan_index"] == li.manifest["scan_index"] and len(ri.shards) > 1
