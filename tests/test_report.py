@@ -503,3 +503,55 @@ def test_blank_page_screenshot_is_recognised_as_blank(tmp_path):
     page.write_text("<!DOCTYPE html><html><body></body></html>")
     img = screenshot(page, tmp_path / "blank.png", size="320,200")[..., :3]
     assert len(np.unique(img.reshape(-1, 3), axis=0)) < 5
+
+
+# ------------------------------------------------------------------------------ a real scan
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def test_real_scan_report_renders_with_matches_highlighted_on_both_sides(tmp_path):
+    from _scan_fixtures import write_scan_fixture
+
+    fx = write_scan_fixture(tmp_path / "fixture")
+    rep = seenit.scan(fx.corpus, fx.benchmarks, methods=("ngram", "minhash", "embed"), embed="hashed", out=tmp_path / "run")
+    report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
+    page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert rep.html is not None and page == render_html(report)  # seenit scan writes the page through write_html
+    root = parse(page)
+    names = [b["name"] for b in report["benchmarks"]]
+    cards = {c.attrs["id"] for c in root.find_all("article", "item")}
+    flagged = {f"b{b}-i{it['index']}" for b, bench in enumerate(report["benchmarks"]) for it in bench["items"] if it["verdict"] != "clean"}
+    assert cards == flagged
+    assert {f"b{names.index(name)}-i{i}" for name, i in fx.planted} <= cards
+    n_matches = 0
+    for b, bench in enumerate(report["benchmarks"]):
+        for it in bench["items"]:
+            match = it["evidence"]["ngram"]["match"]
+            if it["verdict"] == "clean" or match is None or it["evidence"]["ngram"]["verdict"] == "clean":
+                continue
+            item_pre, doc_pre = root.by_id(f"b{b}-i{it['index']}").find_all("pre", "text")[:2]
+            item_hit = [m for m in item_pre.find_all("mark") if "hl-match" in m.attrs["class"].split()]
+            doc_hit = [m for m in doc_pre.find_all("mark") if "hl-match" in m.attrs["class"].split()]
+            assert "".join(m.text for m in item_hit) == it["text"][match["item_start"] : match["item_end"]]
+            # the scan matches normalised text, so both highlighted passages agree after normalisation
+            assert _norm("".join(m.text for m in doc_hit)) == _norm("".join(m.text for m in item_hit)) != ""
+            n_matches += 1
+    assert n_matches >= 3
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "B"]), max_size=14), st.lists(st.sampled_from(["a", "b", "c", "A"]), max_size=14),
+       st.integers(1, 4))
+def test_shared_shingle_spans_match_brute_force(wa, wb, k):
+    a, b = " ".join(wa), "  ".join(wb)
+    def words(t):
+        return [(m.group().lower(), m.start(), m.end()) for m in re.finditer(r"\w+", t)]
+    xa, xb = words(a), words(b)
+    kk = min(k, len(xa), len(xb))
+    want_a, want_b = [], []
+    for i in range(len(xa) - kk + 1 if kk else 0):
+        for j in range(len(xb) - kk + 1):
+            if [w for w, _, _ in xa[i : i + kk]] == [w for w, _, _ in xb[j : j + kk]]:
+                want_a.append((xa[i][1], xa[i + kk - 1][2]))
+                want_b.append((xb[j][1], xb[j + kk - 1][2]))
+    assert shared_shingle_spans(a, b, k) == (merge_spans(want_a), merge_spans(want_b))

@@ -9,13 +9,14 @@ of its first character in the whole text (the document, not the excerpt shown).
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from collections.abc import Iterable, Sequence
 
 from .escape import esc
 
 Span = tuple[int, int]
 ELLIPSIS = '<span class="cut">…</span>'
-_WORD = re.compile(r"\w+")
+_SPLIT = re.compile(r"(\w+)")
 
 
 def merge_spans(spans: Iterable[Sequence[int]]) -> list[Span]:
@@ -76,17 +77,24 @@ def mark(text: str, layers: Sequence[tuple[Iterable[Sequence[int]], str]], *, sh
 
 def shared_shingle_spans(a: str, b: str, k: int = 5) -> tuple[list[Span], list[Span]]:
     """Character spans of the word ``k``-grams (lowercased ``\\w+`` words) that ``a`` and ``b``
-    share, in ``a`` and in ``b``: the overlap a MinHash match rests on, recomputed for display."""
+    share, in ``a`` and in ``b``: the overlap a MinHash match rests on, recomputed for display.
+    A text of fewer than ``k`` words is compared as one shingle of all its words."""
+    la, ea = _words(a)
+    lb, eb = _words(b)
+    k = min(k, len(la), len(lb))
+    if k < 1:
+        return [], []
+    in_a = {tuple(la[i : i + k]) for i in range(len(la) - k + 1)}
+    hits_b = [i for i in range(len(lb) - k + 1) if tuple(lb[i : i + k]) in in_a]
+    common = {tuple(lb[i : i + k]) for i in hits_b}
+    hits_a = [i for i in range(len(la) - k + 1) if tuple(la[i : i + k]) in common]
+    # word n spans [ends[2n], ends[2n + 1]) in the split parts' cumulative lengths
+    return (merge_spans((ea[2 * i], ea[2 * (i + k - 1) + 1]) for i in hits_a),
+            merge_spans((eb[2 * i], eb[2 * (i + k - 1) + 1]) for i in hits_b))
 
-    def shingles(t: str) -> dict[tuple[str, ...], list[Span]]:
-        words = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(t)]
-        kk = min(k, len(words))
-        out: dict[tuple[str, ...], list[Span]] = {}
-        for i in range(len(words) - kk + 1) if kk else ():
-            key = tuple(w for w, _, _ in words[i : i + kk])
-            out.setdefault(key, []).append((words[i][1], words[i + kk - 1][2]))
-        return out
 
-    sa, sb = shingles(a), shingles(b)
-    common = sa.keys() & sb.keys()
-    return (merge_spans(s for key in common for s in sa[key]), merge_spans(s for key in common for s in sb[key]))
+def _words(text: str) -> tuple[list[str], list[int]]:
+    """Lowercased ``\\w+`` words and the cumulative lengths of ``text`` split around them
+    (separator, word, separator, ...), from which word ``n`` spans ``[ends[2n], ends[2n + 1])``."""
+    parts = _SPLIT.split(text)
+    return list(map(str.lower, parts[1::2])), list(accumulate(map(len, parts)))

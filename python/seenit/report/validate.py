@@ -17,7 +17,7 @@ METHODS = ("ngram", "minhash", "embed")
 
 
 def _need(obj: Any, key: str, where: str, kind: type | tuple[type, ...]) -> Any:
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):  # the dict test first: ABC checks are slow
         raise ValueError(f"{where} must be an object, got {type(obj).__name__}")
     if key not in obj:
         raise ValueError(f"{where}: missing required field {key!r}")
