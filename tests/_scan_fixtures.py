@@ -78,3 +78,36 @@ def sample_report(directory: str | Path, methods: tuple[str, ...] = ("ngram", "m
     rep = seenit.scan(fx.corpus, fx.benchmarks, methods=methods, embed="hashed" if "embed" in methods else None,
                       out=Path(directory) / "run", html=False)
     return rep.to_dict()
+
+
+def assert_engine_matches_local(engine: Any, directory: str | Path) -> None:
+    """Check an Engine (e.g. seenit.distributed.RayEngine()) against LocalEngine on the fixture:
+    the same index contents, the same MinHash matches and the same embedding neighbours."""
+    from seenit.embed import hashed_embedder
+    from seenit.io import read_texts
+    from seenit.scanning.engine import IndexOptions, MinHashOptions
+    from seenit.scanning.local import LocalEngine
+
+    d = Path(directory)
+    fx = write_scan_fixture(d / "fixture")
+    items = read_texts(fx.benchmarks["alpha"][0], field="question") + read_texts(fx.benchmarks["beta"][0], field="prompt")
+    local = LocalEngine()
+    opts = IndexOptions(shard_tokens=4000)
+    a = engine.build_index([fx.corpus], d / "idx_engine", opts, progress=False)
+    b = local.build_index([fx.corpus], d / "idx_local", opts, progress=False)
+    assert a.n_docs == b.n_docs and a.n_tokens == b.n_tokens
+    for i in range(b.n_docs):
+        np.testing.assert_array_equal(a.document_tokens(i), b.document_tokens(i))
+    queries = [t[:60] for t in items] + ["the", "zzzq"]
+    np.testing.assert_array_equal(a.count_many(queries), b.count_many(queries))
+    mo = MinHashOptions(threshold=0.3)
+    ma = engine.match_minhash([fx.corpus], items, mo, progress=False)
+    mb = local.match_minhash([fx.corpus], items, mo, progress=False)
+    np.testing.assert_array_equal(ma.doc_id, mb.doc_id)
+    np.testing.assert_array_equal(ma.jaccard, mb.jaccard)
+    emb = hashed_embedder(64)
+    q = emb(items)
+    na = engine.nearest_embedded([fx.corpus], "text", q, emb, 3, progress=False)
+    nb = local.nearest_embedded([fx.corpus], "text", q, emb, 3, progress=False)
+    np.testing.assert_array_equal(na.ids, nb.ids)
+    np.testing.assert_allclose(na.scores, nb.scores, rtol=1e-6, atol=1e-6)

@@ -344,6 +344,21 @@ def test_bad_input_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unique"):
         seenit.scan(fx.corpus, ["a=" + str(fx.benchmarks["alpha"][0]), "a=" + str(fx.benchmarks["alpha"][0])])
     assert not (tmp_path / "r1" / "report.json").exists()
+    trunc = tmp_path / "trunc.jsonl.gz"
+    trunc.write_bytes(gzip.compress(fx.corpus.read_bytes())[:-200])
+    with pytest.raises(ValueError, match=r"trunc\.jsonl\.gz: corrupted or truncated"):
+        seenit.scan(trunc, fx.benchmarks, methods="minhash")
+
+
+def test_benchmark_field_is_found_when_not_named(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path)
+    rep = seenit.scan(fx.corpus, [f"alpha={fx.benchmarks['alpha'][0]}", f"beta={fx.benchmarks['beta'][0]}"],
+                      methods="minhash")
+    assert [(b["name"], b["field"]) for b in rep.to_dict()["benchmarks"]] == [("alpha", "question"), ("beta", "prompt")]
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"body": "x"}) + "\n")
+    with pytest.raises(ValueError, match=r"has none of the fields question.*name one: o=.*:FIELD"):
+        seenit.scan(fx.corpus, {"o": other}, methods="minhash")
 
 
 def test_ray_engine_without_ray_says_how_to_install(tmp_path: Path) -> None:
@@ -418,3 +433,24 @@ def test_readme_scan_example_finds_exactly_what_it_planted(tmp_path: Path) -> No
                for b in rep["benchmarks"]}
     assert flagged == {"math": {0: ["ngram"], 1: ["ngram"], 2: ["ngram"], 3: ["ngram", "minhash"], 4: ["ngram", "minhash"]},
                        "code": {0: ["ngram"]}}
+
+
+def test_report_html_is_written_when_seenit_report_can(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    import seenit.report
+
+    fx = write_scan_fixture(tmp_path)
+    rep = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "run")
+    assert rep.html == tmp_path / "run" / "report.html" and rep.html.is_file()
+    assert "alpha" in rep.html.read_text()
+    monkeypatch.delattr(seenit.report, "write_html")
+    with caplog.at_level("INFO", logger="seenit.scan"):
+        rep = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "run2")
+    assert rep.html is None and not (tmp_path / "run2" / "report.html").exists()
+    assert "report.html not written" in caplog.text
+
+
+def test_engine_conformance_check_accepts_the_local_engine(tmp_path: Path) -> None:
+    from _scan_fixtures import assert_engine_matches_local
+
+    assert_engine_matches_local(LocalEngine(block_docs=7), tmp_path)

@@ -87,7 +87,7 @@ def scan_cmd(
                    shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
                    shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
                    mia_labels=mia_labels, progress=progress)
-    except (ValueError, TypeError, FileNotFoundError, ImportError, IndexFormatError, RuntimeError) as e:
+    except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise _fail(str(e)) from None
     d = rep.to_dict()
     Console().print(summary_table(d))
