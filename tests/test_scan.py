@@ -454,3 +454,33 @@ def test_engine_conformance_check_accepts_the_local_engine(tmp_path: Path) -> No
     from _scan_fixtures import assert_engine_matches_local
 
     assert_engine_matches_local(LocalEngine(block_docs=7), tmp_path)
+
+
+@pytest.mark.parametrize("method", ["minhash", "embed"])
+def test_an_interrupted_corpus_pass_continues_from_its_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 method: str) -> None:
+    fx = write_scan_fixture(tmp_path)
+    kw = dict(methods=method, embed="hashed" if method == "embed" else None)
+    want = seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10), **kw).to_dict()["benchmarks"]
+    target = "minhash" if method == "minhash" else "topk"
+    real = getattr(local_mod, target)
+    calls: list[int] = []
+
+    def flaky(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 4 and not getattr(flaky, "done", False):
+            flaky.done = True  # type: ignore[attr-defined]
+            raise KeyboardInterrupt  # killed in the corpus pass (minhash: block 2 of 0..5; topk: block 3)
+        return real(*a, **k)
+
+    monkeypatch.setattr(local_mod, target, flaky)
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10, checkpoint_seconds=0), out=out, **kw)
+    assert list((out / "partial").glob(f"{method}-*.npz"))
+    calls.clear()
+    got = seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10, checkpoint_seconds=0), out=out, **kw)
+    # only the blocks not finished before: minhash signs the items + blocks 2..5; topk runs blocks 3..5
+    assert len(calls) == (5 if method == "minhash" else 3)
+    assert got.to_dict()["benchmarks"] == want
+    assert not list((out / "partial").glob("*.npz"))

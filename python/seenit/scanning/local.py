@@ -17,8 +17,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +32,7 @@ import numpy as np
 from .. import _core
 from ..dedup import RECALL_WEIGHTS
 from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
-from ..io import Record, iter_batches, iter_records, write_json
+from ..io import Record, atomic_write, iter_batches, iter_records, write_json
 from ..lsh import LSH
 from ..ngram import NgramIndex
 from ..search import topk
@@ -59,11 +62,21 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, block_docs: int = BLOCK_DOCS) -> None:
+    def __init__(self, block_docs: int = BLOCK_DOCS, checkpoint_dir: Path | None = None,
+                 checkpoint_seconds: float = 60.0) -> None:
         if isinstance(block_docs, bool) or not isinstance(block_docs, int) or block_docs < 1:
             raise ValueError(f"block_docs must be an integer >= 1, got {block_docs!r}")
         self.block_docs = block_docs
         self.total_docs: int | None = None  # when known (a progress bar's ETA)
+        #: Where the MinHash and embedding passes save their running state (every
+        #: ``checkpoint_seconds``), so an interrupted pass continues where it stopped.
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.checkpoint_seconds = float(checkpoint_seconds)
+
+    def _checkpoint(self, kind: str, key: dict[str, Any]) -> _Checkpoint | None:
+        if self.checkpoint_dir is None:
+            return None
+        return _Checkpoint(self.checkpoint_dir, kind, {**key, "block_docs": self.block_docs}, self.checkpoint_seconds)
 
     # ------------------------------------------------------------------ n-gram index
     def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
@@ -171,9 +184,14 @@ class LocalEngine:
         item_sig = minhash(list(items), **kw)
         lsh = LSH(threshold=options.threshold, num_perm=options.num_perm, weights=RECALL_WEIGHTS)
         lsh.insert(item_sig)
+        ck = self._checkpoint("minhash", {"corpus": [str(c) for c in corpus], "items": _digest(items),
+                                          "options": asdict(options)})
         base = 0
+        if ck is not None and (got := ck.load()) is not None:
+            base, best_doc, best_sim = got["done"], got["best_doc"], got["best_sim"]
         records = _records(corpus, options.field, options.skip_bad_lines)
         with DocProgress(progress, "minhash", self.total_docs) as bar:
+            _skip(records, base, bar)
             for block in iter_batches(records, self.block_docs):
                 texts = [r.text for r in block]
                 sig = minhash(texts, **kw)
@@ -186,6 +204,10 @@ class LocalEngine:
                     fold_best(best_doc, best_sim, pairs[ok, 1], pairs[ok, 0] + base, sim[ok])
                 base += len(texts)
                 bar.advance(len(texts), sum(len(t) for t in texts))
+                if ck is not None:
+                    ck.maybe_save(base, best_doc=best_doc, best_sim=best_sim)
+        if ck is not None:
+            ck.remove()
         return ItemMatches(best_doc, best_sim)
 
     # ------------------------------------------------------------------ embeddings
@@ -197,9 +219,16 @@ class LocalEngine:
             raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
         scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
         ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+        ck = self._checkpoint("embed", {"corpus": [str(c) for c in corpus], "field": field, "k": k,
+                                        "queries": hashlib.sha256(q.tobytes()).hexdigest(),
+                                        "skip_bad_lines": skip_bad_lines})
         base = 0
+        if ck is not None and (got := ck.load()) is not None:
+            base, scores, ids = got["done"], got["scores"], got["ids"]
+        records = _records(corpus, field, skip_bad_lines)
         with DocProgress(progress, "embedding", self.total_docs) as bar:
-            for block in iter_batches(_records(corpus, field, skip_bad_lines), self.block_docs):
+            _skip(records, base, bar)
+            for block in iter_batches(records, self.block_docs):
                 texts = [r.text for r in block]
                 emb = np.asarray(embed(texts), dtype=np.float32)
                 if emb.ndim != 2 or emb.shape[0] != len(texts) or emb.shape[1] != q.shape[1]:
@@ -209,8 +238,73 @@ class LocalEngine:
                 scores, ids = merge_topk(scores, ids, s, i + base, k)
                 base += len(texts)
                 bar.advance(len(texts), sum(len(t) for t in texts))
+                if ck is not None:
+                    ck.maybe_save(base, scores=scores, ids=ids)
+        if ck is not None:
+            ck.remove()
         kk = min(k, base)
         return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))
+
+
+def _digest(items: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for t in items:
+        b = t.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def _skip(records: Iterator[Record], n: int, bar: DocProgress) -> None:
+    """Advance ``records`` past the ``n`` documents a checkpoint already covers."""
+    done = 0
+    while done < n:
+        r = next(records, None)
+        if r is None:
+            raise ValueError(f"a checkpoint covers {n} corpus documents but the corpus has {done}; "
+                             "it changed since (use --overwrite)")
+        done += 1
+        bar.advance(1, len(r.text))
+
+
+class _Checkpoint:
+    """A pass's running state in one .npz (written atomically, with its key and SHA-256 beside it)."""
+
+    def __init__(self, directory: Path, kind: str, key: dict[str, Any], every: float) -> None:
+        blob = json.dumps(key, sort_keys=True).encode()
+        self.key = hashlib.sha256(blob).hexdigest()
+        self.path = directory / f"{kind}-{self.key[:16]}.npz"
+        self.meta = self.path.with_suffix(".json")
+        self.every = every
+        self.last = time.monotonic()
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            meta = json.loads(self.meta.read_text(encoding="utf-8"))
+            raw = self.path.read_bytes()
+            if meta.get("key") != self.key or hashlib.sha256(raw).hexdigest() != meta.get("sha256"):
+                return None
+            with np.load(io.BytesIO(raw)) as z:
+                out: dict[str, Any] = {name: z[name] for name in z.files}
+            out["done"] = int(meta["done"])
+            return out
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def maybe_save(self, done: int, **arrays: np.ndarray) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        raw = buf.getvalue()
+        with atomic_write(self.path, "wb") as fh:
+            fh.write(raw)
+        write_json(self.meta, {"key": self.key, "done": done, "sha256": hashlib.sha256(raw).hexdigest()})
+        self.last = time.monotonic()
+
+    def remove(self) -> None:
+        for p in (self.meta, self.path):
+            p.unlink(missing_ok=True)
 
 
 def fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:

@@ -150,6 +150,7 @@ def scan(
     eng = make_engine(engine)
 
     tmp = tempfile.TemporaryDirectory(prefix="seenit-scan-") if out is None else None
+    lent_checkpoints = False
     root = Path(tmp.name if tmp is not None else out)  # type: ignore[arg-type]
     try:
         fingerprint = corpus_fingerprint(files)
@@ -160,6 +161,9 @@ def scan(
         identity = {"corpus": {"files": [str(f.resolve()) for f in files], "fingerprint": fingerprint},
                     "index": asdict(index_opts)}
         state = RunState.open(root, identity, overwrite=overwrite)
+        if getattr(eng, "checkpoint_dir", False) is None:
+            eng.checkpoint_dir = state.root / "partial"  # type: ignore[attr-defined]
+            lent_checkpoints = True
         total = state.manifest.get("corpus_docs")
         if total is not None and hasattr(eng, "total_docs"):
             eng.total_docs = total
@@ -244,6 +248,8 @@ def scan(
                 result.html = write_html(report, root / "report.html")
         return result
     finally:
+        if lent_checkpoints:
+            eng.checkpoint_dir = None  # type: ignore[attr-defined]
         if tmp is not None:
             tmp.cleanup()
 

@@ -6,6 +6,7 @@
       scan.json           the run manifest (format, version, identity, finished results + SHA-256)
       index/              the corpus n-gram index (LocalEngine: pieces/ + manifest.json)
       results/NAME.json   one finished piece of work: {"key": ..., "data": ...}
+      partial/            running state of an unfinished MinHash / embedding pass (LocalEngine)
       report.json, report.html
 
 The *identity* is what makes a directory's pieces valid for a run: the corpus files
@@ -36,7 +37,7 @@ from ..io import write_json
 RUN_FORMAT = "seenit-scan-run"
 RUN_VERSION = 1
 RUN_MANIFEST = "scan.json"
-_OWNED = (RUN_MANIFEST, "index", "results", "report.json", "report.html")
+_OWNED = (RUN_MANIFEST, "index", "results", "partial", "report.json", "report.html")
 
 
 def corpus_fingerprint(files: list[Path]) -> str:
