@@ -484,3 +484,16 @@ def test_an_interrupted_corpus_pass_continues_from_its_checkpoint(tmp_path: Path
     assert len(calls) == (5 if method == "minhash" else 3)
     assert got.to_dict()["benchmarks"] == want
     assert not list((out / "partial").glob("*.npz"))
+
+
+@pytest.mark.slow  # starts a local Ray (tens of seconds)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning", "ignore::FutureWarning",
+                            "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_engine_ray_gives_the_local_report(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    fx = write_scan_fixture(tmp_path)
+    kw = dict(methods="ngram,minhash,embed", embed="hashed", shard_bytes=4000)
+    local = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "local", **kw).to_dict()
+    ray = seenit.scan(fx.corpus, fx.benchmarks, engine="ray", out=tmp_path / "ray", **kw).to_dict()
+    assert ray["settings"]["engine"] == "ray"
+    assert ray["benchmarks"] == local["benchmarks"] and ray["documents"] == local["documents"]
