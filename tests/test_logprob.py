@@ -106,6 +106,56 @@ def test_tiny_tail_mass_is_relatively_exact():
     check_equal(s, x, np.array([0]))
 
 
+@pytest.mark.parametrize("simd", [True, False])
+@pytest.mark.parametrize("offset", [0.0, 3e4])
+def test_simd_exp_accuracy_sweep(simd, offset):
+    # Rows [m, m + d, ..., m + d] (16 logits, so the AVX2 path takes them in full vectors) with target 0:
+    # log p(target) = -log1p(15 e^d) ~ -15 e^d, so its relative error is the exp's own at d. d sweeps
+    # [-90, 0] densely (m + d is exact for offset 3e4 too: Sterbenz), checked at 1e-6, ten times tighter
+    # than the spec's 1e-5: the kernel's exp is within 3.1e-7 here (cpp/src/logprob.cpp, exp_neg_ps).
+    d = np.concatenate([-np.geomspace(1e-7, 90.0, 3000), -np.linspace(86.0, 88.5, 400)]).astype(np.float32)
+    x = np.full((d.size, 16), np.float32(offset), np.float32)
+    x[:, 1:] += d[:, None]
+    t = np.zeros(d.size, np.int64)
+    got = logprob.token_stats(x, t, simd=simd)
+    d64 = (x[:, 1].astype(np.float64) - offset)
+    want = -np.log1p(15 * np.exp(d64))
+    np.testing.assert_allclose(got.logprob, want, rtol=1e-6, atol=1e-30)
+    want_ent = 15 * np.exp(d64 - np.log1p(15 * np.exp(d64))) * -d64 - want  # -sum p log p
+    np.testing.assert_allclose(got.entropy, want_ent, rtol=1e-6, atol=1e-30)
+    check_equal(got, x, t)
+    # below the floor (d < -87.68: probability < 1e-38 of the argmax) the terms are exactly 0 in the SIMD path
+    if simd and offset == 0.0:
+        deep = d < -87.7
+        assert deep.any() and (got.logprob[deep] == 0).all()
+
+
+@pytest.mark.parametrize("simd", [True, False])
+@pytest.mark.parametrize("kind", ["f32", "f16", "bf16"])
+def test_edge_logits_every_vocab_remainder(simd, kind):
+    # V = 1..40 covers every V mod 8 tail (padded with -inf in the SIMD path) around 0, 1 and 2 full vectors;
+    # rows mix -inf, very negative and huge values, the max at the tail, ties for the max, and one row whose
+    # differences overflow float (3e38 - (-3e38) = -inf after rounding: probability 0, as in float64).
+    rng = np.random.default_rng(11)
+    for V in range(1, 41):
+        rows = []
+        base = rng.standard_normal((6, V)) * 4
+        base[1, rng.random(V) < 0.5] = -np.inf
+        base[1, V - 1] = 2.0  # the max sits in the tail
+        base[2, :] = -1e4
+        base[2, rng.integers(0, V)] = 5.0
+        base[3, :] = 7.25  # all equal
+        base[4, : max(1, V // 3)] = 3e38 if kind == "f32" else 6e4
+        base[4, max(1, V // 3):] = -3e38 if kind == "f32" else -6e4
+        base[5, :] = -80.0
+        base[5, 0] = 8.0  # everything else near the floor
+        rows.append(base)
+        x = as_kind(np.concatenate(rows), kind)
+        t = rng.integers(0, V, size=x.shape[0])
+        t[1] = V - 1
+        check_equal(logprob.token_stats(x, t, simd=simd), x, t)
+
+
 def test_shapes_and_stats_subset():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3, 50)).astype(np.float32)
