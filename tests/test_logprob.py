@@ -285,6 +285,41 @@ def test_segment_quantiles_match_numpy(data, q):
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("op", ["min_k", "max_k"])
+def test_segment_k_every_length_and_count(dtype, op):
+    # every segment length 0..64 with k chosen so that m = max(1, floor(k len)) runs through 1 (plain
+    # min/max), 2-4 and 5-8 (the branch-free buffers), and > 8 (stack insertion sort up to 32 values,
+    # nth_element beyond); values with ties, -inf, 1e30, and in sorted, reversed and random order
+    rng = np.random.default_rng(7)
+    lens = np.repeat(np.arange(65), 4)
+    offs = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    vals = np.round(rng.standard_normal(int(offs[-1])) * 3, 1)
+    vals[rng.random(vals.size) < 0.05] = -np.inf  # (not +inf too: -inf + inf has no mean)
+    vals[rng.random(vals.size) < 0.02] = 1e30
+    for i in range(1, len(lens), 4):  # one segment in four sorted, one reversed
+        a, b = offs[i], offs[i + 1]
+        vals[a:b] = np.sort(vals[a:b])
+        vals[offs[i + 1]:offs[i + 2]] = np.sort(vals[offs[i + 1]:offs[i + 2]])[::-1]
+    vals = vals.astype(dtype)
+    for k in (1e-3, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0):
+        got = logprob.segment_reduce(vals, offs, op, k=k)
+        np.testing.assert_allclose(got, ref.segment_reduce(vals, offs, op, k), rtol=1e-12, atol=1e-12, err_msg=f"k={k}")
+
+
+@pytest.mark.parametrize("op", ["min_k", "max_k", "mean", "min", "sum"])
+@pytest.mark.parametrize("k", [0.01, 0.3, 0.6, 1.0])
+def test_segment_nan_found_in_every_path(op, k):
+    # a NaN in any position of a segment of any length is reported with the first such segment
+    for L in (1, 2, 5, 9, 13, 20, 40):
+        for pos in sorted({0, L // 2, L - 1}):
+            vals = np.arange(3 * L, dtype=np.float64)
+            vals[L + pos] = np.nan
+            offs = np.array([0, L, 2 * L, 3 * L], np.int64)
+            with pytest.raises(ValueError, match=r"NaN in segment 1 "):
+                logprob.segment_reduce(vals, offs, op, k=k)
+
+
 def test_segment_edge_cases():
     vals = np.array([3.0, 1.0, 2.0, 5.0])
     offs = np.array([0, 0, 1, 4])
