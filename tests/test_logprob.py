@@ -1,5 +1,9 @@
 """token_stats and segment reductions against the float64 reference (and torch when installed)."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -154,6 +158,29 @@ def test_edge_logits_every_vocab_remainder(simd, kind):
         t = rng.integers(0, V, size=x.shape[0])
         t[1] = V - 1
         check_equal(logprob.token_stats(x, t, simd=simd), x, t)
+
+
+def test_disable_simd_env_uses_portable_path(tmp_path):
+    # SEENIT_DISABLE_SIMD=1 turns the AVX2 path off at run time; the portable path then gives the same answers
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((6, 1003)) * 5).astype(np.float32)
+    x[2, ::3] = -np.inf
+    t = rng.integers(0, 1003, 6)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "t.npy", t)
+    code = (
+        "import sys, numpy as np, seenit; from seenit import _core; d = sys.argv[1];"
+        "s = seenit.token_stats(np.load(d + '/x.npy'), np.load(d + '/t.npy'));"
+        "np.save(d + '/out.npy', np.stack([s.logprob, s.entropy, s.mu, s.sigma]));"
+        "print(_core.logprob_simd_available())"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env={**os.environ, "SEENIT_DISABLE_SIMD": "1"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    got = np.load(tmp_path / "out.npy")
+    want = ref.token_stats(x, t)
+    for row, name in zip(got, ("logprob", "entropy", "mu", "sigma")):
+        np.testing.assert_allclose(row, want[name], rtol=RTOL, atol=ATOL[name], err_msg=name)
 
 
 def test_shapes_and_stats_subset():
