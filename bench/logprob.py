@@ -22,12 +22,18 @@ import numpy as np
 import seenit
 
 
+CPU_TIMES: list[float] = []  # process CPU seconds of the last timed() call's repeats
+
+
 def timed(fn, repeats):
+    """Median wall seconds and the wall times; the CPU times (steadier on a shared machine) go to CPU_TIMES."""
     ts = []
+    CPU_TIMES.clear()
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t0)
+        CPU_TIMES.append(time.process_time() - c0)
     return statistics.median(ts), ts
 
 
@@ -45,6 +51,7 @@ def read_bandwidth(nbytes, repeats):
     """NumPy sum over ~nbytes of float32 (1 thread), and the same split over 2 threads."""
     a = np.ones(nbytes // 4, dtype=np.float32)
     one, _ = timed(lambda: a.sum(), repeats)
+    one_cpu = statistics.median(CPU_TIMES)
     half = a.size // 2
 
     def two():
@@ -55,7 +62,7 @@ def read_bandwidth(nbytes, repeats):
             t.join()
 
     both, _ = timed(two, repeats)
-    return a.nbytes / one / 1e9, a.nbytes / both / 1e9
+    return a.nbytes / one / 1e9, a.nbytes / both / 1e9, a.nbytes / one_cpu / 1e9
 
 
 def torch_methods(torch):
@@ -110,15 +117,19 @@ def main():
     gb32, gb16 = x.nbytes / 1e9, xb.nbytes / 1e9
     print(f"logits {shape}: float32 {gb32:.2f} GB, bf16 {gb16:.2f} GB", flush=True)
 
-    bw1, bw2 = read_bandwidth(min(x.nbytes, 2 << 30), args.repeats)
-    res["read_bandwidth_GBps"] = {"numpy_sum_1_thread": bw1, "numpy_sum_2_threads": bw2}
-    print(f"read bandwidth: numpy sum {bw1:.2f} GB/s (1 thread), {bw2:.2f} GB/s (2 threads)", flush=True)
+    bw1, bw2, bw1c = read_bandwidth(min(x.nbytes, 2 << 30), args.repeats)
+    res["read_bandwidth_GBps"] = {"numpy_sum_1_thread": bw1, "numpy_sum_2_threads": bw2,
+                                  "numpy_sum_1_thread_per_cpu_s": bw1c}
+    print(f"read bandwidth: numpy sum {bw1:.2f} GB/s (1 thread; {bw1c:.2f} per CPU-s), {bw2:.2f} GB/s (2 threads)",
+          flush=True)
 
     def record(impl, dtype, threads, what, sec, ts, nbytes):
+        cpu = statistics.median(CPU_TIMES)
         row = {"impl": impl, "dtype": dtype, "threads": threads, "stats": what, "median_s": sec, "times_s": ts,
-               "GBps": nbytes / 1e9 / sec}
+               "GBps": nbytes / 1e9 / sec, "median_cpu_s": cpu, "GBps_per_cpu_s": nbytes / 1e9 / cpu}
         res["runs"].append(row)
-        print(f"{impl:34s} {dtype:5s} {threads}t {what:16s} {sec:8.3f} s  {row['GBps']:6.2f} GB/s", flush=True)
+        print(f"{impl:34s} {dtype:5s} {threads}t {what:16s} {sec:8.3f} s  {row['GBps']:6.2f} GB/s"
+              f"  (CPU {cpu:7.3f} s, {row['GBps_per_cpu_s']:6.2f} GB/CPU-s)", flush=True)
 
     stats3 = ("logprob", "mu", "sigma")
     for threads in (1, 2):
@@ -168,12 +179,17 @@ def main():
         seenit.set_num_threads(threads)
         for op, kw in (("mean", {}), ("min_k", {"k": 0.2}), ("sum", {})):
             sec, ts = timed(lambda: seenit.segment_reduce(vals, offs, op, **kw), args.repeats)
-            seg["runs"].append({"impl": "seenit", "op": op, "threads": threads, "median_s": sec, "GBps": nbytes / 1e9 / sec})
-            print(f"segment_reduce {op:6s} {threads}t {sec:7.3f} s {nbytes / 1e9 / sec:6.2f} GB/s", flush=True)
+            cpu = statistics.median(CPU_TIMES)
+            seg["runs"].append({"impl": "seenit", "op": op, "threads": threads, "median_s": sec, "GBps": nbytes / 1e9 / sec,
+                                "median_cpu_s": cpu, "GBps_per_cpu_s": nbytes / 1e9 / cpu})
+            print(f"segment_reduce {op:6s} {threads}t {sec:7.3f} s {nbytes / 1e9 / sec:6.2f} GB/s"
+                  f"  (CPU {cpu:6.3f} s, {nbytes / 1e9 / cpu:6.2f} GB/CPU-s)", flush=True)
     seenit.set_num_threads(0)
     nonempty = offs[:-1][lens > 0]
     sec, ts = timed(lambda: np.add.reduceat(vals, nonempty), args.repeats)
-    seg["runs"].append({"impl": "numpy add.reduceat", "op": "sum", "threads": 1, "median_s": sec, "GBps": nbytes / 1e9 / sec})
+    cpu = statistics.median(CPU_TIMES)
+    seg["runs"].append({"impl": "numpy add.reduceat", "op": "sum", "threads": 1, "median_s": sec, "GBps": nbytes / 1e9 / sec,
+                        "median_cpu_s": cpu, "GBps_per_cpu_s": nbytes / 1e9 / cpu})
     print(f"numpy add.reduceat sum 1t {sec:7.3f} s {nbytes / 1e9 / sec:6.2f} GB/s", flush=True)
     res["segments"] = seg
     res["machine"]["loadavg_end"] = os.getloadavg()
