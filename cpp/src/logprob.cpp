@@ -1,7 +1,7 @@
 // Fused per-token statistics of logits (see logprob.hpp for the definitions).
 //
-// Per row, three short passes; only the first touches main memory, the others re-read the row from
-// L2 (a 50k-vocabulary float row is 200 KB):
+// Per row, three short passes over the row in L2 (a 50k-vocabulary float row is 200 KB); in the AVX2 path
+// pass B prefetches the next row into L2, so reading memory overlaps the exp work of the row before:
 //   A. max, NaN check, rank of the target (and, for f16/bf16, widening into a per-thread float row);
 //   B. e_z = exp((x_z - max) / T): sums  S_minus = sum_{d<0} e,  n_max = #{d == 0},  S1 = sum e*d;
 //      log S = log(n_max) + log1p(S_minus / n_max) keeps tiny tail masses relatively exact;
