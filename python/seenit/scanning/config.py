@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field as dc_field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from ..contamination import METRICS, RECIPES
 
@@ -18,8 +18,6 @@ ENGINES = ("local", "ray")
 OVERALL_RULE = "contaminated if any method says contaminated, partial if any says partial, else clean"
 #: Fields tried, in order, when a benchmark spec names none (GSM8K/TruthfulQA, HumanEval, MBPP, ...).
 DEFAULT_FIELDS = ("question", "Question", "prompt", "text", "problem", "input")
-
-BenchInput = Union[str, "os.PathLike[str]", tuple[Any, str], Sequence[str]]
 
 
 @dataclass(frozen=True)

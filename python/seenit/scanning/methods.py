@@ -127,7 +127,7 @@ def to_chars(starts: np.ndarray, src: np.ndarray, b0: int, b1: int) -> tuple[int
 def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_docs: int = 5) -> list[dict[str, Any]]:
     """The ``ngram`` evidence of every item. ``match`` carries the document side as
     normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
-    :func:`resolve_match` maps them onto the document's original text."""
+    :func:`seenit.scanning.runner.collect_documents` maps them onto the document's original text."""
     out: list[dict[str, Any]] = []
     ovs = idx.overlap_many(list(texts), s.n, units="words")
     for text, ov in zip(texts, ovs):
@@ -172,14 +172,6 @@ def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_
             "covered_spans": spans, "match": match, "doc_ids": doc_ids,
         })
     return out
-
-
-def resolve_match(match: dict[str, Any], doc_text: str, norm: Normalisation) -> dict[str, Any]:
-    """Replace a match's normalised document byte offsets by character offsets of ``doc_text``."""
-    starts, src = offset_map(doc_text, norm)
-    c0, c1 = to_chars(starts, src, match["doc_norm_start"], match["doc_norm_end"])
-    return {"doc_id": match["doc_id"], "doc_start": c0, "doc_end": c1,
-            "item_start": match["item_start"], "item_end": match["item_end"]}
 
 
 def minhash_evidence(m: ItemMatches, s: MinHashSettings) -> list[dict[str, Any]]:
