@@ -113,6 +113,45 @@ def test_block_parallel_scans_match_single_thread(threads):
         seenit.set_num_threads(0)
 
 
+def _sa_via_divsufsort(tok: np.ndarray) -> np.ndarray:
+    """Suffix array of uint32 tokens from divsufsort on their big-endian bytes (aligned offsets only)."""
+    pydivsufsort = pytest.importorskip("pydivsufsort")
+    enc = np.frombuffer(tok.astype(">u4").tobytes(), dtype=np.uint8).copy()
+    full = pydivsufsort.divsufsort(enc)
+    return (full[full % 4 == 0] // 4).astype(np.int32)
+
+
+@pytest.mark.parametrize("force64", [False, True])
+def test_many_symbols_use_comparison_naming(force64):
+    # More than max(2^16, n/8) distinct symbols: the first level names its LMS
+    # substrings by comparing them (the recursive levels' method), not in the
+    # induce scans. Repeated blocks give equal LMS substrings to name alike.
+    rng = np.random.default_rng(11)
+    block = rng.permutation(np.unique(rng.integers(0, 2**31, 72_000)))[:70_000].astype(np.uint32)
+    a = np.concatenate([block, block[:40_000], rng.integers(0, 2**31, 5_000).astype(np.uint32), block])
+    want = _sa_via_divsufsort(a)
+    sa = seenit._core.suffix_array(a, int(a.max()) + 1, force64=force64)
+    np.testing.assert_array_equal(sa, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scan_naming_on_long_repeats(dtype):
+    # Naming inside the stage-1 scans (n > 2^16 so every width takes it): long
+    # periodic runs with variations give many equal and nearly equal LMS
+    # substrings, and deep recursion.
+    rng = np.random.default_rng(5)
+    unit = rng.integers(0, 6, 1_000)
+    parts = []
+    for _ in range(150):
+        u = unit.copy()
+        u[rng.integers(0, u.size, 3)] = rng.integers(0, 6, 3)
+        parts.append(u)
+    a = np.concatenate(parts).astype(dtype)
+    want = _sa_via_divsufsort(a.astype(np.uint32))
+    np.testing.assert_array_equal(seenit.suffix_array(a), want)
+    np.testing.assert_array_equal(seenit._core.suffix_array(a, 6, force64=True), want)
+
+
 @given(texts(max_len=500))
 def test_int64_index_matches_int32(a):
     # The i64 kernels (used for inputs of 2^31 symbols or more) on small inputs.

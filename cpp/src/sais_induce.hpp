@@ -95,4 +95,136 @@ void induce_s(const Char* T, Index* SA, std::size_t n, Index* B) {
     scan_sequential<false, Stage1>(T, SA, n, B);
 }
 
+
+// --- Stage-1 scans that also name the LMS substrings ------------------------
+//
+// The group-counter technique libsais (Ilya Grebnov) uses, written here for
+// this file's entry encoding: each entry carries one more bit, the mark,
+// meaning "a new group of equal LMS prefixes starts here". A scan keeps a
+// counter d that advances at every marked entry it reads, so two sources are in
+// the same group iff they see the same d. Every bucket remembers the d of the
+// last suffix induced into it; a suffix induced with a different d than its
+// bucket neighbour starts a new group and gets marked. After both scans the
+// marks on the sorted LMS substrings give their names directly, so the
+// separate length pass and symbol-comparing naming pass are not needed.
+//
+// The mark is bit W-2 (W = bits of Index), set when it differs from the sign
+// bit, so marking never changes the sign the type encoding uses; it needs
+// n <= 2^(W-2) (callers fall back to the plain scans otherwise). 0 is an empty
+// slot, kMarkBit alone an empty slot that still carries a group boundary.
+//
+// Mark meaning: after the L-scan, "differs from the entry on the left" (the
+// scan direction); shift_marks_right turns the L parts of the buckets to
+// "differs from the entry on the right", which is what the S-scan writes.
+
+template <class Index>
+constexpr Index kMarkBit = Index{1} << (sizeof(Index) * 8 - 2);
+
+template <class Index>
+inline bool marked(Index v) {
+    using U = std::make_unsigned_t<Index>;
+    U u = static_cast<U>(v);
+    return ((u ^ (u << 1)) >> (sizeof(Index) * 8 - 1)) != 0;
+}
+
+// Per-bucket pointer and the group counter of the last suffix induced there,
+// side by side so one cache line serves both.
+template <class Index>
+struct NamedBucket {
+    Index ptr;
+    Index last;
+};
+
+// L-scan of stage 1 with naming. P[c].ptr holds bucket starts; the LMS entries
+// sit at the bucket ends with the leftmost of each bucket marked.
+template <class Char, class Index>
+void induce_l_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>* P, std::size_t K) {
+    constexpr Index M = kMarkBit<Index>;
+    for (std::size_t c = 0; c < K; ++c) P[c].last = 0;
+    Index d = 0;  // the first entry read is always marked, so d >= 1 from then on
+    {
+        Index last = static_cast<Index>(n - 1);  // induced by the virtual sentinel: a group of its own
+        Index enc = (T[last - 1] < T[last]) ? ~last : last;
+        SA[P[sym(T[last])].ptr++] = enc ^ M;
+    }
+    // A positive entry v = p | mark; a negative one is ~p with the mark bit
+    // cleared when marked. A bare mark (M) ahead of the scan is suffix 0 as an
+    // L-type entry (its encoding j = 0 is the empty value).
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + kPrefetch < n) {
+            Index w = SA[i + kPrefetch];
+            __builtin_prefetch(T + (w > 0 ? w & (M - 1) : 0));  // T[p], next to T[p-1]
+        }
+        Index v = SA[i];
+        if (v > 0) {
+            Index mk = v & M;
+            d += static_cast<Index>(mk != 0);
+            Index p = v ^ mk;
+            if (p == 0) continue;  // suffix 0, induced as L-type (encoded 0): a bare mark
+            Index j = p - 1;
+            Char cj = T[j];
+            Index enc = (j > 0 && T[j - 1] < cj) ? ~j : j;
+            NamedBucket<Index>& b = P[sym(cj)];
+            if (b.last != d) enc ^= M;
+            b.last = d;
+            SA[b.ptr++] = enc;
+            SA[i] = mk;
+        } else if (v < 0) {
+            d += static_cast<Index>((v & M) == 0);
+        }
+    }
+}
+
+// Between the scans: in the L part [start(c), end(c)) of every bucket, moves
+// each mark one slot left (so it means "differs from the right neighbour") and
+// marks the rightmost L entry (the bucket's S part follows).
+template <class Index>
+void shift_marks_right(Index* SA, const Index* starts, const NamedBucket<Index>* P, std::size_t K) {
+    constexpr Index M = kMarkBit<Index>;
+    for (std::size_t c = 0; c < K; ++c) {
+        std::size_t s = static_cast<std::size_t>(starts[c]), e = static_cast<std::size_t>(P[c].ptr);
+        bool carry = true;
+        for (std::size_t i = e; i-- > s;) {
+            Index v = SA[i];
+            bool mk = marked(v);
+            if (mk != carry) SA[i] = v ^ M;
+            carry = mk;
+        }
+    }
+}
+
+// S-scan of stage 1 with naming. P[c].ptr holds bucket ends. Leaves the LMS
+// entries (positive) in place with marks meaning "differs from the right
+// neighbour"; every other slot becomes 0 or M (a boundary only).
+template <class Char, class Index>
+void induce_s_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>* P, std::size_t K) {
+    constexpr Index M = kMarkBit<Index>;
+    for (std::size_t c = 0; c < K; ++c) P[c].last = 0;
+    Index d = 0;
+    for (std::size_t i = n; i-- > 0;) {
+        if (i >= kPrefetch) {
+            Index w = SA[i - kPrefetch];
+            __builtin_prefetch(T + (w < 0 ? (~w) & (M - 1) : 0));  // T[p], next to T[p-1]
+        }
+        Index v = SA[i];
+        if (v < 0) {
+            Index mk = (v & M) ^ M;
+            d += static_cast<Index>(mk != 0);
+            SA[i] = mk;
+            Index p = (~v) & (M - 1);
+            if (p > 0) {
+                Index j = p - 1;
+                Char cj = T[j];
+                Index enc = (j > 0 && T[j - 1] > cj) ? j : ~j;
+                NamedBucket<Index>& b = P[sym(cj)];
+                if (b.last != d) enc ^= M;
+                b.last = d;
+                SA[--b.ptr] = enc;
+            }
+        } else if (v > 0) {
+            d += static_cast<Index>((v & M) != 0);
+        }
+    }
+}
+
 }  // namespace seenit::sais_detail

@@ -110,20 +110,53 @@ inline bool equal_symbols(const Char* T, std::size_t p, std::size_t q, std::size
     return true;
 }
 
-// Names the m sorted LMS substrings in SA[0, m): writes name + 1 (0 = empty) at
-// SA[m + p/2] for each LMS position p, where SA[m + p/2] holds the substring's
-// length on entry. Returns the number of distinct names. Runs in parallel over
-// fixed blocks: mark where a new name starts (MSB of SA[i]), count marks per
-// block, then write names from each block's offset.
+// Name blocks: fixed blocks of the m sorted LMS substrings, processed in
+// parallel. A new name starts at SA[i] when its MSB (kNameMark) is set.
+template <class Index>
+constexpr std::make_unsigned_t<Index> kNameMark = std::make_unsigned_t<Index>{1} << (sizeof(Index) * 8 - 1);
+
+inline std::size_t name_block(std::size_t m) { return std::max<std::size_t>(std::size_t{1} << 15, (m + 255) / 256); }
+
+// Given the marks in SA[0, m) and count[b+1] = marks in block b, writes name + 1
+// (0 = empty) at SA[m + p/2] for each LMS position p and clears the marks.
+// Returns the number of distinct names.
+template <class Index>
+Index write_names(Index* SA, std::size_t m, std::vector<Index>& count) {
+    using U = std::make_unsigned_t<Index>;
+    const std::size_t block = name_block(m), nblocks = count.size() - 1;
+    for (std::size_t blk = 0; blk < nblocks; ++blk) count[blk + 1] += count[blk];
+    parallel_for_dynamic(nblocks, 1, [&](std::size_t b0, std::size_t e0, int) {
+        for (std::size_t blk = b0; blk < e0; ++blk) {
+            std::size_t b = blk * block, e = std::min(m, b + block);
+            Index name = count[blk];
+            for (std::size_t i = b; i < e; ++i) {
+                if (i + kAhead < e)
+                    __builtin_prefetch(SA + m + (static_cast<U>(SA[i + kAhead]) & ~kNameMark<Index>) / 2, 1);
+                U v = static_cast<U>(SA[i]);
+                if (v & kNameMark<Index>) {
+                    ++name;
+                    v &= ~kNameMark<Index>;
+                    SA[i] = static_cast<Index>(v);
+                }
+                SA[m + static_cast<std::size_t>(v) / 2] = name;
+            }
+        }
+    });
+    return count[nblocks];
+}
+
+// Names the m sorted LMS substrings in SA[0, m) by comparing them: SA[m + p/2]
+// holds each substring's length on entry, name + 1 on exit (write_names).
+// Marks where a new name starts, counting marks per block, in parallel.
 template <class Char, class Index>
 Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m) {
     if (m == 0) return 0;
     using U = std::make_unsigned_t<Index>;
-    constexpr U kMark = U{1} << (sizeof(Index) * 8 - 1);
+    constexpr U kMark = kNameMark<Index>;
     auto pos = [&](std::size_t i) {
         return static_cast<std::size_t>(static_cast<U>(__atomic_load_n(SA + i, __ATOMIC_RELAXED)) & ~kMark);
     };
-    const std::size_t block = std::max<std::size_t>(std::size_t{1} << 15, (m + 255) / 256);
+    const std::size_t block = name_block(m);
     const std::size_t nblocks = (m + block - 1) / block;
     std::vector<Index> count(nblocks + 1, 0);
     parallel_for_dynamic(nblocks, 1, [&](std::size_t b0, std::size_t e0, int) {
@@ -152,29 +185,71 @@ Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m
             count[blk + 1] = marks;
         }
     });
-    for (std::size_t blk = 0; blk < nblocks; ++blk) count[blk + 1] += count[blk];
-    parallel_for_dynamic(nblocks, 1, [&](std::size_t b0, std::size_t e0, int) {
-        for (std::size_t blk = b0; blk < e0; ++blk) {
-            std::size_t b = blk * block, e = std::min(m, b + block);
-            Index name = count[blk];
-            for (std::size_t i = b; i < e; ++i) {
-                if (i + kAhead < e) __builtin_prefetch(SA + m + pos(i + kAhead) / 2, 1);
-                U v = static_cast<U>(SA[i]);
-                if (v & kMark) {
-                    ++name;
-                    v &= ~kMark;
-                    SA[i] = static_cast<Index>(v);
-                }
-                SA[m + static_cast<std::size_t>(v) / 2] = name;
-            }
-        }
+    return write_names(SA, m, count);
+}
+
+// Stage 1 with naming in the scans (sais_induce.hpp): sorts the LMS
+// substrings, compacts them into SA[0, m) and writes their names + 1 at
+// SA[m + p/2] (SA[m, n) otherwise 0). Needs n <= kMarkBit<Index>. Returns the
+// number of distinct names; m is set to the LMS count.
+template <class Char, class Index>
+Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, std::size_t& m) {
+    using sais_detail::kMarkBit;
+    using sais_detail::marked;
+    using U = std::make_unsigned_t<Index>;
+    constexpr Index M = kMarkBit<Index>;
+    const std::size_t K = bk.K;
+    Index* B = bk.B;
+    std::vector<sais_detail::NamedBucket<Index>> P(K);
+    std::fill(SA, SA + n, Index{0});
+    bk.ends();
+    for (std::size_t c = 0; c < K; ++c) P[c].ptr = B[c];
+    m = 0;
+    for_each_lms_rtl(T, n, [&](std::size_t p) {
+        SA[--B[sym(T[p])]] = static_cast<Index>(p);
+        ++m;
     });
-    return count[nblocks];
+    // The LMS suffixes of a bucket are one group (their one-symbol prefixes are equal).
+    for (std::size_t c = 0; c < K; ++c)
+        if (B[c] != P[c].ptr) SA[B[c]] ^= M;
+    bk.starts();
+    for (std::size_t c = 0; c < K; ++c) P[c].ptr = B[c];
+    sais_detail::induce_l_named(T, SA, n, P.data(), K);
+    sais_detail::shift_marks_right(SA, B, P.data(), K);
+    bk.ends();
+    for (std::size_t c = 0; c < K; ++c) P[c].ptr = B[c];
+    sais_detail::induce_s_named(T, SA, n, P.data(), K);
+
+    // Compact the LMS entries (the positive ones) into SA[0, m). Two
+    // consecutive ones name the same substring iff no slot from the first up to
+    // just before the second carries a mark ("differs from the right neighbour").
+    const std::size_t block = name_block(m), nblocks = (m + block - 1) / block;
+    std::vector<Index> count(nblocks + 1, 0);
+    std::size_t k = 0;
+    bool boundary = true;
+    for (std::size_t i = 0; i < n; ++i) {
+        Index v = SA[i];
+        bool mk = marked(v);
+        if (mk) v ^= M;
+        if (v > 0) {
+            U out = static_cast<U>(v);
+            if (boundary) {
+                out |= kNameMark<Index>;
+                ++count[k / block + 1];
+            }
+            SA[k++] = static_cast<Index>(out);
+            boundary = mk;
+        } else {
+            boundary |= mk;
+        }
+    }
+    std::fill(SA + m, SA + n, Index{0});
+    return m == 0 ? Index{0} : write_names(SA, m, count);
 }
 
 // Sorts the suffixes of T[0, n) (symbols < K) into SA[0, n).
 template <class Char, class Index>
-void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, std::size_t work_size) {
+void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, std::size_t work_size, bool named) {
     if (n == 0) return;
     if (n == 1) {
         SA[0] = 0;
@@ -184,35 +259,38 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     Index* B = bk.B;
     count_symbols(T, n, bk.C, K);
 
-    // Stage 1: sort the LMS substrings by induction.
-    std::fill(SA, SA + n, Index{0});
-    bk.ends();
+    // Stage 1: sort the LMS substrings by induction and name them.
     std::size_t m = 0;
-    for_each_lms_rtl(T, n, [&](std::size_t p) {
-        SA[--B[sym(T[p])]] = static_cast<Index>(p);
-        ++m;
-    });
-    bk.starts();
-    induce_l<true>(T, SA, n, B);
-    bk.ends();
-    induce_s<true>(T, SA, n, B);
+    Index names;
+    if (named && n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>)) {
+        names = stage1_named(T, SA, n, bk, m);
+    } else {
+        std::fill(SA, SA + n, Index{0});
+        bk.ends();
+        for_each_lms_rtl(T, n, [&](std::size_t p) {
+            SA[--B[sym(T[p])]] = static_cast<Index>(p);
+            ++m;
+        });
+        bk.starts();
+        induce_l<true>(T, SA, n, B);
+        bk.ends();
+        induce_s<true>(T, SA, n, B);
 
-    // Compact the sorted LMS positions into SA[0, m).
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (SA[i] > 0) SA[k++] = SA[i];
-    std::fill(SA + m, SA + n, Index{0});
-    // Name the LMS substrings: store each one's length (through the next LMS
-    // position, inclusive) at SA[m + p/2]; equal length + equal symbols = equal.
-    // The last one includes the virtual sentinel and is unique (p + len > n).
-    {
+        // Compact the sorted LMS positions into SA[0, m).
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (SA[i] > 0) SA[k++] = SA[i];
+        std::fill(SA + m, SA + n, Index{0});
+        // Name the LMS substrings: store each one's length (through the next LMS
+        // position, inclusive) at SA[m + p/2]; equal length + equal symbols = equal.
+        // The last one includes the virtual sentinel and is unique (p + len > n).
         std::size_t next = n;  // position of the sentinel
         for_each_lms_rtl(T, n, [&](std::size_t p) {
             SA[m + p / 2] = static_cast<Index>(next - p + 1);
             next = p;
         });
+        names = name_lms_substrings(T, SA, n, m);
     }
-    const Index names = name_lms_substrings(T, SA, n, m);
     // The reduced string (names in text order) goes to SA[n-m, n).
     std::size_t j = n;
     for (std::size_t i = n; i-- > m;)
@@ -222,7 +300,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // Stage 2: sort the reduced string's suffixes (recursively if names repeat).
     if (static_cast<std::size_t>(names) < m) {
         // SA[m, n-m) is free while the reduced problem is solved: its buckets go there.
-        sais<Index, Index>(s1, SA, m, static_cast<std::size_t>(names), SA + m, n - 2 * m);
+        sais<Index, Index>(s1, SA, m, static_cast<std::size_t>(names), SA + m, n - 2 * m, false);
     } else {
         for (std::size_t i = 0; i < m; ++i) SA[s1[i]] = static_cast<Index>(i);
     }
@@ -292,12 +370,15 @@ void build_suffix_array(ArrayView<const Char> text, u64 alphabet, ArrayView<Inde
     // that the used symbols are rank-remapped first.
     const u64 direct_limit = std::max<u64>(static_cast<u64>(n), u64{1} << 16);
     u64 K = mx + 1;
+    // Naming in the stage-1 scans needs 2 more words per symbol: used while
+    // that stays small beside n.
+    auto named = [&](u64 k) { return k <= std::max<u64>(u64{1} << 16, static_cast<u64>(n) / 8); };
     if (K <= direct_limit) {
-        sais<Char, Index>(text.data, sa.data, n, static_cast<std::size_t>(K), nullptr, 0);
+        sais<Char, Index>(text.data, sa.data, n, static_cast<std::size_t>(K), nullptr, 0, named(K));
     } else {
         std::size_t distinct = 0;
         std::vector<u32> remapped = compress_alphabet(text.data, n, sa.data, distinct);
-        sais<u32, Index>(remapped.data(), sa.data, n, distinct, nullptr, 0);
+        sais<u32, Index>(remapped.data(), sa.data, n, distinct, nullptr, 0, named(distinct));
     }
 }
 
