@@ -175,14 +175,16 @@ void induce_l_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>*
     }
 }
 
-// Between the scans: in the L part [start(c), end(c)) of every bucket, moves
+// Between the scans: in the L part [start(c), P[c].ptr) of every bucket (C
+// holds the bucket sizes), moves
 // each mark one slot left (so it means "differs from the right neighbour") and
 // marks the rightmost L entry (the bucket's S part follows).
 template <class Index>
-void shift_marks_right(Index* SA, const Index* starts, const NamedBucket<Index>* P, std::size_t K) {
+void shift_marks_right(Index* SA, const Index* C, const NamedBucket<Index>* P, std::size_t K) {
     constexpr Index M = kMarkBit<Index>;
+    std::size_t s = 0;  // start of bucket c
     for (std::size_t c = 0; c < K; ++c) {
-        std::size_t s = static_cast<std::size_t>(starts[c]), e = static_cast<std::size_t>(P[c].ptr);
+        std::size_t e = static_cast<std::size_t>(P[c].ptr);
         bool carry = true;
         for (std::size_t i = e; i-- > s;) {
             Index v = SA[i];
@@ -190,6 +192,7 @@ void shift_marks_right(Index* SA, const Index* starts, const NamedBucket<Index>*
             if (mk != carry) SA[i] = v ^ M;
             carry = mk;
         }
+        s += static_cast<std::size_t>(C[c]);
     }
 }
 

@@ -33,9 +33,10 @@ struct Buckets {
     Index* C = nullptr;
     Index* B = nullptr;
     std::size_t K = 0;
-    Buckets(std::size_t k, Index* work, std::size_t work_size) : K(k) {
-        if (work_size < 2 * k) {
-            own.resize(2 * k);
+    // words = 2, or 3 when stage 1 names in the scans (B then spans 2k words).
+    Buckets(std::size_t k, Index* work, std::size_t work_size, std::size_t words = 2) : K(k) {
+        if (work_size < words * k) {
+            own.resize(words * k);
             work = own.data();
         }
         C = work;
@@ -199,26 +200,38 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
     using U = std::make_unsigned_t<Index>;
     constexpr Index M = kMarkBit<Index>;
     const std::size_t K = bk.K;
-    Index* B = bk.B;
-    std::vector<sais_detail::NamedBucket<Index>> P(K);
+    const Index* C = bk.C;
+    // Pointer + last group per bucket, over B's 2K words (B is rebuilt from C later).
+    auto* P = reinterpret_cast<sais_detail::NamedBucket<Index>*>(bk.B);
+    auto set_ends = [&] {
+        Index sum = 0;
+        for (std::size_t c = 0; c < K; ++c) P[c].ptr = sum += C[c];
+    };
+    auto set_starts = [&] {
+        Index sum = 0;
+        for (std::size_t c = 0; c < K; ++c) {
+            P[c].ptr = sum;
+            sum += C[c];
+        }
+    };
     std::fill(SA, SA + n, Index{0});
-    bk.ends();
-    for (std::size_t c = 0; c < K; ++c) P[c].ptr = B[c];
+    set_ends();
     m = 0;
     for_each_lms_rtl(T, n, [&](std::size_t p) {
-        SA[--B[sym(T[p])]] = static_cast<Index>(p);
+        SA[--P[sym(T[p])].ptr] = static_cast<Index>(p);
         ++m;
     });
     // The LMS suffixes of a bucket are one group (their one-symbol prefixes are equal).
-    for (std::size_t c = 0; c < K; ++c)
-        if (B[c] != P[c].ptr) SA[B[c]] ^= M;
-    bk.starts();
-    for (std::size_t c = 0; c < K; ++c) P[c].ptr = B[c];
-    sais_detail::induce_l_named(T, SA, n, P.data(), K);
-    sais_detail::shift_marks_right(SA, B, P.data(), K);
-    bk.ends();
-    for (std::size_t c = 0; c < K; ++c) P[c].ptr = B[c];
-    sais_detail::induce_s_named(T, SA, n, P.data(), K);
+    {
+        Index end = 0;
+        for (std::size_t c = 0; c < K; ++c)
+            if (P[c].ptr != (end += C[c])) SA[P[c].ptr] ^= M;
+    }
+    set_starts();
+    sais_detail::induce_l_named(T, SA, n, P, K);
+    sais_detail::shift_marks_right(SA, C, P, K);
+    set_ends();
+    sais_detail::induce_s_named(T, SA, n, P, K);
 
     // Compact the LMS entries (the positive ones) into SA[0, m). Two
     // consecutive ones name the same substring iff no slot from the first up to
@@ -255,14 +268,18 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         SA[0] = 0;
         return;
     }
-    Buckets<Index> bk(K, work, work_size);
+    // Naming in the stage-1 scans needs a third word per symbol; the caller
+    // allows it at the first level, the recursive levels use it when their
+    // free space holds it.
+    named = n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>) && (named || work_size >= 3 * K);
+    Buckets<Index> bk(K, work, work_size, named ? 3 : 2);
     Index* B = bk.B;
     count_symbols(T, n, bk.C, K);
 
     // Stage 1: sort the LMS substrings by induction and name them.
     std::size_t m = 0;
     Index names;
-    if (named && n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>)) {
+    if (named) {
         names = stage1_named(T, SA, n, bk, m);
     } else {
         std::fill(SA, SA + n, Index{0});
@@ -370,7 +387,7 @@ void build_suffix_array(ArrayView<const Char> text, u64 alphabet, ArrayView<Inde
     // that the used symbols are rank-remapped first.
     const u64 direct_limit = std::max<u64>(static_cast<u64>(n), u64{1} << 16);
     u64 K = mx + 1;
-    // Naming in the stage-1 scans needs 2 more words per symbol: used while
+    // Naming in the stage-1 scans needs a third bucket word per symbol: used while
     // that stays small beside n.
     auto named = [&](u64 k) { return k <= std::max<u64>(u64{1} << 16, static_cast<u64>(n) / 8); };
     if (K <= direct_limit) {
