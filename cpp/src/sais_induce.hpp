@@ -1,4 +1,4 @@
-// Induced-sorting scans of SA-IS, sequential and two-thread pipelined.
+// Induced-sorting scans of SA-IS (sequential), plain and with LMS naming.
 // Private to suffix_array.cpp.
 //
 // Types are carried in the entries instead of a type array: while inducing, an

@@ -1,9 +1,11 @@
 // Suffix arrays and LCP arrays of integer strings (bytes or token ids).
 //
 // build_suffix_array: SA-IS (Nong, Zhang & Chan 2009), linear time, no sentinel
-// needed in the input, no type array. Extra memory beyond text and sa: two
-// alphabet-sized bucket arrays; the reduced problems keep theirs in the free
-// part of sa when it has room (else 2 x names words). An alphabet larger than
+// needed in the input, no type array; the LMS substrings are named inside the
+// stage-1 induce scans (a group counter, as libsais does) where the index has a
+// spare bit. Extra memory beyond text and sa: two or three alphabet-sized bucket
+// arrays; the reduced problems keep theirs in the free part of sa when it has
+// room (else 2 x names words). An alphabet larger than
 // max(n, 2^16) is first rank-compressed into a uint32 copy of the text (one
 // extra n-word buffer). Measured peak on real text: 4.3-5.1 bytes per symbol
 // including the int32 output (bench/README.md).
