@@ -74,13 +74,14 @@ def _same_duplicates(got, want):
 # ---------------------------------------------------------------- MinHash dedup
 
 
-def test_near_duplicates_equal_local_across_block_sizes_and_partitions(ray_local, planted):
+def test_near_duplicates_equal_local_across_block_sizes_partitions_and_workers(ray_local, planted):
     from seenit.distributed import near_duplicates
 
     d, docs = planted
     want = seenit.near_duplicates(docs, threshold=0.8, max_bucket=4)
     assert want.n_removed > 60 and want.cluster_sizes().max() >= 7  # the planted copies are there
-    runs = [near_duplicates([d], threshold=0.8, max_bucket=4, block_docs=b, num_partitions=p) for b, p in ((37, 3), (5000, 1))]
+    runs = [near_duplicates([d], threshold=0.8, max_bucket=4, block_docs=b, num_partitions=p, max_workers=w)
+            for b, p, w in ((37, 3, None), (5000, 1, 1))]
     for got in runs:
         _same_duplicates(got, want)
 
@@ -125,6 +126,8 @@ def test_bad_input_fails_before_ray_work(tmp_path):
         near_duplicates([f], num_perm=16, params=(5, 5))
     with pytest.raises(FileNotFoundError, match="nope"):
         near_duplicates([tmp_path / "nope.jsonl"])
+    with pytest.raises(ValueError, match="max_workers"):
+        near_duplicates([f], max_workers=0)
     with pytest.raises(ValueError, match="num_cpus"):
         _ray.init(num_cpus=0)
 

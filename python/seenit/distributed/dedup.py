@@ -148,6 +148,7 @@ def near_duplicates_with_sources(
     max_bucket: int = DEFAULT_MAX_BUCKET,
     block_docs: int = 8192,
     num_partitions: int | None = None,
+    max_workers: int | None = None,
     work_dir: str | os.PathLike[str] | None = None,
     skip_bad_lines: bool = False,
     address: str | None = None,
@@ -165,6 +166,8 @@ def near_duplicates_with_sources(
         raise ValueError(f"max_bucket must be an integer >= 2, got {max_bucket!r}")
     if num_partitions is not None and (isinstance(num_partitions, bool) or not isinstance(num_partitions, int) or num_partitions < 1):
         raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
+    if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1):
+        raise ValueError(f"max_workers must be an integer >= 1, got {max_workers!r}")
     if params is None:
         bands, rows = optimal_params(t, num_perm, weights)
     else:
@@ -183,10 +186,10 @@ def near_duplicates_with_sources(
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         rows_ds = ds.map_batches(functools.partial(_sign_unit, work=work, field=field, block_docs=block_docs, mh_kw=mh_kw,
                                                    bands=bands, rows=rows, parts=parts, skip_bad_lines=skip_bad_lines),
-                                 batch_size=1, batch_format="numpy", num_cpus=1)
+                                 batch_size=1, batch_format="numpy", num_cpus=1, concurrency=max_workers)
         edges_ds = rows_ds.groupby("part", num_partitions=parts).map_groups(
             functools.partial(_bucket_unit_edges, work=work, block_docs=block_docs, threshold=t, verify=verify,
-                              max_bucket=max_bucket), batch_format="numpy", num_cpus=1)
+                              max_bucket=max_bucket), batch_format="numpy", num_cpus=1, concurrency=max_workers)
         ei, ej, es = [], [], []
         for b in edges_ds.iter_batches(batch_format="numpy", batch_size=None):
             ei.append(np.asarray(b["i"], np.int64))
@@ -224,7 +227,8 @@ def near_duplicates(paths: Paths, *, field: str = "text", threshold: float = 0.8
     ``ngram``, ``unit`` ("word"/"char"), ``seed``, ``scheme``, ``lowercase``, ``verify``
     ("signature"/"none"), ``weights``, ``params``, ``max_bucket`` (as the local
     function), and ``block_docs`` (records per signature block), ``num_partitions``
-    (shuffle partitions; default 2 x cluster CPUs), ``work_dir`` (where signatures are
+    (shuffle partitions; default 2 x cluster CPUs), ``max_workers`` (tasks running at
+    once per stage; default: as many as Ray schedules), ``work_dir`` (where signatures are
     kept during the run; must be shared by all nodes), ``skip_bad_lines``, ``address``
     and ``num_cpus`` (see :func:`seenit.distributed.init`), ``progress`` (Ray Data's bars).
     One task reads one file: split a corpus into several files to use several workers.

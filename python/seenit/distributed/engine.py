@@ -87,7 +87,7 @@ def _index_unit(batch: dict[str, np.ndarray], *, root: str, key: dict[str, Any],
                 for p in info["pieces"]:
                     if NgramIndex.open(pieces_dir / p["dir"], verify=True).n_docs != p["n_docs"]:
                         raise ValueError("piece changed")
-                return {"sidecar": np.array([json.dumps(info)], dtype=object)}
+                return {"unit": np.full(1, u, np.int64), "sidecar": np.array([json.dumps(info)], dtype=object)}
         except (ValueError, OSError, KeyError, TypeError):
             pass
     limit = int(key["piece_bytes"])
@@ -114,7 +114,7 @@ def _index_unit(batch: dict[str, np.ndarray], *, root: str, key: dict[str, Any],
         flush()
     info = {"version": SIDECAR_VERSION, "key": key, "file": stamp, "pieces": pieces}
     write_json(side, info)
-    return {"sidecar": np.array([json.dumps(info)], dtype=object)}
+    return {"unit": np.full(1, u, np.int64), "sidecar": np.array([json.dumps(info)], dtype=object)}
 
 
 def _fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
@@ -264,10 +264,10 @@ class RayEngine:
         ds = _unit_dataset(ray, files).map_batches(
             functools.partial(_index_unit, root=str(out_dir), key=key, block_docs=self.block_docs),
             batch_size=1, batch_format="numpy", num_cpus=1)
-        infos = [json.loads(str(r["sidecar"])) for r in _rows(ds)]
-        if len(infos) != len(files):
-            raise RuntimeError(f"expected {len(files)} index units from Ray, got {len(infos)}")
-        infos.sort(key=lambda i: files.index(i["file"]["path"]))
+        rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
+        if [int(r["unit"]) for r in rows] != list(range(len(files))):
+            raise RuntimeError(f"expected one result per corpus file from Ray ({len(files)}), got {len(rows)}")
+        infos = [json.loads(str(r["sidecar"])) for r in rows]
         return self._assemble(out_dir, key, files, infos)
 
     @staticmethod
