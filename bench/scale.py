@@ -258,6 +258,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="corpus sizes in MB")
     ap.add_argument("--max-mb", type=int, default=1000, help="skip sizes above this (disk, time)")
     ap.add_argument("--engines", nargs="+", default=["local", "ray"], choices=["local", "ray"])
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="runs per engine, interleaved (local, ray, ray, local, ...); medians reported")
     ap.add_argument("--num-cpus", type=int, default=2, help="CPUs of the local Ray (and cores counted per engine)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/seenit-scale"), help="corpus and index scratch space")
     ap.add_argument("--data", type=Path, default=_shared_data())
@@ -277,25 +279,34 @@ def main() -> None:
         info = make_corpus(a.data, d, mb)
         corpora.append({**info, "dir": str(d)})
         print(f"corpus {mb} MB: {info['documents']:,} documents in {info['files']} files", flush=True)
+    import numpy as np
+
     rows: list[dict[str, object]] = []
     load_before = os.getloadavg()
-    for engine in a.engines:
-        env = dict(os.environ, SEENIT_NUM_THREADS=str(a.num_cpus))
-        p = subprocess.run([sys.executable, __file__, "--worker", engine, "--corpora", json.dumps(corpora),
-                            "--work", str(a.work), "--num-cpus", str(a.num_cpus)],
-                           env=env, stdout=subprocess.PIPE, text=True, check=True)
-        rows.extend(json.loads(line) for line in p.stdout.splitlines() if line.startswith("{"))
-    by = {(r["engine"], r["job"], r["mb"]): r for r in rows}
-    for (eng, job, mb), r in by.items():
-        other = by.get(("local", job, mb))
+    for rep in range(a.repeats):
+        for engine in a.engines if rep % 2 == 0 else a.engines[::-1]:
+            env = dict(os.environ, SEENIT_NUM_THREADS=str(a.num_cpus))
+            p = subprocess.run([sys.executable, __file__, "--worker", engine, "--corpora", json.dumps(corpora),
+                                "--work", str(a.work), "--num-cpus", str(a.num_cpus)],
+                               env=env, stdout=subprocess.PIPE, text=True, check=True)
+            rows.extend({**json.loads(line), "repeat": rep} for line in p.stdout.splitlines() if line.startswith("{"))
+    by = {(r["engine"], r["job"], r["mb"], r["repeat"]): r for r in rows}
+    for (eng, job, mb, rep), r in by.items():
+        other = by.get(("local", job, mb, rep))
         if eng == "ray" and other is not None:
             same = ("labels_sha", "removed") if job == "dedup" else ("documents", "tokens")
             r["equal_to_local"] = all(r[k] == other[k] for k in same)
+    medians = []
+    for key in sorted({(r["engine"], r["job"], r["mb"]) for r in rows}):
+        group = [r for r in rows if (r["engine"], r["job"], r["mb"]) == key]
+        medians.append({"engine": key[0], "job": key[1], "mb": key[2], "runs": len(group),
+                        "wall_s": float(np.median([r["wall_s"] for r in group])),
+                        "peak_pss_mb": float(np.median([r["peak_pss_mb"] for r in group]))})
     result = {
         "script": "bench/scale.py", "when_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "load_avg_before": [round(x, 2) for x in load_before], "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "num_cpus": a.num_cpus, "corpora": corpora, "rows": rows,
+        "num_cpus": a.num_cpus, "repeats": a.repeats, "corpora": corpora, "medians": medians, "rows": rows,
         "memory_method": "peak of summed PSS (/proc/<pid>/smaps_rollup) over the measuring process and all its "
                          "descendants, sampled every 0.1 s; Ray's local cluster is started by that process",
     }

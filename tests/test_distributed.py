@@ -147,8 +147,19 @@ def test_bad_record_in_a_task_names_file_and_line(ray_local, tmp_path):
 
     f = tmp_path / "bad.jsonl"
     f.write_text('{"text": "fine"}\n{"text": 3}\n')
-    with pytest.raises(Exception, match=r"bad\.jsonl:2"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2: field 'text' must be a string"):
         near_duplicates([f], num_partitions=1)
+    from seenit.distributed import RayEngine
+
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
+        RayEngine().match_minhash([f], ["x"], MinHashOptions())
+    # the CLI turns it into a clean one-line error
+    from typer.testing import CliRunner
+
+    from seenit.cli import app
+
+    res = CliRunner().invoke(app, ["dedup", "minhash", str(f), "--out", str(tmp_path / "o.jsonl"), "--engine", "ray"])
+    assert res.exit_code == 1 and "bad.jsonl:2" in res.output and not (tmp_path / "o.jsonl").exists()
 
 
 # ---------------------------------------------------------------- RayEngine

@@ -140,7 +140,8 @@ def dedup_minhash(
     console = Console()
     console.print(t)
     console.print(f"kept documents -> {out}\nclusters       -> {cpath}   "
-                  f"(signatures {t_sig:.2f} s, LSH + clusters {t_lsh:.2f} s)", highlight=False)
+                  + (f"(on Ray: signatures, shuffle and clusters {t_sig:.2f} s)" if engine == "ray" else
+                     f"(signatures {t_sig:.2f} s, LSH + clusters {t_lsh:.2f} s)"), highlight=False)
 
 
 def _dedup_local(files: list[Path], field: str, threshold: float, num_perm: int, ngram: int, unit: str, seed: int,

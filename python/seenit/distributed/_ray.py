@@ -6,8 +6,11 @@ at module import time, so ``import seenit`` never needs it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
+from collections.abc import Iterator
 from typing import Any
 
 RAY_EXTRA_HINT = "pip install 'seenit[ray]'"
@@ -37,13 +40,14 @@ def init(address: str | None = None, *, num_cpus: int | None = None, progress: b
 
     Connects to ``address`` or ``$RAY_ADDRESS`` when either is set (a running cluster;
     ``num_cpus`` is then ignored), otherwise starts a local Ray with ``num_cpus`` CPUs
-    (default: all cores), without the dashboard and with Ray's own logging at ERROR.
+    (default: all cores), without the dashboard; Ray's own log messages are silenced (errors
+    reach the caller as exceptions).
     A Ray that is already initialised in this process is used as it is.
     """
     num_cpus = check_num_cpus(num_cpus)
     ray = require_ray()
     for name in _LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS") or None
         kw: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
@@ -60,8 +64,36 @@ def init(address: str | None = None, *, num_cpus: int | None = None, progress: b
     # each run (they cost seconds on a small local Ray). Results do not depend on it.
     ctx.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     for name in _LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return ray
+
+
+_USER_ERRORS = (ValueError, TypeError, FileNotFoundError, ImportError)
+
+
+_ROOT_ERROR = re.compile(r"^(?:[\w.]+\.)?(ValueError|TypeError|FileNotFoundError|ImportError|IndexFormatError): (.+)$",
+                         re.MULTILINE)
+
+
+@contextlib.contextmanager
+def task_errors() -> Iterator[None]:
+    """Re-raise the error a task raised (a bad record, a missing field: a ValueError naming
+    the file and line) as that error, not wrapped in Ray's task and Ray Data's user-code
+    errors. Ray sends the worker's traceback as text, so the root error is read from it."""
+    try:
+        yield
+    except Exception as e:
+        cur: BaseException | None = e
+        while cur is not None:  # an error raised in this process keeps its type
+            if isinstance(cur, _USER_ERRORS) and type(cur).__module__.split(".")[0] in ("builtins", "seenit"):
+                raise cur
+            cur = cur.__cause__
+        m = _ROOT_ERROR.search(str(e))
+        if m is None:
+            raise
+        kind = {"ValueError": ValueError, "TypeError": TypeError, "FileNotFoundError": FileNotFoundError,
+                "ImportError": ImportError, "IndexFormatError": ValueError}[m.group(1)]
+        raise kind(m.group(2)) from None
 
 
 def cluster_cpus() -> int:

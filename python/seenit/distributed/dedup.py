@@ -191,10 +191,11 @@ def near_duplicates_with_sources(
             functools.partial(_bucket_unit_edges, work=work, block_docs=block_docs, threshold=t, verify=verify,
                               max_bucket=max_bucket), batch_format="numpy", num_cpus=1, concurrency=max_workers)
         ei, ej, es = [], [], []
-        for b in edges_ds.iter_batches(batch_format="numpy", batch_size=None):
-            ei.append(np.asarray(b["i"], np.int64))
-            ej.append(np.asarray(b["j"], np.int64))
-            es.append(np.asarray(b["sim"], np.float64))
+        with _ray.task_errors():
+            for b in edges_ds.iter_batches(batch_format="numpy", batch_size=None):
+                ei.append(np.asarray(b["i"], np.int64))
+                ej.append(np.asarray(b["j"], np.int64))
+                es.append(np.asarray(b["sim"], np.float64))
         lines = [np.load(Path(work) / f"lines-{u:06d}.npy") for u in range(len(files))]
     finally:
         shutil.rmtree(work, ignore_errors=True)

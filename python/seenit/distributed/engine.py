@@ -210,9 +210,10 @@ def _unit_dataset(ray: Any, files: list[str]) -> Any:
 
 def _rows(ds: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for b in ds.iter_batches(batch_format="numpy", batch_size=None):
-        keys = list(b)
-        out.extend({k: b[k][r] for k in keys} for r in range(len(b[keys[0]])))
+    with _ray.task_errors():
+        for b in ds.iter_batches(batch_format="numpy", batch_size=None):
+            keys = list(b)
+            out.extend({k: b[k][r] for k in keys} for r in range(len(b[keys[0]])))
     return out
 
 
@@ -391,9 +392,10 @@ def overlap_many(index: str | os.PathLike[str] | NgramIndex, queries: Sequence[s
     lens = np.zeros(us.size, dtype=np.int64)
     out_ds = ds.map_batches(functools.partial(_shard_lengths, root=str(idx.path), vals_ref=ref), batch_size=None,
                             batch_format="numpy", num_cpus=1)
-    for b in out_ds.iter_batches(batch_format="numpy", batch_size=None):
-        for part in b["lengths"]:
-            np.maximum(lens, np.asarray(part, np.int64), out=lens)
+    with _ray.task_errors():
+        for b in out_ds.iter_batches(batch_format="numpy", batch_size=None):
+            for part in b["lengths"]:
+                np.maximum(lens, np.asarray(part, np.int64), out=lens)
     bounds = np.searchsorted(us, offs, side="left")
     out = []
     for i in range(offs.size - 1):
