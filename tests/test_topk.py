@@ -462,3 +462,56 @@ def test_cuda_topk_matches_reference(metric, k):
     assert_topk_matches(s, i, q, x, k, metric)
     s2, i2 = seenit.topk(q, x, k, metric=metric, device="cuda")
     assert_topk_matches(s2, i2, q, x, k, metric)
+
+
+_PATHS_SCRIPT = """
+import sys, numpy as np, seenit
+rng = np.random.default_rng(3)
+out = {}
+for metric in ("ip", "cosine", "l2"):
+    for nq, n, d in ((1, 50, 384), (13, 1001, 37), (40, 3000, 384), (25, 999, 1), (5, 77, 1000), (30, 2000, 9)):
+        q = rng.standard_normal((nq, d)).astype(np.float32)
+        x = rng.standard_normal((n, d)).astype(np.float32)
+        x[n // 2] = x[n // 3]  # a tie
+        s, i = seenit.topk(q, x, 10, metric=metric, first_pass="float32")
+        out[f"{metric}_{nq}_{n}_{d}_q"] = q
+        out[f"{metric}_{nq}_{n}_{d}_x"] = x
+        out[f"{metric}_{nq}_{n}_{d}_s"] = s
+        out[f"{metric}_{nq}_{n}_{d}_i"] = i
+    ri, rj, rs = seenit.range_pairs(x, 0.1 if metric != "l2" else 20.0, metric=metric)
+    out[f"{metric}_range"] = np.concatenate([ri, rj, rs.view(np.int32).astype(np.int64)])
+np.savez(sys.argv[1], **out)
+print(seenit.cpu_features())
+"""
+
+
+def _run_paths(tmp_path, setting):
+    import os
+    import subprocess
+    import sys
+
+    f = tmp_path / f"{setting or 'native'}.npz"
+    env = {**os.environ}
+    env.pop("SEENIT_DISABLE_SIMD", None)
+    if setting:
+        env["SEENIT_DISABLE_SIMD"] = setting
+    subprocess.run([sys.executable, "-c", _PATHS_SCRIPT, str(f)], env=env, check=True, capture_output=True, text=True)
+    return dict(np.load(f))
+
+
+def test_kernel_paths_avx512_avx2_and_portable(tmp_path):
+    # native (AVX-512 where the CPU has it) and AVX2 compute the same canonical float32
+    # dot products: bit-identical scores and ids. The portable path (SEENIT_DISABLE_SIMD=1,
+    # no FMA) rounds differently but must still be exact up to float32 rounding.
+    native = _run_paths(tmp_path, "")
+    avx2 = _run_paths(tmp_path, "avx512")
+    portable = _run_paths(tmp_path, "1")
+    for key in native:
+        if key.endswith(("_s", "_i", "_range")):
+            a, b = native[key], avx2[key]
+            assert np.array_equal(a.view(np.uint8), b.view(np.uint8)), key
+    for key in portable:
+        if key.endswith("_s"):
+            base = key[:-2]
+            metric, k = base.split("_")[0], 10
+            assert_topk_matches(portable[key], portable[base + "_i"], portable[base + "_q"], portable[base + "_x"], k, metric)

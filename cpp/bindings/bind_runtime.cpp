@@ -26,6 +26,8 @@ void bind_runtime(py::module_& m) {
         d["avx2"] = f.avx2;
         d["fma"] = f.fma;
         d["avx512f"] = f.avx512f;
+        d["avx512dq"] = f.avx512dq;
+        d["avx512vl"] = f.avx512vl;
         d["avx512bw"] = f.avx512bw;
         d["avx512vnni"] = f.avx512vnni;
         d["avx512bf16"] = f.avx512bf16;

@@ -57,6 +57,13 @@ inline bool simd_available() {
     return f.avx2 && f.fma;
 }
 
+// True when the AVX-512 float32 kernel may run (AVX-512 F+DQ+VL; SEENIT_DISABLE_SIMD=avx512
+// turns it off and keeps AVX2). Its scores are bit-identical to the AVX2 kernel's.
+inline bool avx512_available() {
+    const CpuFeatures& f = cpu_features();
+    return f.avx2 && f.fma && f.avx512f && f.avx512dq && f.avx512vl;
+}
+
 using DotFn = float (*)(const float*, const float*, std::size_t);
 inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
 

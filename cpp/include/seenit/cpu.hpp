@@ -8,13 +8,16 @@ struct CpuFeatures {
     bool avx2 = false;
     bool fma = false;
     bool avx512f = false;
+    bool avx512dq = false;
+    bool avx512vl = false;
     bool avx512bw = false;
     bool avx512vnni = false;
     bool avx512bf16 = false;
     bool amx_bf16 = false;
 };
 
-// Detected once; SEENIT_DISABLE_SIMD=1 reports no features (forces the portable path).
+// Detected once; SEENIT_DISABLE_SIMD=1 reports no features (forces the portable path),
+// SEENIT_DISABLE_SIMD=avx512 reports none of AVX-512/AMX (keeps the AVX2 kernels).
 const CpuFeatures& cpu_features();
 
 }  // namespace seenit
