@@ -64,6 +64,12 @@ inline bool avx512_available() {
     return f.avx2 && f.fma && f.avx512f && f.avx512dq && f.avx512vl;
 }
 
+// True when the int8 first pass may use AVX-512 VNNI (same integer dots as its AVX2 tile).
+inline bool vnni_available() {
+    const CpuFeatures& f = cpu_features();
+    return avx512_available() && f.avx512bw && f.avx512vnni;
+}
+
 using DotFn = float (*)(const float*, const float*, std::size_t);
 inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
 
