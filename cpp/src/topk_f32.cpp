@@ -224,8 +224,7 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) void scan_avx512(M
                                                                               const Block& B, std::size_t rb,
                                                                               std::size_t re, Sink& heaps) {
     const std::size_t d = Q.d, chunks = (d + 7) / 8;
-    thread_local std::vector<float> packed;
-    pack_query_pairs(Q, qb, qe, packed);
+    thread_local std::vector<float> packed;  // one query block at a time: memory stays bounded
     const std::size_t row_bytes = std::max<std::size_t>(d * sizeof(float), 1);
     const std::size_t sub_rows = std::max<std::size_t>(kRows512, (kL2Bytes / row_bytes) / kRows512 * kRows512);
     const std::size_t qstep = 2 * kPairs;
@@ -233,6 +232,7 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) void scan_avx512(M
     __m256 out[kPairs];
     for (std::size_t q0 = qb; q0 < qe; q0 += qblock) {
         const std::size_t q1 = std::min(qe, q0 + qblock);
+        pack_query_pairs(Q, q0, q1, packed);
         for (std::size_t s0 = rb; s0 < re; s0 += sub_rows) {
             const std::size_t s1 = std::min(re, s0 + sub_rows);
             if (heaps.skip(q0, q1, B.id0 + static_cast<i64>(s0), B.id0 + static_cast<i64>(s1))) continue;
@@ -241,7 +241,7 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) void scan_avx512(M
             const std::size_t s4 = s0 + (s1 - s0) / kRows512 * kRows512;
             for (std::size_t qi = q0; qi < q1; qi += qstep) {
                 const std::size_t nqt = std::min(qstep, q1 - qi), np = (nqt + 1) / 2;
-                const float* qp = packed.data() + ((qi - qb) / 2) * chunks * 16;
+                const float* qp = packed.data() + ((qi - q0) / 2) * chunks * 16;
                 for (std::size_t r = s0; r < s4; r += kRows512) {
                     const float* x = B.x + r * d;
                     switch (np) {
