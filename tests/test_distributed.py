@@ -305,3 +305,22 @@ def test_ray_engine_equals_local_engine(ray_local, planted, tmp_path):
     strip = lambda s: {k: v for k, v in s.items() if k != "dir"}  # noqa: E731
     assert [strip(s) for s in ri.manifest["shards"]] == [strip(s) for s in li.manifest["shards"]]
     assert ri.manifest["scan_index"] == li.manifest["scan_index"] and len(ri.shards) > 1
+
+
+def test_scan_with_ray_engine_reports_what_local_reports(ray_local, tmp_path):
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "examples" / "scan_demo.py"), str(tmp_path / "demo")], check=True,
+                   capture_output=True)
+    demo = tmp_path / "demo"
+    benches = {"math": f"{demo / 'math.jsonl'}:question", "code": f"{demo / 'code.csv'}:prompt"}
+    reports = {}
+    for eng in ("local", "ray"):
+        seenit.scan(demo / "corpus", benches, engine=eng, out=tmp_path / eng, html=False)
+        rep = json.loads((tmp_path / eng / "report.json").read_text())
+        reports[eng] = {b["name"]: b["items"] for b in rep["benchmarks"]}
+        reports[eng]["documents"] = rep["documents"]
+    assert reports["ray"] == reports["local"]
+    flagged = [i["index"] for i in reports["ray"]["math"] if i["verdict"] != "clean"]
+    assert flagged == [0, 1, 2, 3, 4]  # the planted items (examples/scan_demo.py)
