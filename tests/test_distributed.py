@@ -324,3 +324,17 @@ def test_scan_with_ray_engine_reports_what_local_reports(ray_local, tmp_path):
     assert reports["ray"] == reports["local"]
     flagged = [i["index"] for i in reports["ray"]["math"] if i["verdict"] != "clean"]
     assert flagged == [0, 1, 2, 3, 4]  # the planted items (examples/scan_demo.py)
+
+
+def test_init_connects_to_ray_address_else_starts_local(ray_local, monkeypatch):
+    calls = []
+    monkeypatch.setattr(ray_local, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray_local, "init", lambda **kw: calls.append(kw))
+    monkeypatch.setenv("RAY_ADDRESS", "ray://head:10001")
+    _ray.init(num_cpus=3)
+    monkeypatch.delenv("RAY_ADDRESS")
+    _ray.init(num_cpus=3)
+    _ray.init("10.0.0.1:6379")
+    assert [c.get("address") for c in calls] == ["ray://head:10001", None, "10.0.0.1:6379"]
+    assert calls[1]["num_cpus"] == 3 and "num_cpus" not in calls[0]
+    assert all(c["include_dashboard"] is False for c in calls)
