@@ -17,9 +17,11 @@ import seenit
 from seenit.cli import app
 from seenit.ngram import NgramIndex
 from seenit.scanning import local as local_mod
+from seenit.scanning import blocks as blocks_mod
 from seenit.scanning.config import parse_bench_spec
 from seenit.scanning.engine import IndexOptions, MinHashOptions
-from seenit.scanning.local import LocalEngine, merge_topk
+from seenit.scanning.blocks import merge_topk
+from seenit.scanning.local import LocalEngine
 from seenit.scanning.methods import offset_map, to_chars
 from seenit.tokenize import Normalisation
 
@@ -463,7 +465,7 @@ def test_an_interrupted_corpus_pass_continues_from_its_checkpoint(tmp_path: Path
     kw = dict(methods=method, embed="hashed" if method == "embed" else None)
     want = seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10), **kw).to_dict()["benchmarks"]
     target = "minhash" if method == "minhash" else "topk"
-    real = getattr(local_mod, target)
+    real = getattr(blocks_mod, target)  # the per-block steps both engines share
     calls: list[int] = []
 
     def flaky(*a, **k):  # type: ignore[no-untyped-def]
@@ -473,7 +475,7 @@ def test_an_interrupted_corpus_pass_continues_from_its_checkpoint(tmp_path: Path
             raise KeyboardInterrupt  # killed in the corpus pass (minhash: block 2 of 0..5; topk: block 3)
         return real(*a, **k)
 
-    monkeypatch.setattr(local_mod, target, flaky)
+    monkeypatch.setattr(blocks_mod, target, flaky)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10, checkpoint_seconds=0), out=out, **kw)

@@ -30,34 +30,23 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import _core
-from ..dedup import RECALL_WEIGHTS
 from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import write_json
-from ..lsh import LSH
 from ..ngram import NgramIndex, Overlap, ngram_overlap
+from ..scanning.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, fold_best, index_key, merge_topk,
+                               minhash_kwargs)
 from ..scanning.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
-from ..search import topk
 from ..sketch import minhash
 from . import _ray
 from ._units import Paths, check_block_docs, iter_blocks, limit_threads, plan_units
 
-#: Default piece size in UTF-8 bytes (the local engine's default).
-DEFAULT_PIECE_BYTES = 1 << 27
 SIDECAR_VERSION = 1
-
-
-def _index_key(options: IndexOptions) -> dict[str, Any]:
-    d = asdict(options)
-    d.pop("shard_tokens", None)
-    d["piece_bytes"] = options.shard_tokens or DEFAULT_PIECE_BYTES
-    return d
 
 
 def _skip_bad(options: Any) -> bool:
@@ -117,53 +106,20 @@ def _index_unit(batch: dict[str, np.ndarray], *, root: str, key: dict[str, Any],
     return {"unit": np.full(1, u, np.int64), "sidecar": np.array([json.dumps(info)], dtype=object)}
 
 
-def _fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
-    """Per-item best (doc, sim) updated in place: higher similarity wins, ties to the smaller doc."""
-    if item.size == 0:
-        return
-    order = np.lexsort((doc, -sim, item))
-    it = item[order]
-    first = order[np.r_[True, it[1:] != it[:-1]]]
-    i, d, s = item[first], doc[first], sim[first]
-    cur_d, cur_s = best_doc[i], best_sim[i]
-    better = (cur_d < 0) | (s > cur_s) | ((s == cur_s) & (d < cur_d))
-    best_doc[i[better]] = d[better]
-    best_sim[i[better]] = s[better]
-
-
-def _match_unit(batch: dict[str, np.ndarray], *, item_sig_ref: Any, field: str, block_docs: int, kw: dict[str, Any],
-                threshold: float, skip_bad_lines: bool) -> dict[str, np.ndarray]:
+def _match_unit(batch: dict[str, np.ndarray], *, item_sig_ref: Any, field: str, block_docs: int,
+                options: MinHashOptions, skip_bad_lines: bool) -> dict[str, np.ndarray]:
     import ray
 
     limit_threads()
     u, path = int(batch["unit"][0]), str(batch["path"][0])
-    item_sig = ray.get(item_sig_ref)
-    lsh = LSH(threshold=threshold, num_perm=item_sig.shape[1], weights=RECALL_WEIGHTS)
-    lsh.insert(item_sig)
-    n = item_sig.shape[0]
-    best_doc = np.full(n, -1, dtype=np.int64)
-    best_sim = np.zeros(n, dtype=np.float64)
+    matcher = BlockMatcher(ray.get(item_sig_ref), options)
     base = 0
     for texts in iter_blocks(path, field, block_docs, skip_bad_lines):
-        sig = minhash(texts, **kw)
-        cands = lsh.query(sig)
-        doc = np.repeat(np.arange(len(texts), dtype=np.int64), cands.counts())
-        if doc.size:
-            pairs = np.ascontiguousarray(np.column_stack([doc, cands.values]).astype(np.int64))
-            sim = _core.signature_pair_similarity(sig, item_sig, pairs)
-            ok = sim >= threshold
-            _fold_best(best_doc, best_sim, pairs[ok, 1], pairs[ok, 0] + base, sim[ok])
+        matcher.fold(texts, base)
         base += len(texts)
-    hit = np.flatnonzero(best_doc >= 0)
+    hit = np.flatnonzero(matcher.best_doc >= 0)
     return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "item": [hit.astype(np.int64)],
-            "doc": [best_doc[hit]], "sim": [best_sim[hit]]}
-
-
-def _merge_topk(s1: np.ndarray, i1: np.ndarray, s2: np.ndarray, i2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    s = np.concatenate([s1, s2], axis=1)
-    i = np.concatenate([i1, i2], axis=1)
-    order = np.lexsort((i, -s), axis=-1)[:, :k]
-    return np.take_along_axis(s, order, axis=1), np.take_along_axis(i, order, axis=1)
+            "doc": [matcher.best_doc[hit]], "sim": [matcher.best_sim[hit]]}
 
 
 def _embed_unit(batch: dict[str, np.ndarray], *, q_ref: Any, embed: Callable[[Sequence[str]], np.ndarray], field: str,
@@ -173,16 +129,11 @@ def _embed_unit(batch: dict[str, np.ndarray], *, q_ref: Any, embed: Callable[[Se
     limit_threads()
     u, path = int(batch["unit"][0]), str(batch["path"][0])
     q = ray.get(q_ref)
-    scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
-    ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+    scores, ids = empty_topk(q.shape[0], k)
     base = 0
     for texts in iter_blocks(path, field, block_docs, skip_bad_lines):
-        emb = np.asarray(embed(texts), dtype=np.float32)
-        if emb.ndim != 2 or emb.shape[0] != len(texts) or emb.shape[1] != q.shape[1]:
-            raise ValueError(f"the embedder returned shape {emb.shape} for {len(texts)} corpus documents of {path}; "
-                             f"expected ({len(texts)}, {q.shape[1]})")
-        s, i = topk(q, emb, k=k, metric="cosine")
-        scores, ids = _merge_topk(scores, ids, s, i + base, k)
+        s, i = embed_block_topk(q, texts, embed, k, where=f"corpus documents of {path}")
+        scores, ids = merge_topk(scores, ids, s, i + base, k)
         base += len(texts)
     return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "scores": [scores], "ids": [ids]}
 
@@ -247,7 +198,7 @@ class RayEngine:
                              "use tokenizer='bytes', 'tiktoken:...' or 'hf:...'")
         files = plan_units(corpus)
         out_dir = Path(out_dir)
-        key = _index_key(options)
+        key = index_key(options)
         top = out_dir / MANIFEST
         if top.is_file():
             try:
@@ -309,25 +260,22 @@ class RayEngine:
     # ------------------------------------------------------------------ MinHash
     def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
                       progress: bool = True) -> ItemMatches:
-        kw = dict(num_perm=options.num_perm, ngram=options.ngram, unit=options.unit, seed=options.seed,
-                  lowercase=options.lowercase)
         n = len(items)
         best_doc = np.full(n, -1, dtype=np.int64)
         best_sim = np.zeros(n, dtype=np.float64)
         files = plan_units(corpus)
         if n == 0:
             return ItemMatches(best_doc, best_sim)
-        item_sig = minhash(list(items), **kw)
+        item_sig = minhash(list(items), **minhash_kwargs(options))
         ray = self._ray()
         ds = _unit_dataset(ray, files).map_batches(
             functools.partial(_match_unit, item_sig_ref=ray.put(item_sig), field=options.field,
-                              block_docs=self.block_docs, kw=kw, threshold=options.threshold,
-                              skip_bad_lines=_skip_bad(options)),
+                              block_docs=self.block_docs, options=options, skip_bad_lines=_skip_bad(options)),
             batch_size=1, batch_format="numpy", num_cpus=1)
         rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
         offsets = np.cumsum([0] + [int(r["count"]) for r in rows])
         for r, off in zip(rows, offsets):
-            _fold_best(best_doc, best_sim, np.asarray(r["item"], np.int64), np.asarray(r["doc"], np.int64) + off,
+            fold_best(best_doc, best_sim, np.asarray(r["item"], np.int64), np.asarray(r["doc"], np.int64) + off,
                        np.asarray(r["sim"], np.float64))
         return ItemMatches(best_doc, best_sim)
 
@@ -347,13 +295,12 @@ class RayEngine:
                               block_docs=self.block_docs, skip_bad_lines=skip_bad_lines),
             batch_size=1, batch_format="numpy", num_cpus=1)
         rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
-        scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
-        ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+        scores, ids = empty_topk(q.shape[0], k)
         base = 0
         for r in rows:
             s, i = np.asarray(r["scores"], np.float32), np.asarray(r["ids"], np.int64)
-            real = i != np.iinfo(np.int64).max
-            scores, ids = _merge_topk(scores, ids, s, np.where(real, i + base, i), k)
+            real = i != NO_ID
+            scores, ids = merge_topk(scores, ids, s, np.where(real, i + base, i), k)
             base += int(r["count"])
         kk = min(k, base)
         return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))

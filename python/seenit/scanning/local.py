@@ -29,32 +29,19 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
-from ..dedup import RECALL_WEIGHTS
 from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import Record, atomic_write, iter_batches, iter_records, write_json
-from ..lsh import LSH
 from ..ngram import NgramIndex
-from ..search import topk
-from ..sketch import minhash
+from .blocks import BlockMatcher, embed_block_topk, empty_topk, index_key, merge_topk
 from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
 from .progress import DocProgress
 
-#: Default piece size (UTF-8 bytes of corpus text per index piece): the unit of resume.
-DEFAULT_PIECE_BYTES = 1 << 27
 BLOCK_DOCS = 4096
 PIECE_SIDECAR = "piece.json"
 
 
 def _records(corpus: Paths, field: str, skip_bad_lines: bool) -> Iterator[Record]:
     return iter_records(list(corpus), field=field, skip_bad_lines=skip_bad_lines)
-
-
-def _index_key(options: IndexOptions) -> dict[str, Any]:
-    d = asdict(options)
-    d.pop("shard_tokens", None)
-    d["piece_bytes"] = options.shard_tokens or DEFAULT_PIECE_BYTES
-    return d
 
 
 class LocalEngine:
@@ -81,7 +68,7 @@ class LocalEngine:
     # ------------------------------------------------------------------ n-gram index
     def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
         out_dir = Path(out_dir)
-        key = _index_key(options)
+        key = index_key(options)
         top = out_dir / MANIFEST
         if top.is_file():
             try:
@@ -174,41 +161,28 @@ class LocalEngine:
     # ------------------------------------------------------------------ MinHash
     def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
                       progress: bool = True) -> ItemMatches:
-        kw = dict(num_perm=options.num_perm, ngram=options.ngram, unit=options.unit, seed=options.seed,
-                  lowercase=options.lowercase)
         n = len(items)
-        best_doc = np.full(n, -1, dtype=np.int64)
-        best_sim = np.zeros(n, dtype=np.float64)
         if n == 0:
-            return ItemMatches(best_doc, best_sim)
-        item_sig = minhash(list(items), **kw)
-        lsh = LSH(threshold=options.threshold, num_perm=options.num_perm, weights=RECALL_WEIGHTS)
-        lsh.insert(item_sig)
+            return ItemMatches(np.full(0, -1, dtype=np.int64), np.zeros(0, dtype=np.float64))
+        matcher = BlockMatcher.for_items(items, options)
         ck = self._checkpoint("minhash", {"corpus": [str(c) for c in corpus], "items": _digest(items),
                                           "options": asdict(options)})
         base = 0
         if ck is not None and (got := ck.load()) is not None:
-            base, best_doc, best_sim = got["done"], got["best_doc"], got["best_sim"]
+            base, matcher.best_doc, matcher.best_sim = got["done"], got["best_doc"], got["best_sim"]
         records = _records(corpus, options.field, options.skip_bad_lines)
         with DocProgress(progress, "minhash", self.total_docs) as bar:
             _skip(records, base, bar)
             for block in iter_batches(records, self.block_docs):
                 texts = [r.text for r in block]
-                sig = minhash(texts, **kw)
-                cands = lsh.query(sig)
-                doc = np.repeat(np.arange(len(texts), dtype=np.int64), cands.counts())
-                if doc.size:
-                    pairs = np.ascontiguousarray(np.column_stack([doc, cands.values]).astype(np.int64))
-                    sim = _core.signature_pair_similarity(sig, item_sig, pairs)
-                    ok = sim >= options.threshold
-                    fold_best(best_doc, best_sim, pairs[ok, 1], pairs[ok, 0] + base, sim[ok])
+                matcher.fold(texts, base)
                 base += len(texts)
                 bar.advance(len(texts), sum(len(t) for t in texts))
                 if ck is not None:
-                    ck.maybe_save(base, best_doc=best_doc, best_sim=best_sim)
+                    ck.maybe_save(base, best_doc=matcher.best_doc, best_sim=matcher.best_sim)
         if ck is not None:
             ck.remove()
-        return ItemMatches(best_doc, best_sim)
+        return ItemMatches(matcher.best_doc, matcher.best_sim)
 
     # ------------------------------------------------------------------ embeddings
     def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
@@ -217,8 +191,7 @@ class LocalEngine:
         q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
         if q.ndim != 2:
             raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
-        scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
-        ids = np.full((q.shape[0], k), np.iinfo(np.int64).max, dtype=np.int64)
+        scores, ids = empty_topk(q.shape[0], k)
         ck = self._checkpoint("embed", {"corpus": [str(c) for c in corpus], "field": field, "k": k,
                                         "queries": hashlib.sha256(q.tobytes()).hexdigest(),
                                         "skip_bad_lines": skip_bad_lines})
@@ -230,11 +203,7 @@ class LocalEngine:
             _skip(records, base, bar)
             for block in iter_batches(records, self.block_docs):
                 texts = [r.text for r in block]
-                emb = np.asarray(embed(texts), dtype=np.float32)
-                if emb.ndim != 2 or emb.shape[0] != len(texts) or emb.shape[1] != q.shape[1]:
-                    raise ValueError(f"the embedder returned shape {emb.shape} for {len(texts)} corpus documents; "
-                                     f"expected ({len(texts)}, {q.shape[1]})")
-                s, i = topk(q, emb, k=k, metric="cosine")
+                s, i = embed_block_topk(q, texts, embed, k)
                 scores, ids = merge_topk(scores, ids, s, i + base, k)
                 base += len(texts)
                 bar.advance(len(texts), sum(len(t) for t in texts))
@@ -305,26 +274,3 @@ class _Checkpoint:
     def remove(self) -> None:
         for p in (self.meta, self.path):
             p.unlink(missing_ok=True)
-
-
-def fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
-    """Update per-item best (doc, sim) in place with candidate triples: higher similarity
-    wins, ties go to the smaller document id."""
-    if item.size == 0:
-        return
-    order = np.lexsort((doc, -sim, item))
-    it = item[order]
-    first = order[np.r_[True, it[1:] != it[:-1]]]
-    i, d, s = item[first], doc[first], sim[first]
-    cur_d, cur_s = best_doc[i], best_sim[i]
-    better = (cur_d < 0) | (s > cur_s) | ((s == cur_s) & (d < cur_d))
-    best_doc[i[better]] = d[better]
-    best_sim[i[better]] = s[better]
-
-
-def merge_topk(s1: np.ndarray, i1: np.ndarray, s2: np.ndarray, i2: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise top-``k`` of two (score, id) lists: best score first, ties to the smaller id."""
-    s = np.concatenate([s1, s2], axis=1)
-    i = np.concatenate([i1, i2], axis=1)
-    order = np.lexsort((i, -s), axis=-1)[:, :k]
-    return np.take_along_axis(s, order, axis=1), np.take_along_axis(i, order, axis=1)
