@@ -463,14 +463,19 @@ class NgramIndex:
     def overlap_many(self, qs: Sequence[Query], n: int = 13, *, units: str = "auto") -> list[Overlap]:
         """:meth:`overlap` of many queries with one batched native call."""
         n = check_int(n, "n", lo=1)
+        vals, offs, words = self._overlap_queries(qs, units)
+        return self._overlaps(vals, offs, n, words) if offs.size > 1 else []
+
+    def _overlap_queries(self, qs: Sequence[Query], units: str) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Checked ragged queries of :meth:`overlap_many` and whether they count words."""
         if isinstance(qs, (str, bytes)):
             raise TypeError("qs must be a sequence of queries (str or token arrays), not a single str")
         qs = list(qs)
         words = self._words(units, bool(qs) and all(isinstance(q, str) for q in qs))
         if not qs:
-            return []
+            return np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64), words
         vals, offs = self._ragged(qs)
-        return self._overlaps(vals, offs, n, words)
+        return vals, offs, words
 
     def _words(self, units: str, all_str: bool) -> bool:
         if units not in ("auto", "tokens", "words"):
@@ -482,14 +487,20 @@ class NgramIndex:
 
     def _overlaps(self, vals: np.ndarray, offs: np.ndarray, n: int, words: bool) -> list[Overlap]:
         us, ue = self.unit_spans(vals, offs, words)
-        lens = self.prefix_lengths(vals, offs, us)
-        bounds = np.searchsorted(us, offs, side="left")  # units of query i: bounds[i]:bounds[i+1]
-        out = []
-        for i in range(offs.size - 1):
-            a, b = int(bounds[i]), int(bounds[i + 1])
-            o = int(offs[i])
-            out.append(ngram_overlap(vals[o : offs[i + 1]], lens[a:b], us[a:b] - o, ue[a:b] - o, n))
-        return out
+        return overlaps_from_lengths(vals, offs, us, ue, self.prefix_lengths(vals, offs, us), n)
+
+
+def overlaps_from_lengths(vals: np.ndarray, offs: np.ndarray, us: np.ndarray, ue: np.ndarray, lens: np.ndarray,
+                          n: int) -> list[Overlap]:
+    """Per-query :class:`Overlap` from the corpus match length at each unit start
+    (``us``/``ue``: global unit spans of the ragged queries, ``lens``: match lengths)."""
+    bounds = np.searchsorted(us, offs, side="left")  # units of query i: bounds[i]:bounds[i+1]
+    out = []
+    for i in range(offs.size - 1):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        o = int(offs[i])
+        out.append(ngram_overlap(vals[o : offs[i + 1]], lens[a:b], us[a:b] - o, ue[a:b] - o, n))
+    return out
 
 
 _SPACE = np.zeros(256, dtype=bool)

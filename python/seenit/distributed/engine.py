@@ -38,7 +38,7 @@ import numpy as np
 from .. import _core
 from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import write_json
-from ..ngram import NgramIndex, Overlap, ngram_overlap
+from ..ngram import NgramIndex, Overlap, overlaps_from_lengths
 from ..scanning.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, fold_best, index_key, merge_topk,
                                minhash_kwargs)
 from ..scanning.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
@@ -321,13 +321,9 @@ def overlap_many(index: str | os.PathLike[str] | NgramIndex, queries: Sequence[s
 
     idx = index if isinstance(index, NgramIndex) else NgramIndex.open(index)
     n = check_int(n, "n", lo=1)
-    if isinstance(queries, (str, bytes)):
-        raise TypeError("queries must be a sequence of queries (str or token arrays), not a single str")
-    qs = list(queries)
-    words = idx._words(units, bool(qs) and all(isinstance(q, str) for q in qs))
-    if not qs:
+    vals, offs, words = idx._overlap_queries(queries, units)
+    if offs.size == 1:
         return []
-    vals, offs = idx._ragged(qs)
     us, ue = idx.unit_spans(vals, offs, words)
     ray = engine._ray() if engine is not None else _ray.init()
     n_shards = len(idx.shards)
@@ -343,10 +339,4 @@ def overlap_many(index: str | os.PathLike[str] | NgramIndex, queries: Sequence[s
         for b in out_ds.iter_batches(batch_format="numpy", batch_size=None):
             for part in b["lengths"]:
                 np.maximum(lens, np.asarray(part, np.int64), out=lens)
-    bounds = np.searchsorted(us, offs, side="left")
-    out = []
-    for i in range(offs.size - 1):
-        a, b2 = int(bounds[i]), int(bounds[i + 1])
-        o = int(offs[i])
-        out.append(ngram_overlap(vals[o : offs[i + 1]], lens[a:b2], us[a:b2] - o, ue[a:b2] - o, n))
-    return out
+    return overlaps_from_lengths(vals, offs, us, ue, lens, n)
