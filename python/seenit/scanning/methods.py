@@ -127,7 +127,7 @@ def to_chars(starts: np.ndarray, src: np.ndarray, b0: int, b1: int) -> tuple[int
 def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_docs: int = 5) -> list[dict[str, Any]]:
     """The ``ngram`` evidence of every item. ``match`` carries the document side as
     normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
-    :func:`seenit.scanning.runner.collect_documents` maps them onto the document's original text."""
+    :func:`seenit.scanning.documents.collect_documents` maps them onto the document's original text."""
     out: list[dict[str, Any]] = []
     ovs = idx.overlap_many(list(texts), s.n, units="words")
     for text, ov in zip(texts, ovs):

@@ -39,16 +39,12 @@ from .config import (
 from .engine import Engine, IndexOptions, ItemMatches, MinHashOptions, Neighbours
 from .local import LocalEngine
 from .methods import BenchItems, cited_docs, embed_evidence, load_items, minhash_evidence, ngram_evidence, overall
-from .progress import DocProgress
+from .documents import BRIEF_CHARS, EXCERPT_CONTEXT, EXCERPT_OVER, collect_documents
+from .mia_block import read_mia
 from .result import SCHEMA_VERSION, ScanReport, summarize
 from .state import RunState, corpus_fingerprint, digest
 
 log = logging.getLogger("seenit.scan")
-#: Documents longer than this are stored in report.json as an excerpt around their matches.
-EXCERPT_OVER = 20_000
-EXCERPT_CONTEXT = 2_000
-#: Documents cited only by clean evidence keep this many leading characters.
-BRIEF_CHARS = 500
 
 
 def make_engine(engine: str | Engine) -> Engine:
@@ -285,59 +281,6 @@ def _batched(state: RunState, benches: list[BenchItems], evidence: dict[str, dic
         evidence[b.spec.name][method] = ev
 
 
-def collect_documents(files: list[Path], field: str, skip_bad_lines: bool, cited: dict[int, bool],
-                      spans: dict[int, list[tuple[int, int]]], norm: Normalisation, progress: bool,
-                      total: int | None) -> dict[str, Any]:
-    """Stream the corpus once: the cited documents (text or excerpt, file, line), the
-    document count, UTF-8 byte count and skipped lines, and each n-gram match's
-    document offsets in original characters (``matches``: doc id -> {norm span -> char span}).
-
-    ``cited`` maps doc id -> whether some non-clean evidence cites it: those documents are
-    kept whole up to EXCERPT_OVER characters (else an excerpt around their matches); a
-    document cited only by clean evidence (e.g. an unremarkable nearest neighbour) keeps
-    its first BRIEF_CHARS characters, so report.json stays small for big benchmarks."""
-    want = cited
-    docs: dict[str, Any] = {}
-    matches: dict[str, dict[str, list[int]]] = {}
-    skipped: list[str] = []
-    n_docs = n_bytes = 0
-    with DocProgress(progress, "collecting evidence", total) as bar:
-        for r in iter_records(files, field=field, skip_bad_lines=skip_bad_lines, skipped=skipped):
-            nb = len(r.text.encode("utf-8", "surrogatepass"))
-            n_bytes += nb
-            if n_docs in want:
-                from .methods import offset_map, to_chars
-
-                text = r.text
-                entry: dict[str, Any] = {"source": r.path, "line": r.line, "n_chars": len(text)}
-                sp = spans.get(n_docs)
-                char_spans = []
-                if sp:
-                    starts, src = offset_map(text, norm)
-                    m = matches.setdefault(str(n_docs), {})
-                    for a, b in sp:
-                        c0, c1 = to_chars(starts, src, a, b)
-                        m[f"{a}:{b}"] = [c0, c1]
-                        char_spans.append((c0, c1))
-                if not want[n_docs] and len(text) > BRIEF_CHARS:
-                    entry["text"] = text[:BRIEF_CHARS]
-                    entry["excerpt_start"] = 0
-                elif len(text) > EXCERPT_OVER:
-                    lo = max(0, min((c for c, _ in char_spans), default=0) - EXCERPT_CONTEXT)
-                    hi = min(len(text), max((c for _, c in char_spans), default=0) + EXCERPT_CONTEXT)
-                    hi = max(hi, min(len(text), lo + 2 * EXCERPT_CONTEXT))
-                    entry["text"] = text[lo:hi]
-                    entry["excerpt_start"] = lo
-                else:
-                    entry["text"] = text
-                docs[str(n_docs)] = entry
-            n_docs += 1
-            bar.advance(1, nb)
-    return {"documents": docs, "matches": matches,
-            "corpus": {"n_documents": n_docs, "n_bytes": n_bytes, "skipped_lines": len(skipped),
-                       "skipped": skipped[:100]}}
-
-
 def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benches: list[BenchItems],
              evidence: dict[str, dict[str, list[dict[str, Any]]]], docs_data: dict[str, Any],
              matches: dict[int, dict[str, list[int]]]) -> dict[str, Any]:
@@ -385,64 +328,3 @@ def write_html(report: dict[str, Any], path: Path) -> Path | None:
         return None
     fn(report, path)
     return path
-
-
-def read_mia(scores: str | os.PathLike[str], labels: str | None) -> dict[str, Any]:
-    """The report's ``mia`` block from a ``seenit mia`` scores JSONL (see cli_mia.SCORES_FORMAT):
-    AUROC and ROC points per score column. Labels: each row's ``label``, or ``labels`` =
-    ``"FILE[:field]"`` (a JSONL with one 0/1 label per scores row, field default ``label``)."""
-    from ..metrics import auroc, roc_curve
-
-    rows = _jsonl_objects(Path(scores))
-    if not rows:
-        raise ValueError(f"{scores}: holds no score rows")
-    if labels is not None:
-        lpath, lfield = labels, "label"
-        if ":" in labels and not Path(labels).exists():
-            lpath, lfield = labels.rsplit(":", 1)
-        y_raw = [o.get(lfield) for o in _jsonl_objects(Path(lpath))]
-        where = f"{lpath} (field {lfield!r})"
-    else:
-        y_raw = [r.get("label") for r in rows]
-        where = f"{scores} (field 'label')"
-    if len(y_raw) != len(rows):
-        raise ValueError(f"{scores} has {len(rows)} rows but {where} has {len(y_raw)} labels")
-    bad = [i for i, v in enumerate(y_raw) if v not in (0, 1, True, False)]
-    if bad:
-        raise ValueError(f"{where}: row {bad[0] + 1} has no 0/1 label ({y_raw[bad[0]]!r}); "
-                         "give each scores row a 'label' or pass mia_labels='FILE:field' (--mia-labels)")
-    y = np.asarray([int(v) for v in y_raw])
-    names = [k for k, v in rows[0].items() if k not in ("doc", "n_tokens", "label", "id", "text")
-             and (v is None or isinstance(v, (int, float)))]
-    out: dict[str, Any] = {}
-    for k in names:
-        s = np.asarray([np.nan if r.get(k) is None else float(r[k]) for r in rows], dtype=np.float64)
-        ok = np.isfinite(s)
-        if ok.sum() < 2 or y[ok].min() == y[ok].max():
-            continue
-        f, t, _ = roc_curve(s[ok], y[ok])
-        out[k] = {"auroc": float(auroc(s[ok], y[ok])), "fpr": [round(float(x), 6) for x in f],
-                  "tpr": [round(float(x), 6) for x in t], "n": int(ok.sum())}
-    if not out:
-        raise ValueError(f"{scores}: no score column has finite scores for both members and non-members")
-    return {"source": str(scores), "methods": out, "n_members": int(y.sum()), "n_nonmembers": int((1 - y).sum())}
-
-
-def _jsonl_objects(path: Path) -> list[dict[str, Any]]:
-    import json
-
-    if not path.is_file():
-        raise FileNotFoundError(f"file not found: {str(path)!r}")
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for ln, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{ln}: malformed JSON line: {e}") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}:{ln}: expected a JSON object")
-            rows.append(obj)
-    return rows
