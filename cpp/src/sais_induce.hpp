@@ -6,13 +6,15 @@
 // empty slot (suffix 0 is always stored as ~0). When suffix j is induced its own
 // type is known, so comparing T[j-1] with T[j] gives the type of j-1.
 //
-// The scans stay sequential: a block-parallel variant (gather the induced
+// The stage-1 scans stay sequential: a block-parallel variant (gather the induced
 // symbols in parallel, assign bucket slots sequentially, scatter in parallel,
 // as libsais does) cost more total work than it saved on the 2-core machine
 // this was tuned on, and per-block thread joins are slow when cores are shared.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -80,19 +82,126 @@ void scan_sequential(const Char* T, Index* SA, std::size_t n, Index* B) {
     }
 }
 
+// --- Pipelined scans for the final stage (two threads) ----------------------
+//
+// The cache-missing part of a scan is the gather: reading T at the position
+// each entry induces. A helper thread runs ahead of the scanning thread in
+// blocks of kPipeBlock entries and, for each slot, stores what it saw (the
+// snapshot) and what that value induces (bucket symbol and encoded entry) in a
+// ring of kPipeRing buffers; the scanning thread then only does the
+// bucket-pointer bookkeeping and the writes. A slot the scanning thread has
+// written since the snapshot (an entry induced into a block not yet scanned,
+// e.g. in runs of one symbol) no longer equals its snapshot and is recomputed
+// by the scanning thread, so the result never depends on timing. Final-stage
+// scans only (entries never return to empty there).
+constexpr std::size_t kPipeBlock = std::size_t{1} << 13;
+constexpr std::size_t kPipeRing = 4;
+constexpr std::size_t kPipeMin = std::size_t{1} << 18;  // shorter scans stay sequential
+
+template <class Index, class Sym>
+struct PipeSlot {
+    Index snap;
+    Index enc;
+    Sym c;  // bucket symbol, or all ones when the snapshot induces nothing
+};
+
+inline void pipe_wait(const std::atomic<std::size_t>& a, std::size_t until_at_least) {
+    unsigned spins = 0;
+    while (a.load(std::memory_order_acquire) < until_at_least) {
+        if (++spins < 2048) {
+            __builtin_ia32_pause();
+        } else {
+            std::this_thread::yield();
+        }
+    }
+}
+
+template <bool Left, class Char, class Index>
+void scan_pipelined(const Char* T, Index* SA, std::size_t n, Index* B) {
+    using Sym = std::conditional_t<sizeof(Char) <= 4, u32, u64>;  // symbols < K < all ones
+    using Slot = PipeSlot<Index, Sym>;
+    constexpr Sym kPipeInactive = ~Sym{0};
+    const std::size_t nblocks = (n + kPipeBlock - 1) / kPipeBlock;
+    std::vector<Slot> ring(kPipeRing * kPipeBlock);
+    std::atomic<std::size_t> produced{0}, consumed{0};
+    // Scan order: slot s of the scan is SA[i(s)].
+    auto at = [n](std::size_t s) { return Left ? s : n - 1 - s; };
+    auto gather = [&] {
+        for (std::size_t blk = 0; blk < nblocks; ++blk) {
+            if (blk >= kPipeRing) pipe_wait(consumed, blk - kPipeRing + 1);
+            Slot* out = ring.data() + (blk % kPipeRing) * kPipeBlock;
+            std::size_t b = blk * kPipeBlock, e = std::min(n, b + kPipeBlock);
+            for (std::size_t s = b; s < e; ++s) {
+                if (s + kPrefetch < e) {
+                    Index w = __atomic_load_n(SA + at(s + kPrefetch), __ATOMIC_RELAXED);
+                    Index q = Left ? (w > 0 ? w - 1 : 0) : (w < -1 ? ~w - 1 : 0);
+                    __builtin_prefetch(T + q);
+                }
+                Index v = __atomic_load_n(SA + at(s), __ATOMIC_RELAXED);
+                std::size_t c = 0;
+                Index enc = 0;
+                bool active = induced<Left>(T, v, c, enc);
+                out[s - b] = Slot{v, enc, active ? static_cast<Sym>(c) : kPipeInactive};
+            }
+            produced.store(blk + 1, std::memory_order_release);
+        }
+    };
+    auto put = [SA](std::size_t pos, Index val) { __atomic_store_n(SA + pos, val, __ATOMIC_RELAXED); };
+    std::thread helper(gather);
+    for (std::size_t blk = 0; blk < nblocks; ++blk) {
+        pipe_wait(produced, blk + 1);
+        const Slot* in = ring.data() + (blk % kPipeRing) * kPipeBlock;
+        std::size_t b = blk * kPipeBlock, e = std::min(n, b + kPipeBlock);
+        for (std::size_t s = b; s < e; ++s) {
+            std::size_t i = at(s);
+            Index v = SA[i];
+            const Slot& g = in[s - b];
+            std::size_t c;
+            Index enc;
+            bool active;
+            if (v == g.snap) {
+                active = g.c != kPipeInactive;
+                c = g.c;
+                enc = g.enc;
+            } else {
+                c = 0;
+                enc = 0;
+                active = induced<Left>(T, v, c, enc);
+            }
+            if (Left) {
+                if (active) put(static_cast<std::size_t>(B[c]++), enc);
+            } else if (v < 0) {
+                put(i, ~v);
+                if (active) put(static_cast<std::size_t>(--B[c]), enc);
+            }
+        }
+        consumed.store(blk + 1, std::memory_order_release);
+    }
+    helper.join();
+}
+
+template <bool Left, bool Stage1, class Char, class Index>
+void scan(const Char* T, Index* SA, std::size_t n, Index* B) {
+    if (!Stage1 && n >= kPipeMin && num_threads() >= 2) {
+        scan_pipelined<Left>(T, SA, n, B);
+    } else {
+        scan_sequential<Left, Stage1>(T, SA, n, B);
+    }
+}
+
 // L-scan (left to right) from the entries in place, after placing suffix n-1,
 // which the virtual sentinel induces. B holds bucket starts.
 template <bool Stage1, class Char, class Index>
 void induce_l(const Char* T, Index* SA, std::size_t n, Index* B) {
     Index last = static_cast<Index>(n - 1);
     SA[B[sym(T[last])]++] = (T[last - 1] < T[last]) ? ~last : last;
-    scan_sequential<true, Stage1>(T, SA, n, B);
+    scan<true, Stage1>(T, SA, n, B);
 }
 
 // S-scan (right to left). B holds bucket ends.
 template <bool Stage1, class Char, class Index>
 void induce_s(const Char* T, Index* SA, std::size_t n, Index* B) {
-    scan_sequential<false, Stage1>(T, SA, n, B);
+    scan<false, Stage1>(T, SA, n, B);
 }
 
 
