@@ -38,6 +38,15 @@ DbView db_view(const py::array& a, const char* name) {
     return v;
 }
 
+KmeansInit init_of(const std::string& s) {
+    if (s == "auto") return KmeansInit::Auto;
+    if (s == "k-means++") return KmeansInit::PlusPlus;
+    if (s == "k-means||") return KmeansInit::Parallel;
+    throw std::invalid_argument("init must be 'auto', 'k-means++' or 'k-means||', got '" + s + "'");
+}
+
+const char* init_name(KmeansInit i) { return i == KmeansInit::Parallel ? "k-means||" : "k-means++"; }
+
 }  // namespace
 
 void bind_topk(py::module_& m) {
@@ -123,16 +132,18 @@ void bind_topk(py::module_& m) {
 
     m.def(
         "kmeans",
-        [](const carray<float>& x, std::size_t n_clusters, int iters, u64 seed, const std::string& metric) {
+        [](const carray<float>& x, std::size_t n_clusters, int iters, u64 seed, const std::string& metric,
+           const std::string& init) {
             auto xv = view_2d(x, "x");
             Metric mt = metric_of(metric);
+            KmeansInit in = init_of(init);
             SEENIT_CHECK(n_clusters >= 1 && n_clusters <= xv.rows, std::invalid_argument, "n_clusters must be in 1..",
                          xv.rows, ", got ", n_clusters);
             SEENIT_CHECK(iters >= 1, std::invalid_argument, "iters must be >= 1, got ", iters);
             KmeansResult r;
             {
                 py::gil_scoped_release nogil;
-                r = kmeans(xv, n_clusters, iters, seed, mt);
+                r = kmeans(xv, n_clusters, iters, seed, mt, in);
             }
             carray<float> C({n_clusters, xv.cols});
             carray<i64> L(static_cast<py::ssize_t>(xv.rows));
@@ -140,10 +151,33 @@ void bind_topk(py::module_& m) {
             std::copy(r.centroids.begin(), r.centroids.end(), C.mutable_data());
             std::copy(r.labels.begin(), r.labels.end(), L.mutable_data());
             std::copy(r.scores.begin(), r.scores.end(), S.mutable_data());
-            return py::make_tuple(C, L, S, r.inertia, r.iterations);
+            return py::make_tuple(C, L, S, r.inertia, r.iterations, init_name(r.init));
         },
-        "x"_a.noconvert(), "n_clusters"_a, "iters"_a, "seed"_a, "metric"_a,
-        "k-means++ then Lloyd: (centroids, labels, scores, inertia, iterations).");
+        "x"_a.noconvert(), "n_clusters"_a, "iters"_a, "seed"_a, "metric"_a, "init"_a,
+        "Seeding ('auto', 'k-means++' or 'k-means||') then Lloyd: (centroids, labels, scores, inertia, "
+        "iterations, init used).");
+    m.def(
+        "kmeans_seed",
+        [](const carray<float>& x, std::size_t n_clusters, u64 seed, const std::string& metric,
+           const std::string& init) {
+            auto xv = view_2d(x, "x");
+            Metric mt = metric_of(metric);
+            KmeansInit in = init_of(init);
+            KmeansSeeding r;
+            {
+                py::gil_scoped_release nogil;
+                r = kmeans_seed(xv, n_clusters, seed, mt, in);
+            }
+            carray<i64> Ce(static_cast<py::ssize_t>(r.centres.size()));
+            carray<i64> Ca(static_cast<py::ssize_t>(r.candidates.size()));
+            carray<double> W(static_cast<py::ssize_t>(r.weights.size()));
+            std::copy(r.centres.begin(), r.centres.end(), Ce.mutable_data());
+            std::copy(r.candidates.begin(), r.candidates.end(), Ca.mutable_data());
+            std::copy(r.weights.begin(), r.weights.end(), W.mutable_data());
+            return py::make_tuple(Ce, Ca, W, init_name(r.init));
+        },
+        "x"_a.noconvert(), "n_clusters"_a, "seed"_a, "metric"_a, "init"_a,
+        "The k-means seeding alone: (centre row ids, k-means|| candidate row ids, their weights, init used).");
 }
 
 }  // namespace seenit::bind

@@ -43,17 +43,7 @@ inline double dist2(const float* a, const float* b, std::size_t d, DotFn dot, fl
     return std::max(0.0, static_cast<double>(aa) + bb - 2.0 * dot(a, b, d));
 }
 
-}  // namespace
-
-KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 seed, Metric metric) {
-    const std::size_t n = x.rows, d = x.cols;
-    SEENIT_CHECK(metric == Metric::L2 || metric == Metric::Cosine, std::invalid_argument,
-                 "kmeans metric must be 'l2' or 'cosine'");
-    SEENIT_CHECK(nc >= 1 && nc <= n, std::invalid_argument, "n_clusters must be in 1..", n, ", got ", nc);
-    SEENIT_CHECK(iters >= 1, std::invalid_argument, "iters must be >= 1, got ", iters);
-    const bool simd = simd_available();
-    DotFn dot = dot_fn(simd);
-    std::vector<float> w = working_rows(x, metric, dot);
+std::vector<float> row_norms(const std::vector<float>& w, std::size_t n, std::size_t d, DotFn dot) {
     std::vector<float> norms(n);
     parallel_for(n, 1024, [&](std::size_t b, std::size_t e, int) {
         for (std::size_t i = b; i < e; ++i) {
@@ -62,43 +52,194 @@ KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 se
             SEENIT_CHECK(std::isfinite(norms[i]), std::invalid_argument, "x row ", i, " contains NaN or inf");
         }
     });
+    return norms;
+}
 
-    // k-means++ seeding: each next centre drawn with probability proportional to D^2.
-    SplitMix rng{seed};
-    KmeansResult res;
-    res.centroids.assign(nc * d, 0.0f);
-    std::vector<double> mind(n, 0.0);
-    std::vector<char> chosen(n, 0);
-    std::size_t c = static_cast<std::size_t>(rng.next() % n);
+void check_args(MatrixView<const float> x, std::size_t nc, Metric metric) {
+    SEENIT_CHECK(metric == Metric::L2 || metric == Metric::Cosine, std::invalid_argument,
+                 "kmeans metric must be 'l2' or 'cosine'");
+    SEENIT_CHECK(nc >= 1 && nc <= x.rows, std::invalid_argument, "n_clusters must be in 1..", x.rows, ", got ", nc);
+}
+
+
+// D^2-weighted sequential k-means++ (Arthur & Vassilvitskii 2007) over the `m` rows
+// `ids` of w, row j weighted by weight[j] (all 1 for plain k-means++). Draws from `rng`:
+// one next() for the first centre when unweighted (index = next() % m) or one uniform()
+// when weighted (the first row whose cumulative weight exceeds u * total weight), then
+// one uniform() per further centre (the first unchosen row whose cumulative w * D^2
+// exceeds u * total). When the total is 0 the first unchosen row is taken.
+std::vector<i64> plus_plus(const std::vector<float>& w, std::size_t d, const std::vector<i64>& ids,
+                           const std::vector<double>* weight, std::size_t nc, SplitMix& rng, DotFn dot,
+                           const std::vector<float>& norms) {
+    const std::size_t m = ids.size();
+    auto row = [&](std::size_t j) { return w.data() + static_cast<std::size_t>(ids[j]) * d; };
+    auto nrm = [&](std::size_t j) { return norms[static_cast<std::size_t>(ids[j])]; };
+    auto wt = [&](std::size_t j) { return weight ? (*weight)[j] : 1.0; };
+    std::vector<double> mind(m, 0.0);
+    std::vector<char> chosen(m, 0);
+    std::vector<i64> out;
+    out.reserve(nc);
+    std::size_t c = 0;
+    if (!weight) {
+        c = static_cast<std::size_t>(rng.next() % m);
+    } else {
+        double total = 0;
+        for (std::size_t j = 0; j < m; ++j) total += wt(j);
+        const double u = rng.uniform() * total;
+        double acc = 0;
+        c = m;
+        for (std::size_t j = 0; j < m; ++j) {
+            acc += wt(j);
+            c = j;
+            if (acc > u) break;
+        }
+        if (c == m) c = 0;
+    }
     for (std::size_t ci = 0; ci < nc; ++ci) {
         chosen[c] = 1;
-        const float* cr = w.data() + c * d;
-        std::copy(cr, cr + d, res.centroids.begin() + static_cast<std::ptrdiff_t>(ci * d));
+        out.push_back(ids[c]);
         if (ci + 1 == nc) break;
-        parallel_for(n, 1024, [&](std::size_t b, std::size_t e, int) {
-            for (std::size_t i = b; i < e; ++i) {
-                double dd = dist2(w.data() + i * d, cr, d, dot, norms[i], norms[c]);
-                mind[i] = ci == 0 ? dd : std::min(mind[i], dd);
+        const float* cr = row(c);
+        const float cn = nrm(c);
+        parallel_for(m, 1024, [&](std::size_t b, std::size_t e, int) {
+            for (std::size_t j = b; j < e; ++j) {
+                double dd = dist2(row(j), cr, d, dot, nrm(j), cn);
+                mind[j] = ci == 0 ? dd : std::min(mind[j], dd);
             }
         });
         double total = 0;
-        for (std::size_t i = 0; i < n; ++i) total += chosen[i] ? 0.0 : mind[i];
-        std::size_t next = n;
+        for (std::size_t j = 0; j < m; ++j) total += chosen[j] ? 0.0 : wt(j) * mind[j];
+        std::size_t next = m;
         if (total > 0) {
             double u = rng.uniform() * total, acc = 0;
-            for (std::size_t i = 0; i < n; ++i) {
-                if (chosen[i]) continue;
-                acc += mind[i];
-                next = i;
+            for (std::size_t j = 0; j < m; ++j) {
+                if (chosen[j]) continue;
+                acc += wt(j) * mind[j];
+                next = j;
                 if (acc > u) break;
             }
         }
-        if (next == n || chosen[next]) {  // all remaining rows coincide with centres: take the first unused
+        if (next == m || chosen[next]) {  // all remaining rows coincide with centres: take the first unused
             next = 0;
             while (chosen[next]) ++next;
         }
         c = next;
     }
+    return out;
+}
+
+// Squared distance (the l2 kernel on working rows) from every row to its nearest row
+// among `cand`, with that row's position; updates (mind, near) where strictly closer,
+// so ties keep the earlier candidate.
+void nearest_update(const std::vector<float>& w, std::size_t n, std::size_t d, const std::vector<i64>& cand,
+                    std::size_t offset, std::vector<double>& mind, std::vector<i64>& near) {
+    std::vector<float> buf(cand.size() * d);
+    for (std::size_t j = 0; j < cand.size(); ++j) {
+        const float* r = w.data() + static_cast<std::size_t>(cand[j]) * d;
+        std::copy(r, r + d, buf.begin() + static_cast<std::ptrdiff_t>(j * d));
+    }
+    std::vector<float> s(n);
+    std::vector<i64> id(n);
+    DbView cv{buf.data(), cand.size(), d, DType::F32};
+    topk_search(MatrixView<const float>{w.data(), n, d}, cv, 1, Metric::L2, FirstPass::Float32,
+                MatrixView<float>{s.data(), n, 1}, MatrixView<i64>{id.data(), n, 1});
+    for (std::size_t i = 0; i < n; ++i) {
+        const double dd = s[i];
+        if (near[i] < 0 || dd < mind[i]) {
+            mind[i] = dd;
+            near[i] = static_cast<i64>(offset) + id[i];
+        }
+    }
+}
+
+KmeansSeeding seed_centres(const std::vector<float>& w, std::size_t n, std::size_t d, std::size_t nc, u64 seed,
+                           KmeansInit init, DotFn dot, const std::vector<float>& norms) {
+    KmeansSeeding out;
+    out.init = resolve_init(init, n, nc);
+    if (out.init == KmeansInit::PlusPlus) {
+        SplitMix rng{seed};
+        std::vector<i64> all(n);
+        for (std::size_t i = 0; i < n; ++i) all[i] = static_cast<i64>(i);
+        out.centres = plus_plus(w, d, all, nullptr, nc, rng, dot, norms);
+        return out;
+    }
+    // k-means|| (Bahmani, Moseley, Vattani, Kumar, Vassilvitskii, "Scalable K-Means++",
+    // PVLDB 5(7), 2012): a first centre uniformly at random, then kParallelRounds rounds in
+    // which every row is kept independently with probability min(1, l * D^2 / phi)
+    // (l = kParallelOversampling * n_clusters, phi = sum of D^2), one pass of the blocked
+    // kernel per round against the rows just added; the candidates are weighted by how
+    // many rows are nearest to them and reduced to n_clusters by weighted k-means++.
+    // Row i's keep/drop draw in a round is the (i+1)-th output of a SplitMix stream
+    // seeded by that round's rng.next(), so no draw depends on the thread count.
+    SplitMix rng{seed};
+    std::vector<i64> cand{static_cast<i64>(rng.next() % n)};
+    std::vector<double> mind(n, 0.0);
+    std::vector<i64> near(n, -1);
+    nearest_update(w, n, d, cand, 0, mind, near);
+    const double ell = kParallelOversampling * static_cast<double>(nc);
+    for (int round = 0; round < kParallelRounds; ++round) {
+        double phi = 0;
+        for (std::size_t i = 0; i < n; ++i) phi += mind[i];
+        if (!(phi > 0)) break;
+        const u64 rs = rng.next();
+        std::vector<i64> added;
+        for (std::size_t i = 0; i < n; ++i) {
+            SplitMix r{rs + static_cast<u64>(i) * 0x9e3779b97f4a7c15ULL};
+            if (mind[i] > 0 && r.uniform() * phi < ell * mind[i]) added.push_back(static_cast<i64>(i));
+        }
+        if (added.empty()) continue;
+        const std::size_t offset = cand.size();
+        cand.insert(cand.end(), added.begin(), added.end());
+        nearest_update(w, n, d, added, offset, mind, near);
+    }
+    out.candidates = cand;
+    if (cand.size() < nc) {  // fewer distinct rows than clusters were reached: plain k-means++
+        SplitMix r2{seed};
+        std::vector<i64> all(n);
+        for (std::size_t i = 0; i < n; ++i) all[i] = static_cast<i64>(i);
+        out.centres = plus_plus(w, d, all, nullptr, nc, r2, dot, norms);
+        out.init = KmeansInit::PlusPlus;
+        return out;
+    }
+    out.weights.assign(cand.size(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) out.weights[static_cast<std::size_t>(near[i])] += 1.0;
+    out.centres = plus_plus(w, d, cand, &out.weights, nc, rng, dot, norms);
+    return out;
+}
+
+}  // namespace
+
+KmeansInit resolve_init(KmeansInit init, std::size_t n, std::size_t nc) {
+    if (init != KmeansInit::Auto) return init;
+    return nc >= kAutoParallelMinClusters && static_cast<double>(n) * static_cast<double>(nc) >= kAutoParallelMinWork
+               ? KmeansInit::Parallel
+               : KmeansInit::PlusPlus;
+}
+
+KmeansSeeding kmeans_seed(MatrixView<const float> x, std::size_t nc, u64 seed, Metric metric, KmeansInit init) {
+    check_args(x, nc, metric);
+    DotFn dot = dot_fn(simd_available());
+    std::vector<float> w = working_rows(x, metric, dot);
+    std::vector<float> norms = row_norms(w, x.rows, x.cols, dot);
+    return seed_centres(w, x.rows, x.cols, nc, seed, init, dot, norms);
+}
+
+KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 seed, Metric metric, KmeansInit init) {
+    const std::size_t n = x.rows, d = x.cols;
+    check_args(x, nc, metric);
+    SEENIT_CHECK(iters >= 1, std::invalid_argument, "iters must be >= 1, got ", iters);
+    DotFn dot = dot_fn(simd_available());
+    std::vector<float> w = working_rows(x, metric, dot);
+    std::vector<float> norms = row_norms(w, n, d, dot);
+
+    KmeansResult res;
+    res.centroids.assign(nc * d, 0.0f);
+    const KmeansSeeding sd = seed_centres(w, n, d, nc, seed, init, dot, norms);
+    for (std::size_t ci = 0; ci < nc; ++ci) {
+        const float* cr = w.data() + static_cast<std::size_t>(sd.centres[ci]) * d;
+        std::copy(cr, cr + d, res.centroids.begin() + static_cast<std::ptrdiff_t>(ci * d));
+    }
+    res.init = sd.init;
 
     // Lloyd iterations.
     std::vector<float> score(n);

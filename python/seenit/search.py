@@ -209,6 +209,7 @@ class KMeans:
     scores: npt.NDArray[np.float32]  # cosine to / squared distance from the own centroid
     inertia: float  # sum of squared distances (l2) or of 1 - cosine
     iterations: int
+    init: str = "k-means++"  # the seeding used: "k-means++" or "k-means||"
 
 
 def kmeans(
@@ -218,19 +219,28 @@ def kmeans(
     iters: int = 20,
     seed: int = 0,
     metric: Literal["cosine", "l2"] = "cosine",
+    init: Literal["auto", "k-means++", "k-means||"] = "auto",
 ) -> KMeans:
-    """k-means with k-means++ seeding; deterministic for a seed (and any thread count).
+    """k-means (Lloyd); deterministic for a seed (and any thread count).
 
     ``metric="cosine"`` is spherical k-means (rows normalised, unit centroids); assignments
     use the exact top-1 kernel. Stops early when no label changes.
+
+    ``init``: "k-means++" (Arthur & Vassilvitskii 2007) makes ``n_clusters`` sequential
+    passes over all rows; "k-means||" (Bahmani et al. 2012, "Scalable K-Means++") makes 5
+    passes, each against ~2 * n_clusters newly sampled candidates through the blocked
+    kernel, then reduces the weighted candidates with k-means++. "auto" picks k-means||
+    when ``n_clusters >= 64`` and ``n_rows * n_clusters >= 1e7``, else k-means++
+    (the two seedings give different, similarly good, clusterings).
     """
     check_choice(metric, "metric", ("cosine", "l2"))
+    check_choice(init, "init", ("auto", "k-means++", "k-means||"))
     xq = as_queries(x, "x")
     n_clusters = check_int(n_clusters, "n_clusters", lo=1, hi=xq.shape[0])
     iters = check_int(iters, "iters", lo=1)
     seed = check_int(seed, "seed", lo=0, hi=2**64 - 1)
-    c, lab, sc, inertia, it = _core.kmeans(xq, n_clusters, iters, seed, metric)
-    return KMeans(c, lab, sc, float(inertia), int(it))
+    c, lab, sc, inertia, it, used = _core.kmeans(xq, n_clusters, iters, seed, metric, init)
+    return KMeans(c, lab, sc, float(inertia), int(it), str(used))
 
 
 @dataclass(frozen=True)

@@ -67,13 +67,37 @@ void causal_max(MatrixView<const float> x, Metric metric, float* best, i64* arg)
 // Lloyd's k-means with k-means++ seeding (deterministic for a seed, any thread
 // count). metric: L2 (Euclidean) or Cosine (spherical: unit-norm centroids).
 // Assignments use the top-1 kernel.
+// Seeding: PlusPlus = exact k-means++ (n_clusters sequential passes over all rows);
+// Parallel = k-means|| (kParallelRounds passes, each against ~kParallelOversampling *
+// n_clusters new candidates, through the blocked top-1 kernel); Auto = Parallel when
+// n_clusters >= kAutoParallelMinClusters and rows * n_clusters >= kAutoParallelMinWork,
+// else PlusPlus (small problems: k-means++ is cheap and k-means|| does more arithmetic).
+enum class KmeansInit { Auto = 0, PlusPlus = 1, Parallel = 2 };
+constexpr int kParallelRounds = 5;
+constexpr double kParallelOversampling = 2.0;
+constexpr std::size_t kAutoParallelMinClusters = 64;
+constexpr double kAutoParallelMinWork = 1e7;
+KmeansInit resolve_init(KmeansInit init, std::size_t rows, std::size_t n_clusters);
 struct KmeansResult {
     std::vector<float> centroids;  // n_clusters x dim
     std::vector<i64> labels;
     std::vector<float> scores;     // score (cosine) or squared distance (l2) to its centroid
     double inertia = 0.0;          // sum of squared distances (l2) or of 1 - cosine
     int iterations = 0;
+    KmeansInit init = KmeansInit::PlusPlus;  // the seeding actually used
 };
-KmeansResult kmeans(MatrixView<const float> x, std::size_t n_clusters, int iters, u64 seed, Metric metric);
+KmeansResult kmeans(MatrixView<const float> x, std::size_t n_clusters, int iters, u64 seed, Metric metric,
+                    KmeansInit init = KmeansInit::Auto);
+
+// The seeding alone (for tests against the reference): row ids of the initial centres
+// and, for k-means||, the candidate rows in the order they were added with their weights.
+struct KmeansSeeding {
+    std::vector<i64> centres;
+    std::vector<i64> candidates;
+    std::vector<double> weights;
+    KmeansInit init = KmeansInit::PlusPlus;
+};
+KmeansSeeding kmeans_seed(MatrixView<const float> x, std::size_t n_clusters, u64 seed, Metric metric,
+                          KmeansInit init);
 
 }  // namespace seenit

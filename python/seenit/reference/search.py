@@ -108,3 +108,126 @@ def familiarity(sim: np.ndarray, counts: np.ndarray, k: int, weighting: str) -> 
             w = np.ones_like(ranks)
         out[r] = float(np.dot(w, taken) / w.sum()) if taken else 0.0
     return out
+
+
+# ---------------------------------------------------------------- k-means seeding and Lloyd
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+
+def _mix64(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+class SplitMix:
+    """SplitMix64, the generator the C++ k-means uses."""
+
+    def __init__(self, seed: int) -> None:
+        self.s = seed & _MASK
+
+    def next(self) -> int:
+        self.s = (self.s + _GOLDEN) & _MASK
+        return _mix64(self.s)
+
+    def uniform(self) -> float:
+        return (self.next() >> 11) * (1.0 / 9007199254740992.0)
+
+
+def _stream_uniforms(state: int, count: int) -> np.ndarray:
+    """uniform() of SplitMix(state + i * golden) for i in 0..count-1 (first draw of each)."""
+    return np.array([SplitMix((state + i * _GOLDEN) & _MASK).uniform() for i in range(count)])
+
+
+def kmeans_rows(x: np.ndarray, metric: str) -> np.ndarray:
+    """Rows as k-means sees them (float64; unit-normalised for cosine)."""
+    return _unit(_f64(x)) if metric == "cosine" else _f64(x)
+
+
+def kmeans_plus_plus(w: np.ndarray, n_clusters: int, rng: SplitMix, weights: np.ndarray | None = None) -> list[int]:
+    """(Weighted) k-means++ over the rows of w: positions of the chosen rows. First centre:
+    next() % m unweighted, else the first row whose cumulative weight exceeds u * total;
+    then each next centre is the first unchosen row whose cumulative weight * D^2 exceeds
+    u * total (the first unchosen row when the total is 0)."""
+    m = w.shape[0]
+    wt = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64)
+    if weights is None:
+        c = rng.next() % m
+    else:
+        u = rng.uniform() * wt.sum()
+        c = int(np.argmax(np.cumsum(wt) > u)) if (np.cumsum(wt) > u).any() else m - 1
+    chosen = np.zeros(m, dtype=bool)
+    mind = np.full(m, np.inf)
+    out: list[int] = []
+    for ci in range(n_clusters):
+        chosen[c] = True
+        out.append(int(c))
+        if ci + 1 == n_clusters:
+            break
+        mind = np.minimum(mind, ((w - w[c]) ** 2).sum(1))
+        contrib = np.where(chosen, 0.0, wt * mind)
+        total = contrib.sum()
+        nxt = None
+        if total > 0:
+            u = rng.uniform() * total
+            acc = np.cumsum(contrib)
+            over = np.flatnonzero((acc > u) & ~chosen)
+            nxt = int(over[0]) if over.size else int(np.flatnonzero(~chosen)[-1])
+        if nxt is None or chosen[nxt]:
+            nxt = int(np.flatnonzero(~chosen)[0])
+        c = nxt
+    return out
+
+
+def kmeans_parallel_seed(
+    w: np.ndarray, n_clusters: int, seed: int, rounds: int = 5, oversampling: float = 2.0
+) -> tuple[list[int], list[int], np.ndarray]:
+    """k-means|| (Bahmani et al. 2012, "Scalable K-Means++"): (centre rows, candidate
+    rows in the order added, candidate weights). Round draws: rs = next(); row i is kept
+    when uniform(SplitMix(rs + i * golden)) * phi < l * D^2(i), l = oversampling * k."""
+    n = w.shape[0]
+    rng = SplitMix(seed)
+    cand = [rng.next() % n]
+    d2 = ((w - w[cand[0]]) ** 2).sum(1)
+    near = np.zeros(n, dtype=np.int64)
+    ell = oversampling * n_clusters
+    for _ in range(rounds):
+        phi = d2.sum()
+        if not phi > 0:
+            break
+        u = _stream_uniforms(rng.next(), n)
+        added = np.flatnonzero((d2 > 0) & (u * phi < ell * d2))
+        if added.size == 0:
+            continue
+        dn = ((w[:, None, :] - w[added][None, :, :]) ** 2).sum(2)
+        j = dn.argmin(1)
+        best = dn[np.arange(n), j]
+        better = best < d2
+        near[better] = len(cand) + j[better]
+        d2 = np.where(better, best, d2)
+        cand.extend(int(a) for a in added)
+    if len(cand) < n_clusters:
+        return [int(i) for i in kmeans_plus_plus(w, n_clusters, SplitMix(seed))], cand, np.zeros(0)
+    weights = np.bincount(near, minlength=len(cand)).astype(np.float64)
+    pos = kmeans_plus_plus(w[cand], n_clusters, rng, weights)
+    return [cand[p] for p in pos], cand, weights
+
+
+def lloyd(w: np.ndarray, centroids: np.ndarray, iters: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Plain Lloyd from given centroids (no empty clusters expected): (centroids, labels);
+    cosine keeps unit-norm centroids and assigns by the largest cosine."""
+    c = _f64(centroids)
+    lab = None
+    for _ in range(iters):
+        if metric == "cosine":
+            new = (w @ c.T).argmax(1)
+        else:
+            new = ((w[:, None, :] - c[None, :, :]) ** 2).sum(2).argmin(1)
+        if lab is not None and np.array_equal(new, lab):
+            break
+        lab = new
+        c = np.stack([w[lab == k].mean(0) for k in range(c.shape[0])])
+        if metric == "cosine":
+            c = _unit(c)
+    return c, lab
