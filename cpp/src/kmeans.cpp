@@ -1,4 +1,4 @@
-// k-means (Lloyd) with k-means++ seeding. Assignments run through topk_search with
+// k-means (Lloyd) with k-means++ or k-means|| seeding. Assignments run through topk_search with
 // k = 1, so they are exact and thread-count independent; centroid sums are taken in
 // float64 in row order, so the whole result is deterministic for a seed.
 #include <algorithm>
@@ -211,7 +211,8 @@ KmeansSeeding seed_centres(const std::vector<float>& w, std::size_t n, std::size
 
 KmeansInit resolve_init(KmeansInit init, std::size_t n, std::size_t nc) {
     if (init != KmeansInit::Auto) return init;
-    return nc >= kAutoParallelMinClusters && static_cast<double>(n) * static_cast<double>(nc) >= kAutoParallelMinWork
+    return nc >= kAutoParallelMinClusters && n >= kAutoParallelMinRowsPerCluster * nc &&
+                   static_cast<double>(n) * static_cast<double>(nc) >= kAutoParallelMinWork
                ? KmeansInit::Parallel
                : KmeansInit::PlusPlus;
 }

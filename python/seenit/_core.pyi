@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LSHIndex', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['LSHIndex', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -73,9 +73,13 @@ def get_num_threads() -> int:
     """
     Number of worker threads the kernels use.
     """
-def kmeans(x: numpy.typing.NDArray[numpy.float32], n_clusters: typing.SupportsInt | typing.SupportsIndex, iters: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, metric: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32], float, int]:
+def kmeans(x: numpy.typing.NDArray[numpy.float32], n_clusters: typing.SupportsInt | typing.SupportsIndex, iters: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, metric: str, init: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32], float, int, str]:
     """
-    k-means++ then Lloyd: (centroids, labels, scores, inertia, iterations).
+    Seeding ('auto', 'k-means++' or 'k-means||') then Lloyd: (centroids, labels, scores, inertia, iterations, init used).
+    """
+def kmeans_seed(x: numpy.typing.NDArray[numpy.float32], n_clusters: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, metric: str, init: str) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64], str]:
+    """
+    The k-means seeding alone: (centre row ids, k-means|| candidate row ids, their weights, init used).
     """
 @typing.overload
 def lcp_array(text: numpy.typing.NDArray[numpy.uint8], sa: numpy.typing.NDArray[numpy.int32]) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:

@@ -230,8 +230,9 @@ def kmeans(
     passes over all rows; "k-means||" (Bahmani et al. 2012, "Scalable K-Means++") makes 5
     passes, each against ~2 * n_clusters newly sampled candidates through the blocked
     kernel, then reduces the weighted candidates with k-means++. "auto" picks k-means||
-    when ``n_clusters >= 64`` and ``n_rows * n_clusters >= 1e7``, else k-means++
-    (the two seedings give different, similarly good, clusterings).
+    when ``n_clusters >= 64``, ``n_rows >= 20 * n_clusters`` and ``n_rows * n_clusters
+    >= 1e7``, else k-means++ (the two seedings give different, similarly good,
+    clusterings; ``KMeans.init`` says which ran).
     """
     check_choice(metric, "metric", ("cosine", "l2"))
     check_choice(init, "init", ("auto", "k-means++", "k-means||"))

@@ -90,7 +90,7 @@ def semdedup(
             cluster exceeds 1 - eps. A list sweeps several values in one pass.
         keep: which member of a duplicate group survives: "hard" (farthest from the
             centroid, the paper's default), "easy" (nearest) or "random" (seeded).
-        seed: k-means++ and "random" order seed.
+        seed: k-means seeding (kmeans init="auto") and "random" order seed.
         progress: optional callback(clusters_done, n_clusters).
     """
     eps_t = _check_eps(eps)
