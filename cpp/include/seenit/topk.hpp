@@ -64,7 +64,7 @@ PairList range_pairs(MatrixView<const float> x, const DbView* y, float threshold
 // (ties: smaller i); row 0 gets -inf and -1. The core of SemDeDup.
 void causal_max(MatrixView<const float> x, Metric metric, float* best, i64* arg);
 
-// Lloyd's k-means with k-means++ seeding (deterministic for a seed, any thread
+// Lloyd's k-means with k-means++ or k-means|| seeding (deterministic for a seed, any thread
 // count). metric: L2 (Euclidean) or Cosine (spherical: unit-norm centroids).
 // Assignments use the top-1 kernel.
 // Seeding: PlusPlus = exact k-means++ (n_clusters sequential passes over all rows);
@@ -73,8 +73,8 @@ void causal_max(MatrixView<const float> x, Metric metric, float* best, i64* arg)
 // n_clusters >= 64, rows >= 20 * n_clusters and rows * n_clusters >= 1e7, else PlusPlus
 // (k-means|| does ~10x the arithmetic of k-means++ but in compute-bound blocks instead of
 // n_clusters memory-bound passes; on small problems, or when the ~10 * n_clusters
-// candidates are most of the rows, k-means++ is as cheap. 100k x 384, 1,000 clusters, 2
-// loaded cores: seeding 10.7 s wall with k-means|| vs 35.3 s with k-means++).
+// candidates are most of the rows, k-means++ is as cheap. 1M x 384, 1,000 clusters, 2
+// loaded cores: seeding 49 s wall with k-means|| vs 126 s with k-means++; bench/README.md).
 enum class KmeansInit { Auto = 0, PlusPlus = 1, Parallel = 2 };
 constexpr int kParallelRounds = 5;
 constexpr double kParallelOversampling = 2.0;
