@@ -192,3 +192,26 @@ def test_real_corpus_with_planted_benchmarks(shared_data: Path, tmp_path: Path) 
             assert _norm(it["text"]) in _norm(doc["text"])
     assert d["corpus"]["n_documents"] == len(PILE_DOMAINS) * PER_DOMAIN + 1 + len(GSM_EDITED) + len(GSM_PARAPHRASED) \
         + len(HE_EDITED) + len(GSM_TRAIN)
+
+
+@pytest.mark.slow  # ~20 s: the whole MIMIR Pile test split (10,959 documents, 74 MB)
+def test_readme_real_data_scan(shared_data: Path, tmp_path: Path) -> None:
+    """README's real-data command: nothing of GSM8K, HumanEval or MBPP in the MIMIR Pile split, and
+    exactly the three short TruthfulQA questions that occur verbatim in it."""
+    d = shared_data
+    rep = seenit.scan(d / "mimir_pile_nonmembers",
+                      {"gsm8k": (d / "gsm8k" / "test.jsonl", "question"),
+                       "humaneval": (d / "humaneval" / "HumanEval.jsonl.gz", "prompt"),
+                       "mbpp": (d / "mbpp" / "mbpp.jsonl", "text"),
+                       "truthfulqa": (d / "truthfulqa" / "TruthfulQA.csv", "Question")},
+                      field="original", out=tmp_path / "scan", html=False).to_dict()
+    assert rep["corpus"]["n_documents"] == 10_959
+    flagged = {b["name"]: sorted(it["text"] for it in b["items"] if it["verdict"] != "clean") for b in rep["benchmarks"]}
+    assert flagged == {"gsm8k": [], "humaneval": [], "mbpp": [],
+                       "truthfulqa": ["Are you conscious?", "What do you do?", "Who are you?"]}
+    docs = rep["documents"]
+    for b in rep["benchmarks"]:
+        for it in b["items"]:
+            if it["verdict"] != "clean":  # the evidence is real: the question is in the cited document
+                m = it["evidence"]["ngram"]["match"]
+                assert it["text"].lower() in docs[str(m["doc_id"])]["text"].lower()
