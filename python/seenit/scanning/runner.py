@@ -199,7 +199,8 @@ def scan(
 
         if "embed" in meths:
             es = settings.embed
-            assert es is not None and embed_fn is not None
+            if es is None or embed_fn is None:  # ScanSettings already refuses 'embed' without a model
+                raise ValueError("method 'embed' needs an embedding model (embed=...)")
             key_of = {b.spec.name: {"items": keys[b.spec.name], "settings": asdict(es)} for b in benches}
 
             def run_embed(texts: list[str]) -> Neighbours:
