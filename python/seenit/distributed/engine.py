@@ -39,8 +39,8 @@ from .. import _core
 from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import write_json
 from ..ngram import NgramIndex, Overlap, overlaps_from_lengths
-from ..scanning.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, fold_best, index_key, merge_topk,
-                               minhash_kwargs)
+from ..scanning.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, finished_index, fold_best, index_key,
+                               merge_topk, minhash_kwargs)
 from ..scanning.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
 from ..sketch import minhash
 from . import _ray
@@ -199,15 +199,9 @@ class RayEngine:
         files = plan_units(corpus)
         out_dir = Path(out_dir)
         key = index_key(options)
-        top = out_dir / MANIFEST
-        if top.is_file():
-            try:
-                m = json.loads(top.read_text(encoding="utf-8"))
-                if m.get("scan_index") == key and m.get("inputs") == [{"path": f, **_file_stamp(f)} for f in files]:
-                    return NgramIndex.open(out_dir)
-            except (ValueError, OSError):
-                pass
-            top.unlink()
+        inputs = [{"path": f, **_file_stamp(f)} for f in files]
+        if (done := finished_index(out_dir, {"scan_index": key, "inputs": inputs})) is not None:
+            return done
         pieces_dir = out_dir / "pieces"
         pieces_dir.mkdir(parents=True, exist_ok=True)
         for junk in pieces_dir.glob(".*"):  # temporaries of an interrupted piece build

@@ -7,15 +7,19 @@ folds merge the partial results of several workers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .. import _core
 from ..dedup import RECALL_WEIGHTS
+from ..index_format import MANIFEST
 from ..lsh import LSH
+from ..ngram import NgramIndex
 from ..search import topk
 from ..sketch import minhash
 from .engine import IndexOptions, MinHashOptions
@@ -32,6 +36,23 @@ def index_key(options: IndexOptions) -> dict[str, Any]:
     d.pop("shard_tokens", None)
     d["piece_bytes"] = options.shard_tokens or DEFAULT_PIECE_BYTES
     return d
+
+
+def finished_index(out_dir: Path, wanted: dict[str, Any]) -> NgramIndex | None:
+    """The scan index at ``out_dir`` when its top manifest records every ``wanted`` field with
+    that value; otherwise its stale or foreign manifest is removed (the caller rebuilds, reusing
+    the pieces that still match) and None is returned."""
+    top = out_dir / MANIFEST
+    if not top.is_file():
+        return None
+    try:
+        m = json.loads(top.read_text(encoding="utf-8"))
+        if all(m.get(k) == v for k, v in wanted.items()):
+            return NgramIndex.open(out_dir)
+    except (ValueError, OSError):
+        pass
+    top.unlink()
+    return None
 
 
 def minhash_kwargs(options: MinHashOptions) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import numpy as np
 from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import Record, atomic_write, iter_batches, iter_records, write_json
 from ..ngram import NgramIndex
-from .blocks import BlockMatcher, embed_block_topk, empty_topk, index_key, merge_topk
+from .blocks import BlockMatcher, embed_block_topk, empty_topk, finished_index, index_key, merge_topk
 from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
 from .progress import DocProgress
 
@@ -69,15 +69,9 @@ class LocalEngine:
     def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
         out_dir = Path(out_dir)
         key = index_key(options)
+        if (done := finished_index(out_dir, {"scan_index": key})) is not None:
+            return done
         top = out_dir / MANIFEST
-        if top.is_file():
-            try:
-                m = json.loads(top.read_text(encoding="utf-8"))
-                if m.get("scan_index") == key:
-                    return NgramIndex.open(out_dir)
-            except (ValueError, OSError):
-                pass
-            top.unlink()  # stale or foreign: rebuilt below from the pieces that still match
         limit = key["piece_bytes"]
         pieces_dir = out_dir / "pieces"
         pieces_dir.mkdir(parents=True, exist_ok=True)
