@@ -32,6 +32,7 @@ void bind_runtime(py::module_& m) {
         d["avx512vnni"] = f.avx512vnni;
         d["avx512bf16"] = f.avx512bf16;
         d["amx_bf16"] = f.amx_bf16;
+        d["amx_int8"] = f.amx_int8;
         return d;
     }, "CPU features detected at run time (what the SIMD dispatch will use).");
     // Exercises parallel_for's exception capture: sums 0..n-1 on all threads and

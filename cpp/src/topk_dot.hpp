@@ -70,6 +70,9 @@ inline bool vnni_available() {
     return avx512_available() && f.avx512bw && f.avx512vnni;
 }
 
+// True when the int8 first pass may use AMX-INT8 tiles (same integer dots again).
+inline bool amx_available() { return vnni_available() && cpu_features().amx_int8; }
+
 using DotFn = float (*)(const float*, const float*, std::size_t);
 inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
 

@@ -107,11 +107,12 @@ def _first_pass(first_pass: str, metric: str, nq: int) -> str:
     check_choice(first_pass, "first_pass", ("auto", "float32", "int8"))
     if first_pass != "auto":
         return first_pass
-    # Both passes return identical results. With AVX-512 VNNI the int8 pass scans ~2x faster
-    # than the float32 kernel but quantises every database row once (~1.6 s per million
-    # rows of d = 384 per core), which pays off from a few hundred queries (bench/README.md,
-    # ## topk). On AVX2-only CPUs it measured no faster, so "auto" keeps float32 there.
-    if metric != "l2" and nq >= 256 and _core.cpu_features().get("avx512vnni", False):
+    # Both passes return identical results. With AVX-512 VNNI (and more so AMX-INT8) the int8
+    # pass scans several times faster than the float32 kernel; its fixed cost, quantising
+    # every database row once (~0.25 CPU s per million rows of d = 384), is repaid from a few
+    # dozen queries (crossover measured at 16-32 queries, 400k rows; bench/README.md, ## topk).
+    # On AVX2-only CPUs it measured no faster, so "auto" keeps float32 there.
+    if metric != "l2" and nq >= 32 and _core.cpu_features().get("avx512vnni", False):
         return "int8"
     return "float32"
 
@@ -138,7 +139,7 @@ def topk(
         first_pass: ``"int8"`` finds candidates with quantised dot products and a proven
             error bound, then re-scores them exactly; ``"float32"`` scores every pair.
             Both return identical results; ``"auto"`` picks the one measured faster on
-            this CPU class (int8 with AVX-512 VNNI from 256 queries, else float32).
+            this CPU class (int8 with AVX-512 VNNI from 32 queries, else float32).
 
     Returns:
         scores (nq, k') float32 (distances for l2) and ids (nq, k') int64, k' = min(k, n),

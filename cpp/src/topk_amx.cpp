@@ -1,0 +1,111 @@
+// The AMX-INT8 kernel of the int8 first pass of topk. One tdpbusd multiplies a 16 x 64
+// tile of unsigned query bytes by a 64 x 16 tile of signed row bytes into 16 x 16 int32
+// dots: 16,384 multiply-adds per instruction against 64 for a 512-bit vpdpbusd. The
+// block's panels (topk_quant.hpp) are already laid out as B tiles, so each K step is
+// four tile loads and four tdpbusd for 32 queries x 32 rows. Integer sums are exact:
+// the dots, and so the candidates and the result, equal the VNNI kernel's.
+#include <cstdint>
+#include <cstring>
+
+#include "topk_quant.hpp"
+
+#if defined(__x86_64__) && ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11) || \
+                            (defined(__clang__) && __clang_major__ >= 12))
+#define SEENIT_HAVE_AMX 1
+#else
+#define SEENIT_HAVE_AMX 0
+#endif
+
+namespace seenit::topk_detail {
+
+#if SEENIT_HAVE_AMX
+namespace {
+
+constexpr std::size_t kQueryGroup = 32;  // two A tiles of 16 queries
+constexpr std::size_t kChunkPanels = 16;  // rows per chunk: 256 (96 KiB at d = 384), revisited per query group
+
+struct TileConfig {  // the 64-byte operand of ldtilecfg, palette 1
+    std::uint8_t palette = 1, start_row = 0;
+    std::uint8_t reserved[14] = {};
+    std::uint16_t colsb[16] = {};
+    std::uint8_t rows[16] = {};
+};
+
+__attribute__((target("amx-tile,amx-int8"))) void configure_tiles() {
+    alignas(64) TileConfig cfg;
+    for (int t = 0; t < 8; ++t) {  // 0-3: int32 dots, 4-5: queries, 6-7: panels; all 16 rows x 64 bytes
+        cfg.rows[t] = 16;
+        cfg.colsb[t] = 64;
+    }
+    _tile_loadconfig(&cfg);
+}
+
+__attribute__((target("amx-tile,amx-int8"))) void release_tiles() { _tile_release(); }
+
+// Dots of queries u[0..32) with the panel pair at p0: out[t * 256 + 16 m + n], tile t =
+// 2 * (query half) + panel, m the query within its half, n the row within its panel.
+__attribute__((target("amx-tile,amx-int8"))) inline void tile_amx(const u8* u, std::size_t dp, const std::int8_t* p0,
+                                                                   std::int32_t* out) {
+    const std::int8_t* p1 = p0 + kPanel * dp;
+    const u8* u1 = u + 16 * dp;
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (std::size_t k = 0; k < dp; k += 64) {
+        _tile_loadd(4, u + k, dp);
+        _tile_loadd(5, u1 + k, dp);
+        _tile_loadd(6, p0 + 16 * k, 64);  // bytes k..k+63 of 16 rows: groups k/4.., 64 bytes each
+        _tile_loadd(7, p1 + 16 * k, 64);
+        _tile_dpbusd(0, 4, 6);
+        _tile_dpbusd(1, 4, 7);
+        _tile_dpbusd(2, 5, 6);
+        _tile_dpbusd(3, 5, 7);
+    }
+    _tile_stored(0, out, 64);
+    _tile_stored(1, out + 256, 64);
+    _tile_stored(2, out + 512, 64);
+    _tile_stored(3, out + 768, 64);
+}
+
+}  // namespace
+
+// Rows are visited per query in increasing order, as in the VNNI scan, so each query
+// meets the same thresholds and re-scores the same pairs.
+__attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512dq,avx2,fma"))) std::size_t scan_int8_amx(
+    Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb, std::size_t qe,
+    const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E) {
+    const std::size_t dp = QQ.dp;
+    std::size_t rescored = 0;
+    alignas(64) std::int32_t out[4 * 256];
+    const std::size_t pb = rb / kPanel / 2 * 2, pe = (re + kPanel - 1) / kPanel;
+    configure_tiles();
+    for (std::size_t c0 = pb; c0 < pe; c0 += kChunkPanels) {
+        const std::size_t c1 = std::min(pe, c0 + kChunkPanels);
+        for (std::size_t i = qb; i < qe; i += kQueryGroup) {  // reads up to 31 rows past qe: QQ.U is padded
+            const std::size_t nq = std::min(kQueryGroup, qe - i);
+            for (std::size_t p = c0; p < c1; p += 2) {
+                const PanelPair pp = panel_pair(X, p * kPanel, rb, re);
+                tile_amx(QQ.U.data() + i * dp, dp, X.P.data() + p * kPanel * dp, out);
+                for (std::size_t j = 0; j < nq; ++j) {
+                    const std::int32_t* d0 = out + (j / 16) * 512 + (j % 16) * 16;
+                    rescored += offer_candidates(m, Q, QQ, B, pp, i + j, _mm512_load_si512(d0), _mm512_load_si512(d0 + 256),
+                                                 E[i + j - qb], heaps);
+                }
+            }
+        }
+    }
+    release_tiles();
+    return rescored;
+}
+
+#else
+
+std::size_t scan_int8_amx(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
+                          std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E) {
+    return scan_int8_vnni(m, Q, QQ, X, qb, qe, B, rb, re, heaps, E);  // unreachable: no AMX build, no amx_int8
+}
+
+#endif
+
+}  // namespace seenit::topk_detail

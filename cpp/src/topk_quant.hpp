@@ -1,0 +1,113 @@
+// The int8 first pass of topk, shared by its files: the quantised queries and database
+// block, the panel layout of the VNNI/AMX kernels, and the exact re-score. Internal.
+//
+// Bound: with q = s_q Q + e_q and x~ = s_x X + e_x (x~ = x for ip, x * inv_norm(x) for
+// cosine), |q.x~ - s_q s_x Q.X| <= |e_q||x~| + s_q|Q||e_x| (Cauchy-Schwarz), and the
+// float32 key differs from q.x~ by at most (d + 16) u |q||x~| (u = 2^-24), doubled
+// for margin, which also covers rounding in the approximate score itself. The error
+// terms are computed with relative error below 1e-5, covered by a 0.1% margin on the
+// whole bound. Queries are stored as U = Q + 64 in [1, 127] (the unsigned operand of
+// maddubs / vpdpbusd / tdpbusd) and U.X = Q.X + 64 sum(X).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "topk_dot.hpp"
+#include "topk_scan.hpp"
+
+namespace seenit::topk_detail {
+
+constexpr int kLevels = 63;                 // ints in [-63, 63]: two maddubs sums fit int16
+constexpr double kU = 1.0 / 16777216.0;     // float32 unit roundoff
+constexpr std::size_t kPanel = 16;          // rows per panel (one zmm of int32 dots)
+constexpr std::size_t kQueryPad = 32;       // zero rows after the queries: AMX loads 32 at a time
+
+inline std::size_t padded(std::size_t d) { return (d + 63) / 64 * 64; }
+
+struct QuantQueries {
+    std::size_t dp = 0;     // padded row length in bytes (multiple of 64)
+    std::vector<u8> U;      // (n + kQueryPad) x dp
+    std::vector<float> s;   // scale
+    std::vector<double> e;  // |e_q|
+    std::vector<double> sQ; // s_q |Q|
+    std::vector<double> norm;
+};
+
+// Rows of a database block as int8. With VNNI or AMX they are packed in panels of 16
+// rows, each int32 lane holding four consecutive bytes of one row: row r, bytes
+// 4g..4g+3 at P[(r / 16) * 16 * dp + 64 g + 4 (r % 16)], which is also the layout of an
+// AMX B tile (16 groups of four bytes x 16 rows). Otherwise X holds plain rows.
+struct QuantBlock {
+    std::size_t dp = 0;
+    bool panels = false;
+    std::vector<std::int8_t> X;  // rows x dp (AVX2 path)
+    std::vector<std::int8_t> P;  // panels, padded to an even panel count (zeros)
+    std::vector<float> s;        // scale (padded like P)
+    std::vector<int> sum;        // 64 * sum(X) (padded like P)
+    std::vector<double> norm, err;
+    double max_norm = 0, max_err = 0;
+};
+
+// Per-query bound for queries [qb, qe) over a block: E[i - qb].
+std::vector<float> bounds_for(const QuantQueries& QQ, const QuantBlock& X, std::size_t d, std::size_t qb,
+                              std::size_t qe);
+
+inline void offer_exact(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, Heaps& heaps) {
+    const float dot = dot_avx2(Q.q + qi * Q.d, B.x + r * Q.d, Q.d);
+    const float key = key_of(m, dot, 0.0f, B.aux ? B.aux[r] : 0.0f);
+    if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(r));
+}
+
+// Lanes of panel rows [base, base + 16) inside [rb, re), as a 16-bit mask.
+inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re) {
+    unsigned mk = 0xFFFFu;
+    if (base < rb) mk &= rb - base >= kPanel ? 0u : (0xFFFFu << (rb - base)) & 0xFFFFu;
+    if (base + kPanel > re) mk &= re <= base ? 0u : 0xFFFFu >> (base + kPanel - re);
+    return mk;
+}
+
+// The candidate test of the panel kernels for query qi against a panel pair (rows r0 ..
+// r0 + 32): approx = (float)(dot - 64 sum(X)) * (s_q * s_x), the AVX2 scan's operations;
+// rows whose approx reaches the query's threshold minus its bound E are re-scored
+// exactly. `lanes` masks rows outside the scanned range. Returns the pairs re-scored.
+struct PanelPair {
+    __m512i off0, off1;  // 64 sum(X) of each panel's rows
+    __m512 xs0, xs1;     // s_x
+    unsigned m0, m1;     // lanes inside [rb, re)
+    std::size_t r0;
+};
+
+__attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline PanelPair panel_pair(const QuantBlock& X, std::size_t r0,
+                                                                                        std::size_t rb, std::size_t re) {
+    return PanelPair{_mm512_loadu_si512(X.sum.data() + r0), _mm512_loadu_si512(X.sum.data() + r0 + kPanel),
+                     _mm512_loadu_ps(X.s.data() + r0), _mm512_loadu_ps(X.s.data() + r0 + kPanel),
+                     panel_lane_mask(r0, rb, re), panel_lane_mask(r0 + kPanel, rb, re), r0};
+}
+
+__attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t offer_candidates(
+    Metric m, const Queries& Q, const QuantQueries& QQ, const Block& B, const PanelPair& pp, std::size_t qi,
+    __m512i dots0, __m512i dots1, float E, Heaps& heaps) {
+    const __m512 sq = _mm512_set1_ps(QQ.s[qi]);
+    const __m512 lim = _mm512_set1_ps(heaps.threshold(qi) - E);
+    const __m512 a0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots0, pp.off0)), _mm512_mul_ps(sq, pp.xs0));
+    const __m512 a1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots1, pp.off1)), _mm512_mul_ps(sq, pp.xs1));
+    unsigned mask = (_mm512_cmp_ps_mask(a0, lim, _CMP_GE_OQ) & pp.m0) | ((_mm512_cmp_ps_mask(a1, lim, _CMP_GE_OQ) & pp.m1) << 16);
+    std::size_t n = 0;
+    while (mask) {
+        const unsigned b = static_cast<unsigned>(__builtin_ctz(mask));
+        mask &= mask - 1;
+        offer_exact(m, Q, B, qi, pp.r0 + b, heaps);
+        ++n;
+    }
+    return n;
+}
+
+// Scans of queries [qb, qe) x block rows [rb, re) over the panels; both return the pairs
+// re-scored and give the same candidates (the same integer dots and float operations).
+std::size_t scan_int8_vnni(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
+                           std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E);
+std::size_t scan_int8_amx(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
+                          std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E);
+
+}  // namespace seenit::topk_detail

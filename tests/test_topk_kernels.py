@@ -1,0 +1,80 @@
+"""The int8 first pass's kernels against each other: AMX-INT8 tiles, AVX-512 VNNI panels
+and AVX2 tiles compute the same integer dots, so they must return identical results and,
+where both visit rows in the same order (AMX and VNNI), re-score exactly the same pairs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import seenit
+from seenit import _core
+
+from _search_helpers import assert_topk_matches
+
+_SCRIPT = """
+import sys, numpy as np, seenit
+from seenit import _core
+rng = np.random.default_rng(11)
+out = {}
+# (queries, rows, dimension, threads): query-split (nq >= 6 x threads) and row-split scans,
+# query counts off the 32-query AMX group, rows across database blocks and off the 32-row
+# panel pairs, dimensions off the 64-byte K step
+cases = ((1, 50, 384, 2), (33, 1001, 37, 2), (70, 30000, 384, 2), (5, 777, 1000, 1), (40, 5000, 1, 2),
+         (100, 2000, 65, 1), (7, 9000, 128, 2))
+for metric in ("ip", "cosine"):
+    for nq, n, d, threads in cases:
+        c = rng.standard_normal((20, d)).astype(np.float32)
+        x = c[rng.integers(0, 20, n)] + 0.5 * rng.standard_normal((n, d)).astype(np.float32)
+        x[n // 2] = x[n // 3]  # a tie
+        q = x[rng.integers(0, n, nq)] + 0.1 * rng.standard_normal((nq, d)).astype(np.float32)
+        seenit.set_num_threads(threads)
+        s, i, rescored = _core.topk_search(q, x, 10, metric, "int8")
+        key = f"{metric}_{nq}_{n}_{d}"
+        out[key + "_q"], out[key + "_x"], out[key + "_s"], out[key + "_i"] = q, x, s, i
+        out[key + "_rescored"] = np.array([rescored])
+np.savez(sys.argv[1], **out)
+"""
+
+
+def _run(tmp_path, setting: str) -> dict[str, np.ndarray]:
+    f = tmp_path / f"{setting or 'native'}.npz"
+    env = {k: v for k, v in os.environ.items() if k != "SEENIT_DISABLE_SIMD"}
+    if setting:
+        env["SEENIT_DISABLE_SIMD"] = setting
+    subprocess.run([sys.executable, "-c", _SCRIPT, str(f)], env=env, check=True, capture_output=True, text=True)
+    return dict(np.load(f))
+
+
+def test_disabling_amx_is_reported():
+    code = "import seenit; f = seenit.cpu_features(); print(f['amx_int8'], f['avx512vnni'])"
+    env = {**os.environ, "SEENIT_DISABLE_SIMD": "amx"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout.split()
+    assert out[0] == "False"
+    assert out[1] == str(seenit.cpu_features()["avx512vnni"])
+
+
+@pytest.mark.skipif(not _core.cpu_features().get("amx_int8", False), reason="this CPU (or OS) offers no AMX-INT8")
+def test_amx_and_vnni_kernels_agree_pair_for_pair(tmp_path):
+    amx = _run(tmp_path, "")
+    vnni = _run(tmp_path, "amx")
+    for key in amx:
+        np.testing.assert_array_equal(amx[key].view(np.uint8), vnni[key].view(np.uint8), err_msg=key)
+    for key in amx:
+        if key.endswith("_s"):
+            base = key[:-2]
+            assert_topk_matches(amx[key], amx[base + "_i"], amx[base + "_q"], amx[base + "_x"], 10, base.split("_")[0])
+    assert sum(int(v[0]) for k, v in amx.items() if k.endswith("_rescored")) > 0
+
+
+@pytest.mark.skipif(not _core.cpu_features().get("avx512vnni", False), reason="this CPU has no AVX-512 VNNI")
+def test_panel_kernels_and_avx2_tiles_give_the_same_results(tmp_path):
+    native = _run(tmp_path, "")
+    avx2 = _run(tmp_path, "avx512")
+    for key in native:
+        if key.endswith(("_s", "_i")):
+            np.testing.assert_array_equal(native[key].view(np.uint8), avx2[key].view(np.uint8), err_msg=key)
