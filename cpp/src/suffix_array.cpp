@@ -9,6 +9,7 @@
 #include "seenit/suffix_array.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -17,8 +18,32 @@
 #include "seenit/parallel.hpp"
 #include "sais_induce.hpp"
 
+// Stage timings on stderr when built with -DSEENIT_SA_LAPS (tuning only).
+#ifdef SEENIT_SA_LAPS
+#include <chrono>
+#include <cstdio>
+#endif
+
 namespace seenit {
 namespace {
+
+// Lap timer for tuning: prints "LAP n=<level size> <what> <seconds>" with
+// -DSEENIT_SA_LAPS, else compiles to nothing.
+struct Lap {
+#ifdef SEENIT_SA_LAPS
+    std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+    std::size_t n;
+    explicit Lap(std::size_t n_) : n(n_) {}
+    void operator()(const char* what) {
+        auto u = std::chrono::steady_clock::now();
+        std::fprintf(stderr, "LAP n=%zu %s %.3f\n", n, what, std::chrono::duration<double>(u - t).count());
+        t = u;
+    }
+#else
+    explicit Lap(std::size_t) {}
+    void operator()(const char*) {}
+#endif
+};
 
 using sais_detail::induce_l;
 using sais_detail::induce_s;
@@ -87,6 +112,27 @@ void for_each_lms_rtl(const Char* T, std::size_t n, Fn&& fn) {
         if (!s & next_s) fn(i + 1);
         next_s = s;
     }
+}
+
+// Calls fn(p, lms) for every position p in [1, n), right to left: the
+// branch-free form for callers that write unconditionally (to a sink slot when
+// !lms), since whether a position is LMS is close to random on real text.
+template <class Char, class Fn>
+void for_each_pos_rtl(const Char* T, std::size_t n, Fn&& fn) {
+    bool next_s = false;
+    for (std::size_t i = n - 1; i-- > 0;) {
+        bool s = (T[i] < T[i + 1]) | ((T[i] == T[i + 1]) & next_s);
+        fn(i + 1, !s & next_s);
+        next_s = s;
+    }
+}
+
+// Where to write: real when take, else sink (a select, not a branch).
+template <class Index>
+inline Index* select_slot(bool take, Index* real, Index* sink) {
+    std::uintptr_t mask = std::uintptr_t{0} - static_cast<std::uintptr_t>(take);
+    return reinterpret_cast<Index*>((reinterpret_cast<std::uintptr_t>(real) & mask) |
+                                    (reinterpret_cast<std::uintptr_t>(sink) & ~mask));
 }
 
 constexpr std::size_t kAhead = 32;  // prefetch distance for random gathers
@@ -214,24 +260,35 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
             sum += C[c];
         }
     };
+    Lap lap(n);
     std::fill(SA, SA + n, Index{0});
+    lap("s1fill");
     set_ends();
     m = 0;
-    for_each_lms_rtl(T, n, [&](std::size_t p) {
-        SA[--P[sym(T[p])].ptr] = static_cast<Index>(p);
-        ++m;
-    });
+    {
+        Index sink;
+        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
+            Index& ptr = P[sym(T[p])].ptr;
+            *select_slot(lms, SA + ptr - 1, &sink) = static_cast<Index>(p);
+            ptr -= static_cast<Index>(lms);
+            m += lms;
+        });
+    }
     // The LMS suffixes of a bucket are one group (their one-symbol prefixes are equal).
     {
         Index end = 0;
         for (std::size_t c = 0; c < K; ++c)
             if (P[c].ptr != (end += C[c])) SA[P[c].ptr] ^= M;
     }
+    lap("s1lms");
     set_starts();
     sais_detail::induce_l_named(T, SA, n, P, K);
+    lap("s1L");
     sais_detail::shift_marks_right(SA, C, P, K);
+    lap("s1shift");
     set_ends();
     sais_detail::induce_s_named(T, SA, n, P, K);
+    lap("s1S");
 
     // Compact the LMS entries (the positive ones) into SA[0, m). Two
     // consecutive ones name the same substring iff no slot from the first up to
@@ -257,7 +314,10 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
         }
     }
     std::fill(SA + m, SA + n, Index{0});
-    return m == 0 ? Index{0} : write_names(SA, m, count);
+    lap("s1compact");
+    auto rr = m == 0 ? Index{0} : write_names(SA, m, count);
+    lap("s1names");
+    return rr;
 }
 
 // Sorts the suffixes of T[0, n) (symbols < K) into SA[0, n).
@@ -272,9 +332,11 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // allows it at the first level, the recursive levels use it when their
     // free space holds it.
     named = n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>) && (named || work_size >= 3 * K);
+    Lap lap(n);
     Buckets<Index> bk(K, work, work_size, named ? 3 : 2);
     Index* B = bk.B;
     count_symbols(T, n, bk.C, K);
+    lap("count");
 
     // Stage 1: sort the LMS substrings by induction and name them.
     std::size_t m = 0;
@@ -308,12 +370,14 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         });
         names = name_lms_substrings(T, SA, n, m);
     }
+    lap("stage1");
     // The reduced string (names in text order) goes to SA[n-m, n).
     std::size_t j = n;
     for (std::size_t i = n; i-- > m;)
         if (SA[i] != 0) SA[--j] = SA[i] - 1;
     Index* s1 = SA + n - m;
 
+    lap("reduce");
     // Stage 2: sort the reduced string's suffixes (recursively if names repeat).
     if (static_cast<std::size_t>(names) < m) {
         // SA[m, n-m) is free while the reduced problem is solved: its buckets go there.
@@ -322,15 +386,23 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         for (std::size_t i = 0; i < m; ++i) SA[s1[i]] = static_cast<Index>(i);
     }
 
+    lap("recursion");
     // Stage 3: map ranks back to positions and induce the full order.
     j = m;
-    for_each_lms_rtl(T, n, [&](std::size_t p) { s1[--j] = static_cast<Index>(p); });
+    {
+        Index sink;
+        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
+            *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
+            j -= lms;
+        });
+    }
     parallel_for(m, 1 << 16, [&](std::size_t b, std::size_t e, int) {
         for (std::size_t i = b; i < e; ++i) {
             if (i + kAhead < e) __builtin_prefetch(s1 + SA[i + kAhead]);
             SA[i] = s1[SA[i]];
         }
     });
+    lap("mapback");
     std::fill(SA + m, SA + n, Index{0});
     bk.ends();
     for (std::size_t i = m; i-- > 0;) {
@@ -339,10 +411,13 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         SA[i] = 0;
         SA[--B[sym(T[p])]] = p;
     }
+    lap("place");
     bk.starts();
     induce_l<false>(T, SA, n, B);
+    lap("finalL");
     bk.ends();
     induce_s<false>(T, SA, n, B);
+    lap("finalS");
 }
 
 // Rank-remaps the symbols of T to [0, distinct). The output sa is free scratch
