@@ -320,6 +320,30 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
     return rr;
 }
 
+// Alphabets up to this size place the sorted LMS suffixes by per-symbol counts.
+constexpr std::size_t kPlaceByCountMax = std::size_t{1} << 16;
+
+// SA[0, m) holds the sorted LMS suffixes, so those of symbol c are one run of
+// count[c] entries, in symbol order. Moves each run to the end of its bucket
+// (E = bucket ends), highest symbol first so no run overwrites one not yet
+// moved (run c ends at or before bucket c's end), then clears the rest.
+template <class Index>
+void place_lms_by_count(Index* SA, std::size_t m, const Index* E, const Index* count, std::size_t K) {
+    std::size_t src_end = m;
+    for (std::size_t c = K; c-- > 0;) {
+        std::size_t len = static_cast<std::size_t>(count[c]);
+        std::size_t dst = static_cast<std::size_t>(E[c]) - len;
+        src_end -= len;
+        if (dst != src_end && len > 0) std::memmove(SA + dst, SA + src_end, len * sizeof(Index));
+    }
+    std::size_t start = 0;  // clear [bucket start, start of its LMS run) of every bucket
+    for (std::size_t c = 0; c < K; ++c) {
+        std::size_t run = static_cast<std::size_t>(E[c]) - static_cast<std::size_t>(count[c]);
+        if (run > start) std::fill(SA + start, SA + run, Index{0});
+        start = static_cast<std::size_t>(E[c]);
+    }
+}
+
 // Sorts the suffixes of T[0, n) (symbols < K) into SA[0, n).
 template <class Char, class Index>
 void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, std::size_t work_size, bool named) {
@@ -333,6 +357,9 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // free space holds it.
     named = n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>) && (named || work_size >= 3 * K);
     Lap lap(n);
+#ifdef SEENIT_SA_LAPS
+    std::fprintf(stderr, "LEVEL n=%zu K=%zu named=%d\n", n, K, int(named));
+#endif
     Buckets<Index> bk(K, work, work_size, named ? 3 : 2);
     Index* B = bk.B;
     count_symbols(T, n, bk.C, K);
@@ -387,14 +414,28 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     }
 
     lap("recursion");
-    // Stage 3: map ranks back to positions and induce the full order.
+    // Stage 3: map ranks back to positions and induce the full order. For a
+    // small alphabet the LMS suffixes per symbol are counted on the way, so
+    // placing them at their bucket ends is a block move per bucket rather
+    // than a random read of T per suffix.
+    const bool by_count = K <= kPlaceByCountMax;
+    std::vector<Index> lms_count(by_count ? K : 0);
     j = m;
     {
         Index sink;
-        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
-            *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
-            j -= lms;
-        });
+        if (by_count) {
+            Index* cnt = lms_count.data();
+            for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
+                *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
+                j -= lms;
+                cnt[sym(T[p])] += static_cast<Index>(lms);
+            });
+        } else {
+            for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
+                *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
+                j -= lms;
+            });
+        }
     }
     parallel_for(m, 1 << 16, [&](std::size_t b, std::size_t e, int) {
         for (std::size_t i = b; i < e; ++i) {
@@ -403,13 +444,17 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         }
     });
     lap("mapback");
-    std::fill(SA + m, SA + n, Index{0});
     bk.ends();
-    for (std::size_t i = m; i-- > 0;) {
-        if (i >= kAhead) __builtin_prefetch(T + SA[i - kAhead]);
-        Index p = SA[i];
-        SA[i] = 0;
-        SA[--B[sym(T[p])]] = p;
+    if (by_count) {
+        place_lms_by_count(SA, m, B, lms_count.data(), K);
+    } else {
+        std::fill(SA + m, SA + n, Index{0});
+        for (std::size_t i = m; i-- > 0;) {
+            if (i >= kAhead) __builtin_prefetch(T + SA[i - kAhead]);
+            Index p = SA[i];
+            SA[i] = 0;
+            SA[--B[sym(T[p])]] = p;
+        }
     }
     lap("place");
     bk.starts();
