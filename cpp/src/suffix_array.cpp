@@ -399,9 +399,15 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     }
     lap("stage1");
     // The reduced string (names in text order) goes to SA[n-m, n).
+    // Branch-free (names sit at random slots): every slot is written at
+    // j - 1 >= i >= m, already read, and j only moves past names; what lands
+    // in SA[m, n - m) is dead (free space from here on).
     std::size_t j = n;
-    for (std::size_t i = n; i-- > m;)
-        if (SA[i] != 0) SA[--j] = SA[i] - 1;
+    for (std::size_t i = n; i-- > m;) {
+        Index v = SA[i];
+        SA[j - 1] = v - 1;
+        j -= v != 0;
+    }
     Index* s1 = SA + n - m;
 
     lap("reduce");
