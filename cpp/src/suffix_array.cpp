@@ -103,6 +103,14 @@ void count_symbols(const Char* T, std::size_t n, Index* C, std::size_t K) {
             for (std::size_t c = 0; c < K; ++c) C[c] += h[c];
 }
 
+// Clears SA[0, n) in parallel blocks. At the first level this is the first
+// touch of the output, so its page faults (the kernel zeroing fresh pages)
+// are shared between the threads.
+template <class Index>
+void zero_fill(Index* SA, std::size_t n) {
+    parallel_for(n, std::size_t{1} << 22, [&](std::size_t b, std::size_t e, int) { std::fill(SA + b, SA + e, Index{0}); });
+}
+
 // Calls fn(p) for every LMS position p, right to left, classifying on the fly.
 template <class Char, class Fn>
 void for_each_lms_rtl(const Char* T, std::size_t n, Fn&& fn) {
@@ -261,7 +269,7 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
         }
     };
     Lap lap(n);
-    std::fill(SA, SA + n, Index{0});
+    zero_fill(SA, n);
     lap("s1fill");
     set_ends();
     m = 0;
@@ -371,7 +379,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     if (named) {
         names = stage1_named(T, SA, n, bk, m);
     } else {
-        std::fill(SA, SA + n, Index{0});
+        zero_fill(SA, n);
         bk.ends();
         for_each_lms_rtl(T, n, [&](std::size_t p) {
             SA[--B[sym(T[p])]] = static_cast<Index>(p);
