@@ -7,6 +7,7 @@
 
 #include "seenit/parallel.hpp"
 #include "topk_dot.hpp"
+#include "topk_prepare.hpp"
 
 namespace seenit {
 
@@ -27,14 +28,15 @@ struct SplitMix {
 
 // Rows as the seeding sees them: unit-normalised for cosine (spherical k-means).
 std::vector<float> working_rows(MatrixView<const float> x, Metric metric, DotFn dot) {
-    std::vector<float> w(x.data, x.data + x.rows * x.cols);
-    if (metric == Metric::Cosine) {
-        for (std::size_t i = 0; i < x.rows; ++i) {
+    std::vector<float> w(x.rows * x.cols);
+    parallel_for(x.rows, 1024, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t i = b; i < e; ++i) {
+            const float* src = x.data + i * x.cols;
             float* r = w.data() + i * x.cols;
-            float inv = inv_norm_from_sq(dot(r, r, x.cols));
-            for (std::size_t k = 0; k < x.cols; ++k) r[k] = r[k] * inv;
+            const float inv = metric == Metric::Cosine ? inv_norm_from_sq(dot(src, src, x.cols)) : 1.0f;
+            for (std::size_t k = 0; k < x.cols; ++k) r[k] = metric == Metric::Cosine ? src[k] * inv : src[k];
         }
-    }
+    });
     return w;
 }
 
@@ -128,11 +130,15 @@ std::vector<i64> plus_plus(const std::vector<float>& w, std::size_t d, const std
     return out;
 }
 
-// Squared distance (the l2 kernel on working rows) from every row to its nearest row
-// among `cand`, with that row's position; updates (mind, near) where strictly closer,
-// so ties keep the earlier candidate.
-void nearest_update(const std::vector<float>& w, std::size_t n, std::size_t d, const std::vector<i64>& cand,
-                    std::size_t offset, std::vector<double>& mind, std::vector<i64>& near) {
+// Squared distance from every row to its nearest row among `cand`, with that row's
+// position; updates (mind, near) where strictly closer, so ties keep the earlier
+// candidate. `rows` holds the working rows prepared once for all rounds: for the l2
+// metric an l2 search; for cosine (unit rows, where the nearest row is the one with the
+// largest dot product) an inner-product search, through the int8 first pass where it
+// is faster, with D^2 = |x|^2 + |c|^2 - 2 x.c as dist2 computes it.
+void nearest_update(const PreparedQueries& rows, const std::vector<float>& w, const std::vector<float>& norms,
+                    const std::vector<i64>& cand, std::size_t offset, std::vector<double>& mind, std::vector<i64>& near) {
+    const std::size_t n = rows.Q.n, d = rows.Q.d;
     std::vector<float> buf(cand.size() * d);
     for (std::size_t j = 0; j < cand.size(); ++j) {
         const float* r = w.data() + static_cast<std::size_t>(cand[j]) * d;
@@ -141,10 +147,13 @@ void nearest_update(const std::vector<float>& w, std::size_t n, std::size_t d, c
     std::vector<float> s(n);
     std::vector<i64> id(n);
     DbView cv{buf.data(), cand.size(), d, DType::F32};
-    topk_search(MatrixView<const float>{w.data(), n, d}, cv, 1, Metric::L2, FirstPass::Float32,
-                MatrixView<float>{s.data(), n, 1}, MatrixView<i64>{id.data(), n, 1});
+    topk_search_prepared(rows, cv, 1, MatrixView<float>{s.data(), n, 1}, MatrixView<i64>{id.data(), n, 1});
+    const bool by_dot = rows.metric == Metric::IP;
     for (std::size_t i = 0; i < n; ++i) {
-        const double dd = s[i];
+        const double dd = by_dot ? std::max(0.0, static_cast<double>(norms[i]) +
+                                                     norms[static_cast<std::size_t>(cand[static_cast<std::size_t>(id[i])])] -
+                                                     2.0 * static_cast<double>(s[i]))
+                                 : static_cast<double>(s[i]);
         if (near[i] < 0 || dd < mind[i]) {
             mind[i] = dd;
             near[i] = static_cast<i64>(offset) + id[i];
@@ -153,7 +162,7 @@ void nearest_update(const std::vector<float>& w, std::size_t n, std::size_t d, c
 }
 
 KmeansSeeding seed_centres(const std::vector<float>& w, std::size_t n, std::size_t d, std::size_t nc, u64 seed,
-                           KmeansInit init, DotFn dot, const std::vector<float>& norms) {
+                           KmeansInit init, Metric metric, DotFn dot, const std::vector<float>& norms) {
     KmeansSeeding out;
     out.init = resolve_init(init, n, nc);
     if (out.init == KmeansInit::PlusPlus) {
@@ -175,7 +184,9 @@ KmeansSeeding seed_centres(const std::vector<float>& w, std::size_t n, std::size
     std::vector<i64> cand{static_cast<i64>(rng.next() % n)};
     std::vector<double> mind(n, 0.0);
     std::vector<i64> near(n, -1);
-    nearest_update(w, n, d, cand, 0, mind, near);
+    const PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric == Metric::Cosine ? Metric::IP : Metric::L2,
+                               metric == Metric::Cosine && vnni_available());
+    nearest_update(rows, w, norms, cand, 0, mind, near);
     const double ell = kParallelOversampling * static_cast<double>(nc);
     for (int round = 0; round < kParallelRounds; ++round) {
         double phi = 0;
@@ -190,7 +201,7 @@ KmeansSeeding seed_centres(const std::vector<float>& w, std::size_t n, std::size
         if (added.empty()) continue;
         const std::size_t offset = cand.size();
         cand.insert(cand.end(), added.begin(), added.end());
-        nearest_update(w, n, d, added, offset, mind, near);
+        nearest_update(rows, w, norms, added, offset, mind, near);
     }
     out.candidates = cand;
     if (cand.size() < nc) {  // fewer distinct rows than clusters were reached: plain k-means++
@@ -222,7 +233,7 @@ KmeansSeeding kmeans_seed(MatrixView<const float> x, std::size_t nc, u64 seed, M
     DotFn dot = dot_fn(simd_available());
     std::vector<float> w = working_rows(x, metric, dot);
     std::vector<float> norms = row_norms(w, x.rows, x.cols, dot);
-    return seed_centres(w, x.rows, x.cols, nc, seed, init, dot, norms);
+    return seed_centres(w, x.rows, x.cols, nc, seed, init, metric, dot, norms);
 }
 
 KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 seed, Metric metric, KmeansInit init) {
@@ -235,7 +246,7 @@ KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 se
 
     KmeansResult res;
     res.centroids.assign(nc * d, 0.0f);
-    const KmeansSeeding sd = seed_centres(w, n, d, nc, seed, init, dot, norms);
+    const KmeansSeeding sd = seed_centres(w, n, d, nc, seed, init, metric, dot, norms);
     for (std::size_t ci = 0; ci < nc; ++ci) {
         const float* cr = w.data() + static_cast<std::size_t>(sd.centres[ci]) * d;
         std::copy(cr, cr + d, res.centroids.begin() + static_cast<std::ptrdiff_t>(ci * d));
@@ -247,11 +258,15 @@ KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 se
     std::vector<i64> label(n, -1), prev;
     std::vector<double> sums(nc * d);
     std::vector<std::size_t> counts(nc);
+    // The rows are prepared (normalised, quantised) once for all iterations. The int8 first
+    // pass returns the float32 answer bit for bit and is faster with VNNI/AMX.
+    const topk_detail::PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric,
+                                            metric == Metric::Cosine && vnni_available());
     auto assign = [&]() {
         DbView cv{res.centroids.data(), nc, d, DType::F32};
         MatrixView<float> sv{score.data(), n, 1};
         MatrixView<i64> iv{label.data(), n, 1};
-        topk_search(MatrixView<const float>{w.data(), n, d}, cv, 1, metric, FirstPass::Float32, sv, iv);
+        topk_detail::topk_search_prepared(rows, cv, 1, sv, iv);
     };
     bool converged = false;
     for (int it = 0; it < iters; ++it) {

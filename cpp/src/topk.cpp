@@ -29,18 +29,23 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
         return Q;
     }
     if (metric == Metric::Cosine) {
-        storage.assign(queries.data, queries.data + nq * d);
-        for (std::size_t i = 0; i < nq; ++i) {
-            float* row = storage.data() + i * d;
-            float inv = inv_norm_from_sq(dot(row, row, d));
-            for (std::size_t k = 0; k < d; ++k) row[k] = row[k] * inv;
-        }
+        storage.resize(nq * d);
+        parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
+            for (std::size_t i = b; i < e; ++i) {
+                const float* src = queries.data + i * d;
+                float* row = storage.data() + i * d;
+                const float inv = inv_norm_from_sq(dot(src, src, d));
+                for (std::size_t k = 0; k < d; ++k) row[k] = src[k] * inv;
+            }
+        });
         Q.q = storage.data();
         return Q;
     }
     Q.q = queries.data;
     Q.aux.resize(nq);
-    for (std::size_t i = 0; i < nq; ++i) Q.aux[i] = dot(Q.q + i * d, Q.q + i * d, d);
+    parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t i = b; i < e; ++i) Q.aux[i] = dot(Q.q + i * d, Q.q + i * d, d);
+    });
     return Q;
 }
 
@@ -104,23 +109,49 @@ void check_rows(const DbView& db, const char* name) {
                  " contains NaN or inf (or values whose squares overflow float32)");
 }
 
+namespace topk_detail {
+
+PreparedQueries::PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass) : metric(metric) {
+    const bool simd = simd_available();
+    Q = prepare_queries(queries, metric, simd, storage);
+    int8 = int8_pass && simd && metric != Metric::L2;
+    if (int8) QQ.reset(quantize_queries(Q));
+}
+
+}  // namespace topk_detail
+
 TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::size_t k, Metric metric,
                       FirstPass first_pass, MatrixView<float> scores, MatrixView<i64> ids) {
-    const std::size_t nq = queries.rows, d = queries.cols, n = db.rows;
+    check_search(queries.rows, queries.cols, db, k, scores, ids);
+    if (queries.rows == 0) return TopkStats{};
+    const PreparedQueries P(queries, metric, first_pass == FirstPass::Int8);
+    return topk_search_prepared(P, db, k, scores, ids);
+}
+
+namespace topk_detail {
+
+void check_search(std::size_t nq, std::size_t d, const DbView& db, std::size_t k, MatrixView<float> scores,
+                  MatrixView<i64> ids) {
     SEENIT_CHECK(d == db.dim, std::invalid_argument, "queries have dimension ", d, " but database rows have ", db.dim);
-    SEENIT_CHECK(n >= 1, std::invalid_argument, "database is empty");
+    SEENIT_CHECK(db.rows >= 1, std::invalid_argument, "database is empty");
     SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1, got ", k);
-    const std::size_t kk = std::min(k, n);
+    const std::size_t kk = std::min(k, db.rows);
     SEENIT_CHECK(scores.rows == nq && scores.cols == kk && ids.rows == nq && ids.cols == kk, std::invalid_argument,
                  "output arrays must have shape (", nq, ", ", kk, ")");
+}
+
+TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::size_t k, MatrixView<float> scores,
+                               MatrixView<i64> ids) {
+    const Queries& Q = P.Q;
+    const Metric metric = P.metric;
+    const std::size_t nq = Q.n, d = Q.d, n = db.rows;
+    check_search(nq, d, db, k, scores, ids);
+    const std::size_t kk = std::min(k, n);
     TopkStats stats;
     if (nq == 0) return stats;
-
     const bool simd = simd_available();
-    std::vector<float> qstore;
-    Queries Q = prepare_queries(queries, metric, simd, qstore);
-    const bool int8 = first_pass == FirstPass::Int8 && simd && metric != Metric::L2;
-    std::unique_ptr<QuantQueries, QuantQueriesDeleter> QQ(int8 ? quantize_queries(Q) : nullptr);
+    const bool int8 = P.int8;
+    const QuantQueries* QQ = P.QQ.get();
 
     const int nt = num_threads();
     const bool split_queries = nq >= static_cast<std::size_t>(6 * nt);
@@ -163,5 +194,7 @@ TopkStats topk_search(MatrixView<const float> queries, const DbView& db, std::si
     for (std::size_t r : rescored) stats.rescored += r;
     return stats;
 }
+
+}  // namespace topk_detail
 
 }  // namespace seenit

@@ -1,6 +1,7 @@
 // Shared preparation steps of the search drivers (topk, range_pairs, kmeans). Internal.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "topk_scan.hpp"
@@ -15,5 +16,23 @@ std::size_t block_rows_for(std::size_t d);
 // computes the per-row auxiliary values of the metric, all threads.
 void prepare_block(const DbView& db, std::size_t r0, std::size_t rows, Metric metric, bool simd,
                    std::vector<float>& conv, std::vector<float>& aux, Block& B);
+
+// Queries prepared once for any number of searches (k-means reuses them every iteration):
+// normalised for cosine, and quantised when the int8 first pass will run.
+struct PreparedQueries {
+    PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass);
+    Metric metric;
+    std::vector<float> storage;
+    Queries Q;
+    bool int8 = false;
+    std::unique_ptr<QuantQueries, QuantQueriesDeleter> QQ;
+};
+
+// Argument checks shared by the search entry points (ValueError before any work).
+void check_search(std::size_t nq, std::size_t d, const DbView& db, std::size_t k, MatrixView<float> scores,
+                  MatrixView<i64> ids);
+// topk_search with prepared queries.
+TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::size_t k, MatrixView<float> scores,
+                               MatrixView<i64> ids);
 
 }  // namespace seenit::topk_detail

@@ -10,6 +10,8 @@
 // maddubs / vpdpbusd / tdpbusd) and U.X = Q.X + 64 sum(X).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -70,7 +72,7 @@ inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re
 // The candidate test of the panel kernels for query qi against a panel pair (rows r0 ..
 // r0 + 32): approx = (float)(dot - 64 sum(X)) * (s_q * s_x), the AVX2 scan's operations;
 // rows whose approx reaches the query's threshold minus its bound E are re-scored
-// exactly. `lanes` masks rows outside the scanned range. Returns the pairs re-scored.
+// exactly; `floor` may raise that limit (see scan_int8_amx). Returns the pairs re-scored.
 struct PanelPair {
     __m512i off0, off1;  // 64 sum(X) of each panel's rows
     __m512 xs0, xs1;     // s_x
@@ -85,20 +87,34 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline PanelPair p
                      panel_lane_mask(r0, rb, re), panel_lane_mask(r0 + kPanel, rb, re), r0};
 }
 
+// (float)(dot - 64 sum(X)) * (s_q * s_x) for one panel's 16 rows.
+__attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline __m512 approx_scores(__m512i dots, __m512i off, __m512 sq,
+                                                                                        __m512 xs) {
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots, off)), _mm512_mul_ps(sq, xs));
+}
+
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t offer_candidates(
     Metric m, const Queries& Q, const QuantQueries& QQ, const Block& B, const PanelPair& pp, std::size_t qi,
-    __m512i dots0, __m512i dots1, float E, Heaps& heaps) {
+    __m512i dots0, __m512i dots1, float E, Heaps& heaps, float floor = -INFINITY) {
     const __m512 sq = _mm512_set1_ps(QQ.s[qi]);
-    const __m512 lim = _mm512_set1_ps(heaps.threshold(qi) - E);
-    const __m512 a0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots0, pp.off0)), _mm512_mul_ps(sq, pp.xs0));
-    const __m512 a1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots1, pp.off1)), _mm512_mul_ps(sq, pp.xs1));
+    const __m512 lim = _mm512_set1_ps(std::max(heaps.threshold(qi) - E, floor));
+    const __m512 a0 = approx_scores(dots0, pp.off0, sq, pp.xs0);
+    const __m512 a1 = approx_scores(dots1, pp.off1, sq, pp.xs1);
     unsigned mask = (_mm512_cmp_ps_mask(a0, lim, _CMP_GE_OQ) & pp.m0) | ((_mm512_cmp_ps_mask(a1, lim, _CMP_GE_OQ) & pp.m1) << 16);
+    if (!mask) return 0;
+    // the candidates' exact dots together (independent FMA chains), then offered in row order
+    std::size_t rows[32];
+    const float* ptr[32];
+    float dot[32];
     std::size_t n = 0;
-    while (mask) {
-        const unsigned b = static_cast<unsigned>(__builtin_ctz(mask));
-        mask &= mask - 1;
-        offer_exact(m, Q, B, qi, pp.r0 + b, heaps);
-        ++n;
+    for (; mask; mask &= mask - 1, ++n) {
+        rows[n] = pp.r0 + static_cast<std::size_t>(__builtin_ctz(mask));
+        ptr[n] = B.x + rows[n] * Q.d;
+    }
+    dots_many_avx2(Q.q + qi * Q.d, ptr, n, Q.d, dot);
+    for (std::size_t c = 0; c < n; ++c) {
+        const float key = key_of(m, dot[c], 0.0f, B.aux ? B.aux[rows[c]] : 0.0f);
+        if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(rows[c]));
     }
     return n;
 }

@@ -75,12 +75,13 @@ __attribute__((target("avx2,fma"))) inline float quantize_row_avx2(const float* 
 }
 
 // AVX-512: the same ints as quantize_row_avx2 (same max, scale and rounding), written as
-// int8 at dst + stride * g for each group g of four elements (stride 64: panel layout);
+// bytes Q + bias at dst + stride * g for each group g of four elements (stride 64: the
+// panel layout; 4: a plain row; bias 64: the unsigned query bytes U);
 // returns the scale, the error terms (float32 lanes summed in double: relative error
 // below 1e-5, inside the bound's margin) and sum(Q).
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) inline float quantize_row_avx512(
-    const float* v, std::size_t d, float scale_mul, std::int8_t* dst, std::size_t stride, double& err, double& qnorm,
-    double& norm, int& sum) {
+    const float* v, std::size_t d, float scale_mul, std::uint8_t* dst, std::size_t stride, int bias, double& err,
+    double& qnorm, double& norm, int& sum) {
     const __m512 mul = _mm512_set1_ps(scale_mul);
     __m512 mx = _mm512_setzero_ps();
     for (std::size_t k = 0; k < d; k += 16) {
@@ -105,7 +106,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) inline float quant
         const __m512i qi = _mm512_cvtps_epi32(qf);
         qsum = _mm512_add_epi32(qsum, qi);
         alignas(16) std::int32_t groups[4];
-        _mm_store_si128(reinterpret_cast<__m128i*>(groups), _mm512_cvtepi32_epi8(qi));
+        _mm_store_si128(reinterpret_cast<__m128i*>(groups), _mm512_cvtepi32_epi8(_mm512_add_epi32(qi, _mm512_set1_epi32(bias))));
         for (std::size_t g = 0; g < 4 && k + 4 * g < d; ++g) std::memcpy(dst + (k / 4 + g) * stride, groups + g, 4);
         const __m512 ek = _mm512_fnmadd_ps(vs, qf, x);  // x - s q, rounded once
         e2 = _mm512_fmadd_ps(ek, ek, e2);
@@ -143,11 +144,20 @@ QuantQueries* quantize_queries(const Queries& Q) {
     QQ->e.resize(Q.n);
     QQ->sQ.resize(Q.n);
     QQ->norm.resize(Q.n);
-    std::vector<int> tmp(d);
-    for (std::size_t i = 0; i < Q.n; ++i) {
-        QQ->s[i] = quantize_row_avx2(Q.q + i * d, d, 1.0f, tmp.data(), QQ->e[i], QQ->sQ[i], QQ->norm[i]);
-        for (std::size_t k = 0; k < d; ++k) QQ->U[i * dp + k] = static_cast<u8>(tmp[k] + 64);
-    }
+    const bool wide = avx512_available() && cpu_features().avx512bw;
+    parallel_for(Q.n, 256, [&](std::size_t b, std::size_t e, int) {
+        std::vector<int> tmp(wide ? 0 : d);
+        for (std::size_t i = b; i < e; ++i) {
+            if (wide) {
+                int sum;
+                QQ->s[i] = quantize_row_avx512(Q.q + i * d, d, 1.0f, QQ->U.data() + i * dp, 4, 64, QQ->e[i], QQ->sQ[i],
+                                               QQ->norm[i], sum);
+                continue;
+            }
+            QQ->s[i] = quantize_row_avx2(Q.q + i * d, d, 1.0f, tmp.data(), QQ->e[i], QQ->sQ[i], QQ->norm[i]);
+            for (std::size_t k = 0; k < d; ++k) QQ->U[i * dp + k] = static_cast<u8>(tmp[k] + 64);
+        }
+    });
     return QQ;
 }
 
@@ -169,9 +179,9 @@ QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
             const float mul = m == Metric::Cosine ? B.aux[r] : 1.0f;
             double qn;
             if (X->panels) {
-                std::int8_t* dst = X->P.data() + (r / kPanel) * kPanel * dp + 4 * (r % kPanel);
+                auto* dst = reinterpret_cast<std::uint8_t*>(X->P.data()) + (r / kPanel) * kPanel * dp + 4 * (r % kPanel);
                 int sum = 0;
-                X->s[r] = quantize_row_avx512(B.x + r * d, d, mul, dst, 4 * kPanel, X->err[r], qn, X->norm[r], sum);
+                X->s[r] = quantize_row_avx512(B.x + r * d, d, mul, dst, 4 * kPanel, 0, X->err[r], qn, X->norm[r], sum);
                 X->sum[r] = 64 * sum;
                 continue;
             }
