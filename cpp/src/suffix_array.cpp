@@ -432,13 +432,16 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // small alphabet the LMS suffixes per symbol are counted on the way, so
     // placing them at their bucket ends is a block move per bucket rather
     // than a random read of T per suffix.
-    const bool by_count = K <= kPlaceByCountMax;
-    std::vector<Index> lms_count(by_count ? K : 0);
+    // Counts live in B's second K words when stage 1 had 3 words per symbol
+    // (free now: stage 3 uses B as K plain pointers), else in a small vector.
+    const bool by_count = named || K <= kPlaceByCountMax;
+    std::vector<Index> lms_count(by_count && !named ? K : 0);
+    Index* cnt = named ? B + K : lms_count.data();
+    if (named) std::fill(cnt, cnt + K, Index{0});
     j = m;
     {
         Index sink;
         if (by_count) {
-            Index* cnt = lms_count.data();
             for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
                 *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
                 j -= lms;
@@ -460,7 +463,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     lap("mapback");
     bk.ends();
     if (by_count) {
-        place_lms_by_count(SA, m, B, lms_count.data(), K);
+        place_lms_by_count(SA, m, B, cnt, K);
     } else {
         std::fill(SA + m, SA + n, Index{0});
         for (std::size_t i = m; i-- > 0;) {
