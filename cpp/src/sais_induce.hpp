@@ -305,14 +305,28 @@ void shift_marks_right(Index* SA, const Index* C, const NamedBucket<Index>* P, s
     }
 }
 
-// S-scan of stage 1 with naming. P[c].ptr holds bucket ends. Leaves the LMS
-// entries (positive) in place with marks meaning "differs from the right
-// neighbour"; every other slot becomes 0 or M (a boundary only).
+// S-scan of stage 1 with naming. P[c].ptr holds bucket ends. Slots behind the
+// scan are dead except for the LMS entries and the marks, so it also compacts
+// the sorted LMS positions (m of them) into SA[n-m, n) as it meets them, each
+// with kNameStart (the top bit: write_names' kNameMark) when it starts a new name: when two
+// consecutive ones a < b differ, i.e. some slot in [a, b) carries a mark
+// ("differs from the right neighbour"). count[r / block + 1] counts the name
+// starts at rank r. Writes stay at or behind the scan: the k-th LMS entry met
+// goes to SA[n-k] >= i, and induced entries go ahead of it (< i).
 template <class Char, class Index>
-void induce_s_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>* P, std::size_t K) {
+void induce_s_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>* P, std::size_t K, std::size_t m,
+                    Index* count, std::size_t block) {
+    using U = std::make_unsigned_t<Index>;
     constexpr Index M = kMarkBit<Index>;
+    constexpr U kNameStart = U{1} << (sizeof(Index) * 8 - 1);
     for (std::size_t c = 0; c < K; ++c) P[c].last = 0;
     Index d = 0;
+    std::size_t out = n;   // the LMS entry met last is at SA[out]
+    bool between = false;  // a mark on a slot between SA[out]'s entry and the scan
+    auto start_name = [&](std::size_t slot) {  // the entry at SA[slot] starts a name
+        SA[slot] = static_cast<Index>(static_cast<U>(SA[slot]) | kNameStart);
+        ++count[(m - (n - slot)) / block + 1];
+    };
     for (std::size_t i = n; i-- > 0;) {
         if (i >= kPrefetch) {
             Index w = SA[i - kPrefetch];
@@ -322,6 +336,7 @@ void induce_s_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>*
         if (v < 0) {
             Index mk = (v & M) ^ M;
             d += static_cast<Index>(mk != 0);
+            between |= mk != 0;
             SA[i] = mk;
             Index p = (~v) & (M - 1);
             if (p > 0) {
@@ -334,9 +349,19 @@ void induce_s_named(const Char* T, Index* SA, std::size_t n, NamedBucket<Index>*
                 SA[--b.ptr] = enc;
             }
         } else if (v > 0) {
-            d += static_cast<Index>((v & M) != 0);
+            Index mk = v & M;
+            d += static_cast<Index>(mk != 0);
+            Index p = v ^ mk;
+            if (p == 0) {  // a bare mark
+                between = true;
+                continue;
+            }
+            if (out < n && ((mk != 0) | between)) start_name(out);
+            SA[--out] = p;
+            between = false;
         }
     }
+    if (out < n) start_name(out);  // the first LMS substring starts the first name
 }
 
 }  // namespace seenit::sais_detail

@@ -244,14 +244,13 @@ Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m
 }
 
 // Stage 1 with naming in the scans (sais_induce.hpp): sorts the LMS
-// substrings, compacts them into SA[0, m) and writes their names + 1 at
+// substrings (the S-scan also compacts them, with their name starts marked),
+// moves them to SA[0, m) and writes their names + 1 at
 // SA[m + p/2] (SA[m, n) otherwise 0). Needs n <= kMarkBit<Index>. Returns the
 // number of distinct names; m is set to the LMS count.
 template <class Char, class Index>
 Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, std::size_t& m) {
     using sais_detail::kMarkBit;
-    using sais_detail::marked;
-    using U = std::make_unsigned_t<Index>;
     constexpr Index M = kMarkBit<Index>;
     const std::size_t K = bk.K;
     const Index* C = bk.C;
@@ -295,32 +294,12 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
     sais_detail::shift_marks_right(SA, C, P, K);
     lap("s1shift");
     set_ends();
-    sais_detail::induce_s_named(T, SA, n, P, K);
-    lap("s1S");
-
-    // Compact the LMS entries (the positive ones) into SA[0, m). Two
-    // consecutive ones name the same substring iff no slot from the first up to
-    // just before the second carries a mark ("differs from the right neighbour").
     const std::size_t block = name_block(m), nblocks = (m + block - 1) / block;
     std::vector<Index> count(nblocks + 1, 0);
-    std::size_t k = 0;
-    bool boundary = true;
-    for (std::size_t i = 0; i < n; ++i) {
-        Index v = SA[i];
-        bool mk = marked(v);
-        if (mk) v ^= M;
-        if (v > 0) {
-            U out = static_cast<U>(v);
-            if (boundary) {
-                out |= kNameMark<Index>;
-                ++count[k / block + 1];
-            }
-            SA[k++] = static_cast<Index>(out);
-            boundary = mk;
-        } else {
-            boundary |= mk;
-        }
-    }
+    sais_detail::induce_s_named(T, SA, n, P, K, m, count.data(), block);
+    lap("s1S");
+    // The S-scan left the sorted LMS positions, name starts marked, in SA[n-m, n).
+    if (m > 0) std::memmove(SA, SA + n - m, m * sizeof(Index));
     std::fill(SA + m, SA + n, Index{0});
     lap("s1compact");
     auto rr = m == 0 ? Index{0} : write_names(SA, m, count);
