@@ -108,7 +108,8 @@ void count_symbols(const Char* T, std::size_t n, Index* C, std::size_t K) {
 // are shared between the threads.
 template <class Index>
 void zero_fill(Index* SA, std::size_t n) {
-    parallel_for(n, std::size_t{1} << 22, [&](std::size_t b, std::size_t e, int) { std::fill(SA + b, SA + e, Index{0}); });
+    parallel_for(n, std::size_t{1} << 22,
+                 [&](std::size_t b, std::size_t e, int) { std::fill(SA + b, SA + e, Index{0}); });
 }
 
 // Calls fn(p) for every LMS position p, right to left, classifying on the fly.
