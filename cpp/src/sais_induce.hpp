@@ -28,7 +28,7 @@ inline std::size_t sym(Char c) {
     return static_cast<std::size_t>(static_cast<std::make_unsigned_t<Char>>(c));
 }
 
-constexpr std::size_t kPrefetch = 32;
+constexpr std::size_t kPrefetch = 64;
 
 // What scanning entry v induces: the bucket symbol and the encoded entry.
 // L-scan: active for v > 0. S-scan: active for v < -1 (v = ~p with p > 0).

@@ -144,7 +144,7 @@ inline Index* select_slot(bool take, Index* real, Index* sink) {
                                     (reinterpret_cast<std::uintptr_t>(sink) & ~mask));
 }
 
-constexpr std::size_t kAhead = 32;  // prefetch distance for random gathers
+constexpr std::size_t kAhead = 64;  // prefetch distance for random gathers
 
 constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
@@ -434,6 +434,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
             });
         }
     }
+    lap("lmsfill");
     parallel_for(m, 1 << 16, [&](std::size_t b, std::size_t e, int) {
         for (std::size_t i = b; i < e; ++i) {
             if (i + kAhead < e) __builtin_prefetch(s1 + SA[i + kAhead]);
