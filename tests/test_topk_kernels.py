@@ -26,7 +26,7 @@ out = {}
 # panel pairs, dimensions off the 64-byte K step
 cases = ((1, 50, 384, 2), (33, 1001, 37, 2), (70, 30000, 384, 2), (5, 777, 1000, 1), (40, 5000, 1, 2),
          (100, 2000, 65, 1), (7, 9000, 128, 2), (3000, 700, 48, 2), (500, 2100, 96, 2))
-for metric in ("ip", "cosine"):
+for metric in ("ip", "cosine", "l2"):
     for nq, n, d, threads in cases:
         c = rng.standard_normal((20, d)).astype(np.float32)
         x = c[rng.integers(0, 20, n)] + 0.5 * rng.standard_normal((n, d)).astype(np.float32)
@@ -68,8 +68,8 @@ def test_amx_and_vnni_kernels_agree_pair_for_pair(tmp_path):
     vnni = _run(tmp_path, "amx")
     for key in amx:
         np.testing.assert_array_equal(amx[key].view(np.uint8), vnni[key].view(np.uint8), err_msg=key)
-    for key in amx:
-        if key.endswith("_s"):
+    for key in amx:  # the script checked every case against the float32 kernel; the small ones also here
+        if key.endswith("_s") and amx[key[:-2] + "_q"].shape[0] * amx[key[:-2] + "_x"].shape[0] <= 200_000:
             base = key[:-2]
             k = int(base.split("_")[-1])
             assert_topk_matches(amx[key], amx[base + "_i"], amx[base + "_q"], amx[base + "_x"], k, base.split("_")[0])
@@ -83,3 +83,18 @@ def test_panel_kernels_and_avx2_tiles_give_the_same_results(tmp_path):
     for key in native:
         if key.endswith(("_s", "_i")):
             np.testing.assert_array_equal(native[key].view(np.uint8), avx2[key].view(np.uint8), err_msg=key)
+
+
+@pytest.mark.parametrize("d", [3, 64, 384])
+def test_l2_int8_pass_far_from_the_origin_equals_float32(d):
+    # |q|^2 + |x|^2 dwarfs the distances: the float32 key cancels heavily, and the int8
+    # bound must cover that rounding (E includes 24 u (q.q + max x.x)).
+    rng = np.random.default_rng(d)
+    x = (50 + rng.standard_normal((3000, d))).astype(np.float32)
+    x[rng.integers(0, 3000, 50)] = x[rng.integers(0, 3000, 50)]  # ties
+    q = (x[rng.integers(0, 3000, 40)] + 0.01 * rng.standard_normal((40, d))).astype(np.float32)
+    for k in (1, 5):
+        a = _core.topk_search(q, x, k, "l2", "float32")
+        b = _core.topk_search(q, x, k, "l2", "int8")
+        np.testing.assert_array_equal(a[1], b[1])
+        np.testing.assert_array_equal(a[0].view(np.uint32), b[0].view(np.uint32))

@@ -134,8 +134,8 @@ std::vector<i64> plus_plus(const std::vector<float>& w, std::size_t d, const std
 // position; updates (mind, near) where strictly closer, so ties keep the earlier
 // candidate. `rows` holds the working rows prepared once for all rounds: for the l2
 // metric an l2 search; for cosine (unit rows, where the nearest row is the one with the
-// largest dot product) an inner-product search, through the int8 first pass where it
-// is faster, with D^2 = |x|^2 + |c|^2 - 2 x.c as dist2 computes it.
+// largest dot product) an inner-product search with D^2 = |x|^2 + |c|^2 - 2 x.c as dist2
+// computes it; both through the int8 first pass (the float32 answer) where it is faster.
 void nearest_update(const PreparedQueries& rows, const std::vector<float>& w, const std::vector<float>& norms,
                     const std::vector<i64>& cand, std::size_t offset, std::vector<double>& mind, std::vector<i64>& near) {
     const std::size_t n = rows.Q.n, d = rows.Q.d;
@@ -185,7 +185,7 @@ KmeansSeeding seed_centres(const std::vector<float>& w, std::size_t n, std::size
     std::vector<double> mind(n, 0.0);
     std::vector<i64> near(n, -1);
     const PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric == Metric::Cosine ? Metric::IP : Metric::L2,
-                               metric == Metric::Cosine && vnni_available());
+                               vnni_available());
     nearest_update(rows, w, norms, cand, 0, mind, near);
     const double ell = kParallelOversampling * static_cast<double>(nc);
     for (int round = 0; round < kParallelRounds; ++round) {
@@ -260,8 +260,7 @@ KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 se
     std::vector<std::size_t> counts(nc);
     // The rows are prepared (normalised, quantised) once for all iterations. The int8 first
     // pass returns the float32 answer bit for bit and is faster with VNNI/AMX.
-    const topk_detail::PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric,
-                                            metric == Metric::Cosine && vnni_available());
+    const topk_detail::PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric, vnni_available());
     auto assign = [&]() {
         DbView cv{res.centroids.data(), nc, d, DType::F32};
         MatrixView<float> sv{score.data(), n, 1};

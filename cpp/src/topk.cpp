@@ -114,7 +114,7 @@ namespace topk_detail {
 PreparedQueries::PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass) : metric(metric) {
     const bool simd = simd_available();
     Q = prepare_queries(queries, metric, simd, storage);
-    int8 = int8_pass && simd && metric != Metric::L2;
+    int8 = int8_pass && simd;
     if (int8) QQ.reset(quantize_queries(Q));
 }
 

@@ -72,17 +72,17 @@ __attribute__((target("amx-tile,amx-int8"))) inline void tile_amx(const u8* u, s
     _tile_stored(3, out + 768, 64);
 }
 
-// The best approximate score of query j (of the group) over a chunk's rows in range.
+// The best partial approximate key of query j (of the group) over a chunk's rows in range.
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline float chunk_best(
-    float s_q, const PanelPair* pp, std::size_t pairs, const std::int32_t* out, std::size_t j) {
-    const __m512 sq = _mm512_set1_ps(s_q);
+    float s_q, float key_mul, const PanelPair* pp, std::size_t pairs, const std::int32_t* out, std::size_t j) {
+    const __m512 sq = _mm512_set1_ps(s_q), c = _mm512_set1_ps(key_mul);
     __m512 best = _mm512_set1_ps(-INFINITY);
     for (std::size_t t = 0; t < pairs; ++t) {
         const std::int32_t* d0 = (out + t * kPairInts) + (j / 16) * 512 + (j % 16) * 16;
         best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m0), best,
-                                  approx_scores(_mm512_load_si512(d0), pp[t].off0, sq, pp[t].xs0));
+                                  approx_scores(_mm512_load_si512(d0), pp[t].off0, sq, pp[t].xs0, c, pp[t].xa0));
         best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m1), best,
-                                  approx_scores(_mm512_load_si512(d0 + 256), pp[t].off1, sq, pp[t].xs1));
+                                  approx_scores(_mm512_load_si512(d0 + 256), pp[t].off1, sq, pp[t].xs1, c, pp[t].xa1));
     }
     alignas(64) float lanes[16];
     _mm512_store_ps(lanes, best);
@@ -124,12 +124,12 @@ __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512dq,avx2,fma"))) 
                 tile_amx(QQ.U.data() + i * dp, dp, X.P.data() + (c0 + 2 * t) * kPanel * dp, (out + t * kPairInts));
             for (std::size_t j = 0; j < nq; ++j) {
                 floor[j] = -INFINITY;
-                if (top1) floor[j] = chunk_best(QQ.s[i + j], pp, pairs, out, j) - 2.0f * E[i + j - qb];
+                if (top1) floor[j] = chunk_best(QQ.s[i + j], X.key_mul, pp, pairs, out, j) - 2.0f * E[i + j - qb];
             }
             for (std::size_t t = 0; t < pairs; ++t)
                 for (std::size_t j = 0; j < nq; ++j) {
                     const std::int32_t* d0 = (out + t * kPairInts) + (j / 16) * 512 + (j % 16) * 16;
-                    rescored += offer_candidates(m, Q, QQ, B, pp[t], i + j, _mm512_load_si512(d0), _mm512_load_si512(d0 + 256),
+                    rescored += offer_candidates(m, Q, QQ, X, B, pp[t], i + j, _mm512_load_si512(d0), _mm512_load_si512(d0 + 256),
                                                  E[i + j - qb], heaps, floor[j]);
                 }
         }

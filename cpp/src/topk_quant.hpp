@@ -8,6 +8,11 @@
 // terms are computed with relative error below 1e-5, covered by a 0.1% margin on the
 // whole bound. Queries are stored as U = Q + 64 in [1, 127] (the unsigned operand of
 // maddubs / vpdpbusd / tdpbusd) and U.X = Q.X + 64 sum(X).
+//
+// l2: the key is -max((q.q + x.x) - 2 q.x, 0). The kernels compare the partial approximate
+// key c * approx - x.x (c = 2; c = 1 and x.x = 0 for ip and cosine, where it is the
+// approximate dot itself) with threshold - E + q.q, where E = 2 E_dot + 24 u (q.q + max x.x)
+// covers twice the dot's error and the float32 rounding of the sums on both sides.
 #pragma once
 
 #include <algorithm>
@@ -47,17 +52,24 @@ struct QuantBlock {
     std::vector<std::int8_t> P;  // panels, padded to an even panel count (zeros)
     std::vector<float> s;        // scale (padded like P)
     std::vector<int> sum;        // 64 * sum(X) (padded like P)
+    std::vector<float> xa;       // l2: x.x of each row, else 0 (padded like P)
+    float key_mul = 1.0f;        // c: 2 for l2, else 1
     std::vector<double> norm, err;
-    double max_norm = 0, max_err = 0;
+    double max_norm = 0, max_err = 0, max_xa = 0;
 };
 
 // Per-query bound for queries [qb, qe) over a block: E[i - qb].
-std::vector<float> bounds_for(const QuantQueries& QQ, const QuantBlock& X, std::size_t d, std::size_t qb,
+std::vector<float> bounds_for(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
                               std::size_t qe);
+
+// The threshold a candidate's partial approximate key must reach (see above).
+inline float candidate_limit(const Queries& Q, const Heaps& heaps, std::size_t qi, float E) {
+    return heaps.threshold(qi) - E + (Q.aux.empty() ? 0.0f : Q.aux[qi]);
+}
 
 inline void offer_exact(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, Heaps& heaps) {
     const float dot = dot_avx2(Q.q + qi * Q.d, B.x + r * Q.d, Q.d);
-    const float key = key_of(m, dot, 0.0f, B.aux ? B.aux[r] : 0.0f);
+    const float key = key_of(m, dot, Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[r] : 0.0f);
     if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(r));
 }
 
@@ -76,6 +88,7 @@ inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re
 struct PanelPair {
     __m512i off0, off1;  // 64 sum(X) of each panel's rows
     __m512 xs0, xs1;     // s_x
+    __m512 xa0, xa1;     // l2: x.x, else 0
     unsigned m0, m1;     // lanes inside [rb, re)
     std::size_t r0;
 };
@@ -84,22 +97,25 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline PanelPair p
                                                                                         std::size_t rb, std::size_t re) {
     return PanelPair{_mm512_loadu_si512(X.sum.data() + r0), _mm512_loadu_si512(X.sum.data() + r0 + kPanel),
                      _mm512_loadu_ps(X.s.data() + r0), _mm512_loadu_ps(X.s.data() + r0 + kPanel),
+                     _mm512_loadu_ps(X.xa.data() + r0), _mm512_loadu_ps(X.xa.data() + r0 + kPanel),
                      panel_lane_mask(r0, rb, re), panel_lane_mask(r0 + kPanel, rb, re), r0};
 }
 
-// (float)(dot - 64 sum(X)) * (s_q * s_x) for one panel's 16 rows.
+// The partial approximate keys of one panel's 16 rows: c * (float)(dot - 64 sum(X)) * (s_q * s_x) - x.x
+// (for ip and cosine c = 1 and x.x = 0: exactly the approximate dot).
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline __m512 approx_scores(__m512i dots, __m512i off, __m512 sq,
-                                                                                        __m512 xs) {
-    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots, off)), _mm512_mul_ps(sq, xs));
+                                                                                        __m512 xs, __m512 c, __m512 xa) {
+    const __m512 approx = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dots, off)), _mm512_mul_ps(sq, xs));
+    return _mm512_sub_ps(_mm512_mul_ps(approx, c), xa);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t offer_candidates(
-    Metric m, const Queries& Q, const QuantQueries& QQ, const Block& B, const PanelPair& pp, std::size_t qi,
+    Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, const Block& B, const PanelPair& pp, std::size_t qi,
     __m512i dots0, __m512i dots1, float E, Heaps& heaps, float floor = -INFINITY) {
-    const __m512 sq = _mm512_set1_ps(QQ.s[qi]);
-    const __m512 lim = _mm512_set1_ps(std::max(heaps.threshold(qi) - E, floor));
-    const __m512 a0 = approx_scores(dots0, pp.off0, sq, pp.xs0);
-    const __m512 a1 = approx_scores(dots1, pp.off1, sq, pp.xs1);
+    const __m512 sq = _mm512_set1_ps(QQ.s[qi]), c = _mm512_set1_ps(X.key_mul);
+    const __m512 lim = _mm512_set1_ps(std::max(candidate_limit(Q, heaps, qi, E), floor));
+    const __m512 a0 = approx_scores(dots0, pp.off0, sq, pp.xs0, c, pp.xa0);
+    const __m512 a1 = approx_scores(dots1, pp.off1, sq, pp.xs1, c, pp.xa1);
     unsigned mask = (_mm512_cmp_ps_mask(a0, lim, _CMP_GE_OQ) & pp.m0) | ((_mm512_cmp_ps_mask(a1, lim, _CMP_GE_OQ) & pp.m1) << 16);
     if (!mask) return 0;
     // the candidates' exact dots together (independent FMA chains), then offered in row order
@@ -113,7 +129,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t
     }
     dots_many_avx2(Q.q + qi * Q.d, ptr, n, Q.d, dot);
     for (std::size_t c = 0; c < n; ++c) {
-        const float key = key_of(m, dot[c], 0.0f, B.aux ? B.aux[rows[c]] : 0.0f);
+        const float key = key_of(m, dot[c], Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[rows[c]] : 0.0f);
         if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(rows[c]));
     }
     return n;

@@ -171,6 +171,8 @@ QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
     (X->panels ? X->P : X->X).assign(prow * dp, 0);
     X->s.assign(prow, 0.0f);
     X->sum.assign(prow, 0);
+    X->xa.assign(prow, 0.0f);
+    X->key_mul = m == Metric::L2 ? 2.0f : 1.0f;
     X->norm.resize(nr);
     X->err.resize(nr);
     parallel_for(nr, 256, [&](std::size_t b, std::size_t e, int) {
@@ -197,18 +199,24 @@ QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
     for (std::size_t r = 0; r < nr; ++r) {
         X->max_norm = std::max(X->max_norm, X->norm[r]);
         X->max_err = std::max(X->max_err, X->err[r]);
+        if (m == Metric::L2) {
+            X->xa[r] = B.aux[r];
+            X->max_xa = std::max(X->max_xa, static_cast<double>(B.aux[r]));
+        }
     }
     return X;
 }
 
 std::size_t quant_row_bytes(const QuantQueries& QQ) { return QQ.dp; }
 
-std::vector<float> bounds_for(const QuantQueries& QQ, const QuantBlock& X, std::size_t d, std::size_t qb,
+std::vector<float> bounds_for(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
                               std::size_t qe) {
+    const std::size_t d = Q.d;
     std::vector<float> E(qe - qb);
     for (std::size_t i = qb; i < qe; ++i) {
         const double slack = (2.0 * static_cast<double>(d) + 48.0) * kU * (QQ.norm[i] + QQ.e[i]) * (X.max_norm + X.max_err);
-        const double e = QQ.e[i] * X.max_norm + QQ.sQ[i] * X.max_err + slack + 1e-30;
+        double e = QQ.e[i] * X.max_norm + QQ.sQ[i] * X.max_err + slack + 1e-30;
+        if (m == Metric::L2) e = 2.0 * e + 24.0 * kU * (static_cast<double>(Q.aux[i]) + X.max_xa);
         E[i - qb] = static_cast<float>(e * 1.001);
     }
     return E;

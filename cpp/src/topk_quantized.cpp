@@ -113,7 +113,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512dq,avx2,fma"))) std::si
                 default: tile_vnni<1>(u, dp, panel, dots); break;
             }
             for (std::size_t j = 0; j < nq; ++j)
-                rescored += offer_candidates(m, Q, QQ, B, pp, i + j, dots[2 * j], dots[2 * j + 1], E[i + j - qb], heaps);
+                rescored += offer_candidates(m, Q, QQ, X, B, pp, i + j, dots[2 * j], dots[2 * j + 1], E[i + j - qb], heaps);
         }
     }
     return rescored;
@@ -122,14 +122,15 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512dq,avx2,fma"))) std::si
 __attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Queries& Q, const QuantQueries& QQ,
                                                           const QuantBlock& X, std::size_t qb, std::size_t qe,
                                                           const Block& B, std::size_t rb, std::size_t re, Heaps& heaps) {
-    const std::size_t d = Q.d, dp = QQ.dp;
-    const std::vector<float> E = bounds_for(QQ, X, d, qb, qe);
+    const std::size_t dp = QQ.dp;
+    const std::vector<float> E = bounds_for(m, Q, QQ, X, qb, qe);
     if (X.panels) {
         if (amx_available()) return scan_int8_amx(m, Q, QQ, X, qb, qe, B, rb, re, heaps, E.data());
         return scan_int8_vnni(m, Q, QQ, X, qb, qe, B, rb, re, heaps, E.data());
     }
     std::size_t rescored = 0;
-    auto limit = [&](std::size_t i) { return heaps.threshold(i) - E[i - qb]; };
+    auto limit = [&](std::size_t i) { return candidate_limit(Q, heaps, i, E[i - qb]); };
+    const __m256 c = _mm256_set1_ps(X.key_mul);
     const std::size_t qblock = std::max<std::size_t>(2, (256u * 1024 / dp) / 2 * 2);
     const std::size_t rblock = std::max<std::size_t>(4, (192u * 1024 / dp) / 4 * 4);
     for (std::size_t q0 = qb; q0 < qe; q0 += qblock) {
@@ -141,13 +142,14 @@ __attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Querie
                 const std::int8_t* xr = X.X.data() + r * dp;
                 const __m128i off4 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(X.sum.data() + r));
                 const __m256i off = _mm256_set_m128i(off4, off4);
-                const __m128 xs4 = _mm_loadu_ps(X.s.data() + r);
-                const __m256 xs = _mm256_set_m128(xs4, xs4);
+                const __m128 xs4 = _mm_loadu_ps(X.s.data() + r), xa4 = _mm_loadu_ps(X.xa.data() + r);
+                const __m256 xs = _mm256_set_m128(xs4, xs4), xa = _mm256_set_m128(xa4, xa4);
                 for (std::size_t i = q0; i < q1; i += 2) {
                     const std::size_t i1 = std::min(i + 1, q1 - 1);  // odd tail: query i twice
                     const __m256i dots = _mm256_sub_epi32(tile_2x4(QQ.U.data() + i * dp, QQ.U.data() + i1 * dp, xr, dp), off);
                     const __m256 scale = _mm256_mul_ps(_mm256_set_m128(_mm_set1_ps(QQ.s[i1]), _mm_set1_ps(QQ.s[i])), xs);
-                    const __m256 approx = _mm256_mul_ps(_mm256_cvtepi32_ps(dots), scale);
+                    // partial approximate keys (topk_quant.hpp): c * approx - x.x
+                    const __m256 approx = _mm256_sub_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(dots), scale), c), xa);
                     const float l0 = limit(i), l1 = limit(i1);
                     const __m256 lim = _mm256_setr_ps(l0, l0, l0, l0, l1, l1, l1, l1);
                     int mask = _mm256_movemask_ps(_mm256_cmp_ps(approx, lim, _CMP_GE_OQ));

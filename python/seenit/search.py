@@ -112,7 +112,7 @@ def _first_pass(first_pass: str, metric: str, nq: int) -> str:
     # every database row once (~0.25 CPU s per million rows of d = 384), is repaid from a few
     # dozen queries (crossover measured at 16-32 queries, 400k rows; bench/README.md, ## topk).
     # On AVX2-only CPUs it measured no faster, so "auto" keeps float32 there.
-    if metric != "l2" and nq >= 32 and _core.cpu_features().get("avx512vnni", False):
+    if nq >= 32 and _core.cpu_features().get("avx512vnni", False):
         return "int8"
     return "float32"
 
