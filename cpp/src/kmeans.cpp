@@ -260,7 +260,8 @@ KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 se
     std::vector<std::size_t> counts(nc);
     // The rows are prepared (normalised, quantised) once for all iterations. The int8 first
     // pass returns the float32 answer bit for bit and is faster with VNNI/AMX.
-    const topk_detail::PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric, vnni_available());
+    const topk_detail::PreparedQueries rows(MatrixView<const float>{w.data(), n, d}, metric, vnni_available(),
+                                            /*unit_rows=*/metric == Metric::Cosine);
     auto assign = [&]() {
         DbView cv{res.centroids.data(), nc, d, DType::F32};
         MatrixView<float> sv{score.data(), n, 1};
@@ -276,15 +277,18 @@ KmeansResult kmeans(MatrixView<const float> x, std::size_t nc, int iters, u64 se
             converged = true;
             break;
         }
-        std::fill(sums.begin(), sums.end(), 0.0);
         std::fill(counts.begin(), counts.end(), 0);
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t l = static_cast<std::size_t>(label[i]);
-            ++counts[l];
-            const float* r = w.data() + i * d;
-            double* s = sums.data() + l * d;
-            for (std::size_t k = 0; k < d; ++k) s[k] += r[k];
-        }
+        for (std::size_t i = 0; i < n; ++i) ++counts[static_cast<std::size_t>(label[i])];
+        // each thread sums a range of dimensions over all rows in row order: the same
+        // additions in the same order whatever the thread count
+        parallel_for(d, 16, [&](std::size_t kb, std::size_t ke, int) {
+            for (std::size_t l = 0; l < nc; ++l) std::fill(sums.begin() + l * d + kb, sums.begin() + l * d + ke, 0.0);
+            for (std::size_t i = 0; i < n; ++i) {
+                const float* r = w.data() + i * d;
+                double* s = sums.data() + static_cast<std::size_t>(label[i]) * d;
+                for (std::size_t k = kb; k < ke; ++k) s[k] += r[k];
+            }
+        });
         // empty clusters take the rows farthest from their centres (ties: smaller id)
         std::vector<std::size_t> far;
         for (std::size_t l = 0; l < nc; ++l) {

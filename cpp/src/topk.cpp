@@ -111,9 +111,11 @@ void check_rows(const DbView& db, const char* name) {
 
 namespace topk_detail {
 
-PreparedQueries::PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass) : metric(metric) {
+PreparedQueries::PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass, bool unit_rows)
+    : metric(metric) {
     const bool simd = simd_available();
-    Q = prepare_queries(queries, metric, simd, storage);
+    // unit rows (cosine): already normalised by the caller, used in place as the ip rows are
+    Q = prepare_queries(queries, unit_rows && metric == Metric::Cosine ? Metric::IP : metric, simd, storage);
     int8 = int8_pass && simd;
     if (int8) QQ.reset(quantize_queries(Q));
 }

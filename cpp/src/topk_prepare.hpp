@@ -18,9 +18,10 @@ void prepare_block(const DbView& db, std::size_t r0, std::size_t rows, Metric me
                    std::vector<float>& conv, std::vector<float>& aux, Block& B);
 
 // Queries prepared once for any number of searches (k-means reuses them every iteration):
-// normalised for cosine, and quantised when the int8 first pass will run.
+// normalised for cosine (unless `unit_rows` says the caller did it: no copy), and quantised
+// when the int8 first pass will run.
 struct PreparedQueries {
-    PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass);
+    PreparedQueries(MatrixView<const float> queries, Metric metric, bool int8_pass, bool unit_rows = false);
     Metric metric;
     std::vector<float> storage;
     Queries Q;
