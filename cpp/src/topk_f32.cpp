@@ -166,6 +166,23 @@ __attribute__((target("avx512f,avx512dq"))) inline __m512 hadd512(__m512 a, __m5
     return _mm512_add_ps(_mm512_shuffle_ps(a, b, 0x88), _mm512_shuffle_ps(a, b, 0xDD));
 }
 
+// One 8-float chunk c of 4 rows (r0..r3) into the accumulators of P query pairs.
+template <std::size_t P>
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"), always_inline)) inline void fma_chunk(
+    __m512 (*acc)[kRows512], const float* qp, std::size_t chunks, std::size_t c, __m256 r0, __m256 r1, __m256 r2,
+    __m256 r3) {
+    const __m512 b0 = _mm512_broadcast_f32x8(r0), b1 = _mm512_broadcast_f32x8(r1), b2 = _mm512_broadcast_f32x8(r2),
+                 b3 = _mm512_broadcast_f32x8(r3);
+#pragma GCC unroll 8
+    for (std::size_t p = 0; p < P; ++p) {
+        const __m512 qv = _mm512_loadu_ps(qp + (p * chunks + c) * 16);
+        acc[p][0] = _mm512_fmadd_ps(qv, b0, acc[p][0]);
+        acc[p][1] = _mm512_fmadd_ps(qv, b1, acc[p][1]);
+        acc[p][2] = _mm512_fmadd_ps(qv, b2, acc[p][2]);
+        acc[p][3] = _mm512_fmadd_ps(qv, b3, acc[p][3]);
+    }
+}
+
 // Dot products of P query pairs with 4 rows; out[p] = [q_a.x0..x3, q_b.x0..x3] (a = 2p, b = 2p+1).
 template <std::size_t P>
 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) inline void tile_pairs_x4(
@@ -179,34 +196,13 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) inline void tile_p
     const float* x1 = x0 + d;
     const float* x2 = x1 + d;
     const float* x3 = x2 + d;
-    for (std::size_t c = 0; c < full; ++c) {
-        const __m512 b0 = _mm512_broadcast_f32x8(_mm256_loadu_ps(x0 + 8 * c));
-        const __m512 b1 = _mm512_broadcast_f32x8(_mm256_loadu_ps(x1 + 8 * c));
-        const __m512 b2 = _mm512_broadcast_f32x8(_mm256_loadu_ps(x2 + 8 * c));
-        const __m512 b3 = _mm512_broadcast_f32x8(_mm256_loadu_ps(x3 + 8 * c));
-#pragma GCC unroll 8
-        for (std::size_t p = 0; p < P; ++p) {
-            const __m512 qv = _mm512_loadu_ps(qp + (p * chunks + c) * 16);
-            acc[p][0] = _mm512_fmadd_ps(qv, b0, acc[p][0]);
-            acc[p][1] = _mm512_fmadd_ps(qv, b1, acc[p][1]);
-            acc[p][2] = _mm512_fmadd_ps(qv, b2, acc[p][2]);
-            acc[p][3] = _mm512_fmadd_ps(qv, b3, acc[p][3]);
-        }
-    }
+    for (std::size_t c = 0; c < full; ++c)
+        fma_chunk<P>(acc, qp, chunks, c, _mm256_loadu_ps(x0 + 8 * c), _mm256_loadu_ps(x1 + 8 * c),
+                     _mm256_loadu_ps(x2 + 8 * c), _mm256_loadu_ps(x3 + 8 * c));
     if (full < chunks) {  // zero-padded tail: both operands are 0 past d, as in the AVX2 kernel
         const __m256i m = tail_mask(d - 8 * full);
-        const __m512 b0 = _mm512_broadcast_f32x8(_mm256_maskload_ps(x0 + 8 * full, m));
-        const __m512 b1 = _mm512_broadcast_f32x8(_mm256_maskload_ps(x1 + 8 * full, m));
-        const __m512 b2 = _mm512_broadcast_f32x8(_mm256_maskload_ps(x2 + 8 * full, m));
-        const __m512 b3 = _mm512_broadcast_f32x8(_mm256_maskload_ps(x3 + 8 * full, m));
-#pragma GCC unroll 8
-        for (std::size_t p = 0; p < P; ++p) {
-            const __m512 qv = _mm512_loadu_ps(qp + (p * chunks + full) * 16);
-            acc[p][0] = _mm512_fmadd_ps(qv, b0, acc[p][0]);
-            acc[p][1] = _mm512_fmadd_ps(qv, b1, acc[p][1]);
-            acc[p][2] = _mm512_fmadd_ps(qv, b2, acc[p][2]);
-            acc[p][3] = _mm512_fmadd_ps(qv, b3, acc[p][3]);
-        }
+        fma_chunk<P>(acc, qp, chunks, full, _mm256_maskload_ps(x0 + 8 * full, m), _mm256_maskload_ps(x1 + 8 * full, m),
+                     _mm256_maskload_ps(x2 + 8 * full, m), _mm256_maskload_ps(x3 + 8 * full, m));
     }
 #pragma GCC unroll 8
     for (std::size_t p = 0; p < P; ++p) {
