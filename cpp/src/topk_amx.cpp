@@ -4,8 +4,8 @@
 // block's panels (topk_quant.hpp) are already laid out as B tiles, so each K step is
 // four tile loads and four tdpbusd for 32 queries x 32 rows. Integer sums are exact:
 // the dots, and so the candidates and the result, equal the VNNI kernel's.
+#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "topk_quant.hpp"
@@ -78,7 +78,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline float chunk
     const __m512 sq = _mm512_set1_ps(s_q), c = _mm512_set1_ps(key_mul);
     __m512 best = _mm512_set1_ps(-INFINITY);
     for (std::size_t t = 0; t < pairs; ++t) {
-        const std::int32_t* d0 = (out + t * kPairInts) + (j / 16) * 512 + (j % 16) * 16;
+        const std::int32_t* d0 = out + t * kPairInts + (j / 16) * 512 + (j % 16) * 16;
         best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m0), best,
                                   approx_scores(_mm512_load_si512(d0), pp[t].off0, sq, pp[t].xs0, c, pp[t].xa0));
         best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m1), best,
@@ -121,14 +121,14 @@ __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512dq,avx2,fma"))) 
         for (std::size_t i = qb; i < qe; i += kQueryGroup) {  // reads up to 31 rows past qe: QQ.U is padded
             const std::size_t nq = std::min(kQueryGroup, qe - i);
             for (std::size_t t = 0; t < pairs; ++t)
-                tile_amx(QQ.U.data() + i * dp, dp, X.P.data() + (c0 + 2 * t) * kPanel * dp, (out + t * kPairInts));
+                tile_amx(QQ.U.data() + i * dp, dp, X.P.data() + (c0 + 2 * t) * kPanel * dp, out + t * kPairInts);
             for (std::size_t j = 0; j < nq; ++j) {
                 floor[j] = -INFINITY;
                 if (top1) floor[j] = chunk_best(QQ.s[i + j], X.key_mul, pp, pairs, out, j) - 2.0f * E[i + j - qb];
             }
             for (std::size_t t = 0; t < pairs; ++t)
                 for (std::size_t j = 0; j < nq; ++j) {
-                    const std::int32_t* d0 = (out + t * kPairInts) + (j / 16) * 512 + (j % 16) * 16;
+                    const std::int32_t* d0 = out + t * kPairInts + (j / 16) * 512 + (j % 16) * 16;
                     rescored += offer_candidates(m, Q, QQ, X, B, pp[t], i + j, _mm512_load_si512(d0), _mm512_load_si512(d0 + 256),
                                                  E[i + j - qb], heaps, floor[j]);
                 }

@@ -81,10 +81,7 @@ inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re
     return mk;
 }
 
-// The candidate test of the panel kernels for query qi against a panel pair (rows r0 ..
-// r0 + 32): approx = (float)(dot - 64 sum(X)) * (s_q * s_x), the AVX2 scan's operations;
-// rows whose approx reaches the query's threshold minus its bound E are re-scored
-// exactly; `floor` may raise that limit (see scan_int8_amx). Returns the pairs re-scored.
+// What the panel kernels' candidate test needs of a panel pair (rows r0 .. r0 + 32).
 struct PanelPair {
     __m512i off0, off1;  // 64 sum(X) of each panel's rows
     __m512 xs0, xs1;     // s_x
@@ -109,6 +106,10 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline __m512 appr
     return _mm512_sub_ps(_mm512_mul_ps(approx, c), xa);
 }
 
+// The candidate test of the panel kernels for query qi against a panel pair: rows whose
+// partial approximate key (the AVX2 scan's operations) reaches candidate_limit are
+// re-scored exactly and offered; `floor` may raise that limit (see scan_int8_amx).
+// Returns the pairs re-scored.
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t offer_candidates(
     Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, const Block& B, const PanelPair& pp, std::size_t qi,
     __m512i dots0, __m512i dots1, float E, Heaps& heaps, float floor = -INFINITY) {
@@ -128,9 +129,9 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t
         ptr[n] = B.x + rows[n] * Q.d;
     }
     dots_many_avx2(Q.q + qi * Q.d, ptr, n, Q.d, dot);
-    for (std::size_t c = 0; c < n; ++c) {
-        const float key = key_of(m, dot[c], Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[rows[c]] : 0.0f);
-        if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(rows[c]));
+    for (std::size_t j = 0; j < n; ++j) {
+        const float key = key_of(m, dot[j], Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[rows[j]] : 0.0f);
+        if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(rows[j]));
     }
     return n;
 }
