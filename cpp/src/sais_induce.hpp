@@ -1,5 +1,6 @@
-// Induced-sorting scans of SA-IS (sequential), plain and with LMS naming.
-// Private to suffix_array.cpp.
+// Induced-sorting scans of SA-IS, plain and with LMS naming (the final-stage
+// scans run pipelined on two threads: sais_pipeline.hpp). Private to
+// suffix_array.cpp.
 //
 // Types are carried in the entries instead of a type array: while inducing, an
 // entry p >= 1 means "p-1 is L-type", ~p means "p-1 is S-type, or p = 0"; 0 is an
@@ -20,35 +21,10 @@
 
 #include "seenit/common.hpp"
 #include "seenit/parallel.hpp"
+#include "sais_pipeline.hpp"
+#include "sais_scan_step.hpp"
 
 namespace seenit::sais_detail {
-
-template <class Char>
-inline std::size_t sym(Char c) {
-    return static_cast<std::size_t>(static_cast<std::make_unsigned_t<Char>>(c));
-}
-
-constexpr std::size_t kPrefetch = 64;
-
-// What scanning entry v induces: the bucket symbol and the encoded entry.
-// L-scan: active for v > 0. S-scan: active for v < -1 (v = ~p with p > 0).
-template <bool Left, class Char, class Index>
-inline bool induced(const Char* T, Index v, std::size_t& c, Index& enc) {
-    if (Left) {
-        if (v <= 0) return false;
-        Index j = v - 1;
-        Char cj = T[j];
-        c = sym(cj);
-        enc = (j > 0 && T[j - 1] < cj) ? ~j : j;
-        return true;
-    }
-    if (v >= -1) return false;
-    Index j = ~v - 1;
-    Char cj = T[j];
-    c = sym(cj);
-    enc = (j > 0 && T[j - 1] > cj) ? j : ~j;
-    return true;
-}
 
 // Processes entry i (value v) with the induced (c, enc) if active.
 template <bool Left, bool Stage1, class Index>
@@ -80,104 +56,6 @@ void scan_sequential(const Char* T, Index* SA, std::size_t n, Index* B) {
         bool active = induced<Left>(T, v, c, enc);
         apply<Left, Stage1>(SA, i, v, active, c, enc, B);
     }
-}
-
-// --- Pipelined scans for the final stage (two threads) ----------------------
-//
-// The cache-missing part of a scan is the gather: reading T at the position
-// each entry induces. A helper thread runs ahead of the scanning thread in
-// blocks of kPipeBlock entries and, for each slot, stores what it saw (the
-// snapshot) and what that value induces (bucket symbol and encoded entry) in a
-// ring of kPipeRing buffers; the scanning thread then only does the
-// bucket-pointer bookkeeping and the writes. A slot the scanning thread has
-// written since the snapshot (an entry induced into a block not yet scanned,
-// e.g. in runs of one symbol) no longer equals its snapshot and is recomputed
-// by the scanning thread, so the result never depends on timing. Final-stage
-// scans only (entries never return to empty there).
-constexpr std::size_t kPipeBlock = std::size_t{1} << 13;
-constexpr std::size_t kPipeRing = 4;
-constexpr std::size_t kPipeMin = std::size_t{1} << 18;  // shorter scans stay sequential
-
-template <class Index, class Sym>
-struct PipeSlot {
-    Index snap;
-    Index enc;
-    Sym c;  // bucket symbol, or all ones when the snapshot induces nothing
-};
-
-inline void pipe_wait(const std::atomic<std::size_t>& a, std::size_t until_at_least) {
-    unsigned spins = 0;
-    while (a.load(std::memory_order_acquire) < until_at_least) {
-        if (++spins < 2048) {
-            __builtin_ia32_pause();
-        } else {
-            std::this_thread::yield();
-        }
-    }
-}
-
-template <bool Left, class Char, class Index>
-void scan_pipelined(const Char* T, Index* SA, std::size_t n, Index* B) {
-    using Sym = std::conditional_t<sizeof(Char) <= 4, u32, u64>;  // symbols < K < all ones
-    using Slot = PipeSlot<Index, Sym>;
-    constexpr Sym kPipeInactive = ~Sym{0};
-    const std::size_t nblocks = (n + kPipeBlock - 1) / kPipeBlock;
-    std::vector<Slot> ring(kPipeRing * kPipeBlock);
-    std::atomic<std::size_t> produced{0}, consumed{0};
-    // Scan order: slot s of the scan is SA[i(s)].
-    auto at = [n](std::size_t s) { return Left ? s : n - 1 - s; };
-    auto gather = [&] {
-        for (std::size_t blk = 0; blk < nblocks; ++blk) {
-            if (blk >= kPipeRing) pipe_wait(consumed, blk - kPipeRing + 1);
-            Slot* out = ring.data() + (blk % kPipeRing) * kPipeBlock;
-            std::size_t b = blk * kPipeBlock, e = std::min(n, b + kPipeBlock);
-            for (std::size_t s = b; s < e; ++s) {
-                if (s + kPrefetch < e) {
-                    Index w = __atomic_load_n(SA + at(s + kPrefetch), __ATOMIC_RELAXED);
-                    Index q = Left ? (w > 0 ? w - 1 : 0) : (w < -1 ? ~w - 1 : 0);
-                    __builtin_prefetch(T + q);
-                }
-                Index v = __atomic_load_n(SA + at(s), __ATOMIC_RELAXED);
-                std::size_t c = 0;
-                Index enc = 0;
-                bool active = induced<Left>(T, v, c, enc);
-                out[s - b] = Slot{v, enc, active ? static_cast<Sym>(c) : kPipeInactive};
-            }
-            produced.store(blk + 1, std::memory_order_release);
-        }
-    };
-    auto put = [SA](std::size_t pos, Index val) { __atomic_store_n(SA + pos, val, __ATOMIC_RELAXED); };
-    std::thread helper(gather);
-    for (std::size_t blk = 0; blk < nblocks; ++blk) {
-        pipe_wait(produced, blk + 1);
-        const Slot* in = ring.data() + (blk % kPipeRing) * kPipeBlock;
-        std::size_t b = blk * kPipeBlock, e = std::min(n, b + kPipeBlock);
-        for (std::size_t s = b; s < e; ++s) {
-            std::size_t i = at(s);
-            Index v = SA[i];
-            const Slot& g = in[s - b];
-            std::size_t c;
-            Index enc;
-            bool active;
-            if (v == g.snap) {
-                active = g.c != kPipeInactive;
-                c = g.c;
-                enc = g.enc;
-            } else {
-                c = 0;
-                enc = 0;
-                active = induced<Left>(T, v, c, enc);
-            }
-            if (Left) {
-                if (active) put(static_cast<std::size_t>(B[c]++), enc);
-            } else if (v < 0) {
-                put(i, ~v);
-                if (active) put(static_cast<std::size_t>(--B[c]), enc);
-            }
-        }
-        consumed.store(blk + 1, std::memory_order_release);
-    }
-    helper.join();
 }
 
 template <bool Left, bool Stage1, class Char, class Index>
