@@ -112,20 +112,10 @@ void zero_fill(Index* SA, std::size_t n) {
                  [&](std::size_t b, std::size_t e, int) { std::fill(SA + b, SA + e, Index{0}); });
 }
 
-// Calls fn(p) for every LMS position p, right to left, classifying on the fly.
-template <class Char, class Fn>
-void for_each_lms_rtl(const Char* T, std::size_t n, Fn&& fn) {
-    bool next_s = false;  // position n-1 is L-type
-    for (std::size_t i = n - 1; i-- > 0;) {
-        bool s = (T[i] < T[i + 1]) | ((T[i] == T[i + 1]) & next_s);
-        if (!s & next_s) fn(i + 1);
-        next_s = s;
-    }
-}
-
-// Calls fn(p, lms) for every position p in [1, n), right to left: the
-// branch-free form for callers that write unconditionally (to a sink slot when
-// !lms), since whether a position is LMS is close to random on real text.
+// Calls fn(p, lms) for every position p in [1, n), right to left, classifying
+// on the fly (lms: p is an LMS position). Callers write unconditionally, to a
+// sink slot when !lms: whether a position is LMS is close to random on real
+// text, so a branch on it mispredicts.
 template <class Char, class Fn>
 void for_each_pos_rtl(const Char* T, std::size_t n, Fn&& fn) {
     bool next_s = false;
@@ -361,29 +351,38 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     } else {
         zero_fill(SA, n);
         bk.ends();
-        for_each_lms_rtl(T, n, [&](std::size_t p) {
-            SA[--B[sym(T[p])]] = static_cast<Index>(p);
-            ++m;
+        Index sink;
+        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
+            Index& ptr = B[sym(T[p])];
+            *select_slot(lms, SA + ptr - 1, &sink) = static_cast<Index>(p);
+            ptr -= static_cast<Index>(lms);
+            m += lms;
         });
+        lap("p1lms");
         bk.starts();
         induce_l<true>(T, SA, n, B);
+        lap("p1L");
         bk.ends();
         induce_s<true>(T, SA, n, B);
+        lap("p1S");
 
         // Compact the sorted LMS positions into SA[0, m).
         std::size_t k = 0;
         for (std::size_t i = 0; i < n; ++i)
             if (SA[i] > 0) SA[k++] = SA[i];
         std::fill(SA + m, SA + n, Index{0});
+        lap("p1compact");
         // Name the LMS substrings: store each one's length (through the next LMS
         // position, inclusive) at SA[m + p/2]; equal length + equal symbols = equal.
         // The last one includes the virtual sentinel and is unique (p + len > n).
         std::size_t next = n;  // position of the sentinel
-        for_each_lms_rtl(T, n, [&](std::size_t p) {
-            SA[m + p / 2] = static_cast<Index>(next - p + 1);
-            next = p;
+        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
+            *select_slot(lms, SA + m + p / 2, &sink) = static_cast<Index>(next - p + 1);
+            next = lms ? p : next;
         });
+        lap("p1len");
         names = name_lms_substrings(T, SA, n, m);
+        lap("p1names");
     }
     lap("stage1");
     // The reduced string (names in text order) goes to SA[n-m, n).
