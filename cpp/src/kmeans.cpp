@@ -40,11 +40,6 @@ std::vector<float> working_rows(MatrixView<const float> x, Metric metric, DotFn 
     return w;
 }
 
-// Squared Euclidean distance between working rows (>= 0).
-inline double dist2(const float* a, const float* b, std::size_t d, DotFn dot, float aa, float bb) {
-    return std::max(0.0, static_cast<double>(aa) + bb - 2.0 * dot(a, b, d));
-}
-
 std::vector<float> row_norms(const std::vector<float>& w, std::size_t n, std::size_t d, DotFn dot) {
     std::vector<float> norms(n);
     parallel_for(n, 1024, [&](std::size_t b, std::size_t e, int) {
@@ -104,9 +99,18 @@ std::vector<i64> plus_plus(const std::vector<float>& w, std::size_t d, const std
         const float* cr = row(c);
         const float cn = nrm(c);
         parallel_for(m, 1024, [&](std::size_t b, std::size_t e, int) {
-            for (std::size_t j = b; j < e; ++j) {
-                double dd = dist2(row(j), cr, d, dot, nrm(j), cn);
-                mind[j] = ci == 0 ? dd : std::min(mind[j], dd);
+            const float* rows[8];
+            float dv[8];
+            // squared distances max(0, |x|^2 + |c|^2 - 2 x.c), eight dots at a time
+            for (std::size_t j0 = b; j0 < e; j0 += 8) {
+                const std::size_t cnt = std::min<std::size_t>(8, e - j0);
+                for (std::size_t t = 0; t < cnt; ++t) rows[t] = row(j0 + t);
+                dots_many(dot, cr, rows, cnt, d, dv);
+                for (std::size_t t = 0; t < cnt; ++t) {
+                    const std::size_t j = j0 + t;
+                    const double dd = std::max(0.0, static_cast<double>(nrm(j)) + cn - 2.0 * dv[t]);
+                    mind[j] = ci == 0 ? dd : std::min(mind[j], dd);
+                }
             }
         });
         double total = 0;
@@ -134,8 +138,8 @@ std::vector<i64> plus_plus(const std::vector<float>& w, std::size_t d, const std
 // position; updates (mind, near) where strictly closer, so ties keep the earlier
 // candidate. `rows` holds the working rows prepared once for all rounds: for the l2
 // metric an l2 search; for cosine (unit rows, where the nearest row is the one with the
-// largest dot product) an inner-product search with D^2 = |x|^2 + |c|^2 - 2 x.c as dist2
-// computes it; both through the int8 first pass (the float32 answer) where it is faster.
+// largest dot product) an inner-product search with D^2 = |x|^2 + |c|^2 - 2 x.c as
+// plus_plus computes it; both through the int8 first pass (the float32 answer) where it is faster.
 void nearest_update(const PreparedQueries& rows, const std::vector<float>& w, const std::vector<float>& norms,
                     const std::vector<i64>& cand, std::size_t offset, std::vector<double>& mind, std::vector<i64>& near) {
     const std::size_t n = rows.Q.n, d = rows.Q.d;

@@ -72,17 +72,20 @@ __attribute__((target("amx-tile,amx-int8"))) inline void tile_amx(const u8* u, s
     _tile_stored(3, out + 768, 64);
 }
 
-// The best partial approximate key of query j (of the group) over a chunk's rows in range.
-__attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline float chunk_best(
-    float s_q, float key_mul, const PanelPair* pp, std::size_t pairs, const std::int32_t* out, std::size_t j) {
+// The partial approximate keys of query j (of the group) over a chunk's panel pairs:
+// written to keys[64 t .. 64 t + 32) for pair t; returns the best one over rows in range.
+__attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline float chunk_keys(
+    float s_q, float key_mul, const PanelPair* pp, std::size_t pairs, const std::int32_t* out, std::size_t j, float* keys) {
     const __m512 sq = _mm512_set1_ps(s_q), c = _mm512_set1_ps(key_mul);
     __m512 best = _mm512_set1_ps(-INFINITY);
     for (std::size_t t = 0; t < pairs; ++t) {
         const std::int32_t* d0 = out + t * kPairInts + (j / 16) * 512 + (j % 16) * 16;
-        best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m0), best,
-                                  approx_scores(_mm512_load_si512(d0), pp[t].off0, sq, pp[t].xs0, c, pp[t].xa0));
-        best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m1), best,
-                                  approx_scores(_mm512_load_si512(d0 + 256), pp[t].off1, sq, pp[t].xs1, c, pp[t].xa1));
+        const __m512 a0 = approx_scores(_mm512_load_si512(d0), pp[t].off0, sq, pp[t].xs0, c, pp[t].xa0);
+        const __m512 a1 = approx_scores(_mm512_load_si512(d0 + 256), pp[t].off1, sq, pp[t].xs1, c, pp[t].xa1);
+        _mm512_store_ps(keys + 32 * t, a0);
+        _mm512_store_ps(keys + 32 * t + 16, a1);
+        best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m0), best, a0);
+        best = _mm512_mask_max_ps(best, static_cast<__mmask16>(pp[t].m1), best, a1);
     }
     alignas(64) float lanes[16];
     _mm512_store_ps(lanes, best);
@@ -112,7 +115,8 @@ __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512dq,avx2,fma"))) 
     std::vector<std::int32_t> dots_store(chunk / 2 * kPairInts + 16);
     std::int32_t* out = dots_store.data() + (64 - reinterpret_cast<std::uintptr_t>(dots_store.data()) % 64) % 64 / 4;
     PanelPair pp[kChunkPanelsTop1 / 2];
-    float floor[kQueryGroup];
+    alignas(64) float keys[kChunkPanelsTop1 * kPanel];  // k = 1: one query's keys over a chunk (8 KiB)
+    const __m512 c = _mm512_set1_ps(X.key_mul);
     const std::size_t pb = rb / kPanel / 2 * 2, pe = (re + kPanel - 1) / kPanel;
     configure_tiles();
     for (std::size_t c0 = pb; c0 < pe; c0 += chunk) {
@@ -122,15 +126,22 @@ __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512dq,avx2,fma"))) 
             const std::size_t nq = std::min(kQueryGroup, qe - i);
             for (std::size_t t = 0; t < pairs; ++t)
                 tile_amx(QQ.U.data() + i * dp, dp, X.P.data() + (c0 + 2 * t) * kPanel * dp, out + t * kPairInts);
-            for (std::size_t j = 0; j < nq; ++j) {
-                floor[j] = -INFINITY;
-                if (top1) floor[j] = chunk_best(QQ.s[i + j], X.key_mul, pp, pairs, out, j) - 2.0f * E[i + j - qb];
+            if (top1) {  // each query's keys once: its chunk's best, then the offers
+                for (std::size_t j = 0; j < nq; ++j) {
+                    const float floor = chunk_keys(QQ.s[i + j], X.key_mul, pp, pairs, out, j, keys) - 2.0f * E[i + j - qb];
+                    for (std::size_t t = 0; t < pairs; ++t)
+                        rescored += offer_candidates(m, Q, B, pp[t], i + j, _mm512_load_ps(keys + 32 * t),
+                                                     _mm512_load_ps(keys + 32 * t + 16), E[i + j - qb], heaps, floor);
+                }
+                continue;
             }
             for (std::size_t t = 0; t < pairs; ++t)
                 for (std::size_t j = 0; j < nq; ++j) {
                     const std::int32_t* d0 = out + t * kPairInts + (j / 16) * 512 + (j % 16) * 16;
-                    rescored += offer_candidates(m, Q, QQ, X, B, pp[t], i + j, _mm512_load_si512(d0), _mm512_load_si512(d0 + 256),
-                                                 E[i + j - qb], heaps, floor[j]);
+                    const __m512 sq = _mm512_set1_ps(QQ.s[i + j]);
+                    rescored += offer_candidates(
+                        m, Q, B, pp[t], i + j, approx_scores(_mm512_load_si512(d0), pp[t].off0, sq, pp[t].xs0, c, pp[t].xa0),
+                        approx_scores(_mm512_load_si512(d0 + 256), pp[t].off1, sq, pp[t].xs1, c, pp[t].xa1), E[i + j - qb], heaps);
                 }
         }
     }

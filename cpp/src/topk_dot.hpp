@@ -116,6 +116,13 @@ inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
 // Turns a raw dot product into the ranking key of the metric.
 //   qaux: cosine -> unused (queries are pre-normalised); l2 -> dot(q,q)
 //   xaux: cosine -> inv_norm(x); l2 -> dot(x,x)
+// dot(a, rows[j]) for j < n with the given canonical dot (products commute, so the bits
+// equal dot(rows[j], a)); the AVX2 one runs eight rows at a time.
+inline void dots_many(DotFn dot, const float* a, const float* const* rows, std::size_t n, std::size_t d, float* out) {
+    if (dot == &dot_avx2) return dots_many_avx2(a, rows, n, d, out);
+    for (std::size_t j = 0; j < n; ++j) out[j] = dot(a, rows[j], d);
+}
+
 inline float key_of(Metric m, float dot, float qaux, float xaux) {
     switch (m) {
         case Metric::IP: return dot;

@@ -106,17 +106,14 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline __m512 appr
     return _mm512_sub_ps(_mm512_mul_ps(approx, c), xa);
 }
 
-// The candidate test of the panel kernels for query qi against a panel pair: rows whose
-// partial approximate key (the AVX2 scan's operations) reaches candidate_limit are
-// re-scored exactly and offered; `floor` may raise that limit (see scan_int8_amx).
-// Returns the pairs re-scored.
+// The candidate test of the panel kernels for query qi against a panel pair, given the
+// pair's partial approximate keys a0, a1 (approx_scores, the AVX2 scan's operations): rows
+// whose key reaches candidate_limit are re-scored exactly and offered; `floor` may raise
+// that limit (see scan_int8_amx). Returns the pairs re-scored.
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline std::size_t offer_candidates(
-    Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, const Block& B, const PanelPair& pp, std::size_t qi,
-    __m512i dots0, __m512i dots1, float E, Heaps& heaps, float floor = -INFINITY) {
-    const __m512 sq = _mm512_set1_ps(QQ.s[qi]), c = _mm512_set1_ps(X.key_mul);
+    Metric m, const Queries& Q, const Block& B, const PanelPair& pp, std::size_t qi, __m512 a0, __m512 a1, float E,
+    Heaps& heaps, float floor = -INFINITY) {
     const __m512 lim = _mm512_set1_ps(std::max(candidate_limit(Q, heaps, qi, E), floor));
-    const __m512 a0 = approx_scores(dots0, pp.off0, sq, pp.xs0, c, pp.xa0);
-    const __m512 a1 = approx_scores(dots1, pp.off1, sq, pp.xs1, c, pp.xa1);
     unsigned mask = (_mm512_cmp_ps_mask(a0, lim, _CMP_GE_OQ) & pp.m0) | ((_mm512_cmp_ps_mask(a1, lim, _CMP_GE_OQ) & pp.m1) << 16);
     if (!mask) return 0;
     // the candidates' exact dots together (independent FMA chains), then offered in row order

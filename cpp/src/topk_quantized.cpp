@@ -90,6 +90,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512dq,avx2,fma"))) std::si
     const std::size_t dp = QQ.dp;
     std::size_t rescored = 0;
     __m512i dots[2 * kVnniQ];
+    const __m512 c = _mm512_set1_ps(X.key_mul);
     // panels covering [rb, re), two at a time (the packed block is padded to an even panel count)
     const std::size_t pb = rb / kPanel / 2 * 2, pe = (re + kPanel - 1) / kPanel;
     for (std::size_t p = pb; p < pe; p += 2) {
@@ -112,8 +113,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512dq,avx2,fma"))) std::si
                 case 2: tile_vnni<2>(u, dp, panel, dots); break;
                 default: tile_vnni<1>(u, dp, panel, dots); break;
             }
-            for (std::size_t j = 0; j < nq; ++j)
-                rescored += offer_candidates(m, Q, QQ, X, B, pp, i + j, dots[2 * j], dots[2 * j + 1], E[i + j - qb], heaps);
+            for (std::size_t j = 0; j < nq; ++j) {
+                const __m512 sq = _mm512_set1_ps(QQ.s[i + j]);
+                rescored += offer_candidates(m, Q, B, pp, i + j, approx_scores(dots[2 * j], pp.off0, sq, pp.xs0, c, pp.xa0),
+                                             approx_scores(dots[2 * j + 1], pp.off1, sq, pp.xs1, c, pp.xa1), E[i + j - qb], heaps);
+            }
         }
     }
     return rescored;
