@@ -112,6 +112,24 @@ void zero_fill(Index* SA, std::size_t n) {
                  [&](std::size_t b, std::size_t e, int) { std::fill(SA + b, SA + e, Index{0}); });
 }
 
+// Histogram over all 2^(8 sizeof(Char)) symbols of 8- or 16-bit text, in
+// parallel blocks summed in block order.
+template <class Index, class Char>
+std::vector<Index> histogram(const Char* T, std::size_t n) {
+    constexpr std::size_t kAll = std::size_t{1} << (8 * sizeof(Char));
+    std::vector<std::vector<Index>> part(static_cast<std::size_t>(num_threads()));
+    parallel_for(n, std::size_t{1} << 18, [&](std::size_t b, std::size_t e, int tid) {
+        auto& h = part[static_cast<std::size_t>(tid)];
+        if (h.empty()) h.assign(kAll, Index{0});
+        for (std::size_t i = b; i < e; ++i) ++h[sym(T[i])];
+    });
+    std::vector<Index> out(kAll, Index{0});
+    for (auto& h : part)
+        if (!h.empty())
+            for (std::size_t c = 0; c < kAll; ++c) out[c] += h[c];
+    return out;
+}
+
 // Calls fn(p, lms) for every position p in [1, n), right to left, classifying
 // on the fly (lms: p is an LMS position). Callers write unconditionally, to a
 // sink slot when !lms: whether a position is LMS is close to random on real
@@ -324,7 +342,8 @@ void place_lms_by_count(Index* SA, std::size_t m, const Index* E, const Index* c
 
 // Sorts the suffixes of T[0, n) (symbols < K) into SA[0, n).
 template <class Char, class Index>
-void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, std::size_t work_size, bool named) {
+void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, std::size_t work_size, bool named,
+          const Index* counts = nullptr) {
     if (n == 0) return;
     if (n == 1) {
         SA[0] = 0;
@@ -340,7 +359,11 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
 #endif
     Buckets<Index> bk(K, work, work_size, named ? 3 : 2);
     Index* B = bk.B;
-    count_symbols(T, n, bk.C, K);
+    if (counts != nullptr) {
+        std::copy(counts, counts + K, bk.C);
+    } else {
+        count_symbols(T, n, bk.C, K);
+    }
     lap("count");
 
     // Stage 1: sort the LMS substrings by induction and name them.
@@ -491,6 +514,17 @@ void build_suffix_array(ArrayView<const Char> text, u64 alphabet, ArrayView<Inde
                  "text of length ", n, " is too long for a ", sizeof(Index) * 8, "-bit suffix array");
     if (n == 0) return;
     SEENIT_CHECK(alphabet >= 1, std::invalid_argument, "alphabet must be >= 1 for a non-empty text, got ", alphabet);
+    // 8- and 16-bit text: one parallel histogram gives both the largest symbol
+    // (checked against alphabet before any work) and the bucket sizes.
+    if constexpr (sizeof(Char) <= 2) {
+        std::vector<Index> counts = histogram<Index>(text.data, n);
+        std::size_t top = counts.size();
+        while (counts[top - 1] == 0) --top;  // n > 0: some count is non-zero
+        SEENIT_CHECK(top <= alphabet, std::invalid_argument, "text has symbol ", top - 1, " >= alphabet (", alphabet,
+                     ")");
+        sais<Char, Index>(text.data, sa.data, n, top, nullptr, 0, true, counts.data());
+        return;
+    }
     // Every symbol must be < alphabet: checked in parallel before any work.
     std::vector<u64> block_max(static_cast<std::size_t>(num_threads()), 0);
     parallel_for(n, 1 << 16, [&](std::size_t b, std::size_t e, int tid) {
