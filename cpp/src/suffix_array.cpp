@@ -174,6 +174,10 @@ inline bool equal_symbols(const Char* T, std::size_t p, std::size_t q, std::size
     return true;
 }
 
+// Names (and lengths) of the LMS substrings live at SA[m + p/2] for LMS
+// positions p < n, so in SA[m, m + ceil(n/2)); that ends within n since m <= n/2.
+inline std::size_t name_area_end(std::size_t n, std::size_t m) { return m + (n + 1) / 2; }
+
 // Name blocks: fixed blocks of the m sorted LMS substrings, processed in
 // parallel. A new name starts at SA[i] when its MSB (kNameMark) is set.
 template <class Index>
@@ -255,7 +259,7 @@ Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m
 // Stage 1 with naming in the scans (sais_induce.hpp): sorts the LMS
 // substrings (the S-scan also compacts them, with their name starts marked),
 // moves them to SA[0, m) and writes their names + 1 at
-// SA[m + p/2] (SA[m, n) otherwise 0). Needs n <= kMarkBit<Index>. Returns the
+// SA[m + p/2] (the rest of that name area 0). Needs n <= kMarkBit<Index>. Returns the
 // number of distinct names; m is set to the LMS count.
 template <class Char, class Index>
 Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, std::size_t& m) {
@@ -309,7 +313,7 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
     lap("s1S");
     // The S-scan left the sorted LMS positions, name starts marked, in SA[n-m, n).
     if (m > 0) std::memmove(SA, SA + n - m, m * sizeof(Index));
-    std::fill(SA + m, SA + n, Index{0});
+    std::fill(SA + m, SA + name_area_end(n, m), Index{0});
     lap("s1compact");
     auto rr = m == 0 ? Index{0} : write_names(SA, m, count);
     lap("s1names");
@@ -393,7 +397,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         std::size_t k = 0;
         for (std::size_t i = 0; i < n; ++i)
             if (SA[i] > 0) SA[k++] = SA[i];
-        std::fill(SA + m, SA + n, Index{0});
+        std::fill(SA + m, SA + name_area_end(n, m), Index{0});
         lap("p1compact");
         // Name the LMS substrings: store each one's length (through the next LMS
         // position, inclusive) at SA[m + p/2]; equal length + equal symbols = equal.
@@ -411,9 +415,10 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // The reduced string (names in text order) goes to SA[n-m, n).
     // Branch-free (names sit at random slots): every slot is written at
     // j - 1 >= i >= m, already read, and j only moves past names; what lands
-    // in SA[m, n - m) is dead (free space from here on).
+    // in SA[m, n - m) is dead (free space from here on). Beyond the name area
+    // SA holds leftovers, never read.
     std::size_t j = n;
-    for (std::size_t i = n; i-- > m;) {
+    for (std::size_t i = name_area_end(n, m); i-- > m;) {
         Index v = SA[i];
         SA[j - 1] = v - 1;
         j -= v != 0;
