@@ -10,6 +10,7 @@
 #include "topk_convert.hpp"
 #include "topk_dot.hpp"
 #include "topk_prepare.hpp"
+#include "topk_quant.hpp"
 #include "topk_scan.hpp"
 
 namespace seenit {
@@ -116,7 +117,7 @@ PreparedQueries::PreparedQueries(MatrixView<const float> queries, Metric metric,
     const bool simd = simd_available();
     // unit rows (cosine): already normalised by the caller, used in place as the ip rows are
     Q = prepare_queries(queries, unit_rows && metric == Metric::Cosine ? Metric::IP : metric, simd, storage);
-    int8 = int8_pass && simd;
+    int8 = int8_pass && simd && Q.d <= kMaxInt8Dim;
     if (int8) QQ.reset(quantize_queries(Q));
 }
 

@@ -6,8 +6,11 @@
 // float32 key differs from q.x~ by at most (d + 16) u |q||x~| (u = 2^-24), doubled
 // for margin, which also covers rounding in the approximate score itself. The error
 // terms are computed with relative error below 1e-5, covered by a 0.1% margin on the
-// whole bound. Queries are stored as U = Q + 64 in [1, 127] (the unsigned operand of
-// maddubs / vpdpbusd / tdpbusd) and U.X = Q.X + 64 sum(X).
+// whole bound. Queries are stored as U = Q + b in [1, 2L + 1] (b = L + 1; the unsigned
+// operand of maddubs / vpdpbusd / tdpbusd) and U.X = Q.X + b sum(X). Levels: L = 63 for
+// the AVX2 kernel, whose two maddubs int16 sums must not saturate; L = 127 for VNNI and
+// AMX, which add into int32 directly (|U.X| <= 255 * 127 * d: d <= 65,536 keeps it in
+// int32; wider rows take the float32 kernel). Twice the levels halve the bound E.
 //
 // l2: the key is -max((q.q + x.x) - 2 q.x, 0). The kernels compare the partial approximate
 // key c * approx - x.x (c = 2; c = 1 and x.x = 0 for ip and cosine, where it is the
@@ -25,12 +28,15 @@
 
 namespace seenit::topk_detail {
 
-constexpr int kLevels = 63;                 // ints in [-63, 63]: two maddubs sums fit int16
+constexpr std::size_t kMaxInt8Dim = 65536;  // widest rows the int8 pass takes (int32 dots)
 constexpr double kU = 1.0 / 16777216.0;     // float32 unit roundoff
 constexpr std::size_t kPanel = 16;          // rows per panel (one zmm of int32 dots)
 constexpr std::size_t kQueryPad = 32;       // zero rows after the queries: AMX loads 32 at a time
 
 inline std::size_t padded(std::size_t d) { return (d + 63) / 64 * 64; }
+
+// L: quantised values lie in [-L, L] (see above); the same for queries and rows.
+inline int quant_levels() { return vnni_available() ? 127 : 63; }
 
 struct QuantQueries {
     std::size_t dp = 0;     // padded row length in bytes (multiple of 64)
@@ -51,7 +57,7 @@ struct QuantBlock {
     std::vector<std::int8_t> X;  // rows x dp (AVX2 path)
     std::vector<std::int8_t> P;  // panels, padded to an even panel count (zeros)
     std::vector<float> s;        // scale (padded like P)
-    std::vector<int> sum;        // 64 * sum(X) (padded like P)
+    std::vector<int> sum;        // (L + 1) * sum(X) (padded like P)
     std::vector<float> xa;       // l2: x.x of each row, else 0 (padded like P)
     float key_mul = 1.0f;        // c: 2 for l2, else 1
     std::vector<double> norm, err;
@@ -83,7 +89,7 @@ inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re
 
 // What the panel kernels' candidate test needs of a panel pair (rows r0 .. r0 + 32).
 struct PanelPair {
-    __m512i off0, off1;  // 64 sum(X) of each panel's rows
+    __m512i off0, off1;  // (L + 1) sum(X) of each panel's rows
     __m512 xs0, xs1;     // s_x
     __m512 xa0, xa1;     // l2: x.x, else 0
     unsigned m0, m1;     // lanes inside [rb, re)
@@ -98,7 +104,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline PanelPair p
                      panel_lane_mask(r0, rb, re), panel_lane_mask(r0 + kPanel, rb, re), r0};
 }
 
-// The partial approximate keys of one panel's 16 rows: c * (float)(dot - 64 sum(X)) * (s_q * s_x) - x.x
+// The partial approximate keys of one panel's 16 rows: c * (float)(dot - (L + 1) sum(X)) * (s_q * s_x) - x.x
 // (for ip and cosine c = 1 and x.x = 0: exactly the approximate dot).
 __attribute__((target("avx512f,avx512bw,avx512dq,avx2,fma"))) inline __m512 approx_scores(__m512i dots, __m512i off, __m512 sq,
                                                                                         __m512 xs, __m512 c, __m512 xa) {

@@ -20,7 +20,8 @@ namespace {
 // scale s and the error terms of the bound: err = |x - s Q|, qnorm = s |Q|, norm = |x|, in
 // double (summed in four lanes: any order is within the bound's 0.1% margin).
 __attribute__((target("avx2,fma"))) inline float quantize_row_avx2(const float* v, std::size_t d, float scale_mul,
-                                                                   int* out, double& err, double& qnorm, double& norm) {
+                                                                   int levels, int* out, double& err, double& qnorm,
+                                                                   double& norm) {
     const __m256 mul = _mm256_set1_ps(scale_mul), absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
     __m256 mx = _mm256_setzero_ps();
     std::size_t k = 0;
@@ -33,9 +34,10 @@ __attribute__((target("avx2,fma"))) inline float quantize_row_avx2(const float* 
         const float a = std::fabs(v[t] * scale_mul);
         maxabs = a > maxabs ? a : maxabs;
     }
-    const float s = maxabs / static_cast<float>(kLevels);
+    const float s = maxabs / static_cast<float>(levels);
     const float inv = s > 0.0f ? 1.0f / s : 0.0f;
-    const __m256 vinv = _mm256_set1_ps(inv), lo = _mm256_set1_ps(-kLevels), hi = _mm256_set1_ps(kLevels);
+    const __m256 vinv = _mm256_set1_ps(inv), lo = _mm256_set1_ps(static_cast<float>(-levels)),
+                 hi = _mm256_set1_ps(static_cast<float>(levels));
     const __m256d sd = _mm256_set1_pd(static_cast<double>(s));
     __m256d e2 = _mm256_setzero_pd(), q2 = e2, n2 = e2;
     k = 0;
@@ -61,7 +63,7 @@ __attribute__((target("avx2,fma"))) inline float quantize_row_avx2(const float* 
     double se = (a[0] + a[1]) + (a[2] + a[3]), sq = (b[0] + b[1]) + (b[2] + b[3]), sn = (c[0] + c[1]) + (c[2] + c[3]);
     for (; k < d; ++k) {
         const float x = v[k] * scale_mul;
-        const int qv = std::clamp(static_cast<int>(std::nearbyint(x * inv)), -kLevels, kLevels);
+        const int qv = std::clamp(static_cast<int>(std::nearbyint(x * inv)), -levels, levels);
         out[k] = qv;
         const double ek = static_cast<double>(x) - static_cast<double>(s) * qv;
         se += ek * ek;
@@ -80,8 +82,8 @@ __attribute__((target("avx2,fma"))) inline float quantize_row_avx2(const float* 
 // returns the scale, the error terms (float32 lanes summed in double: relative error
 // below 1e-5, inside the bound's margin) and sum(Q).
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) inline float quantize_row_avx512(
-    const float* v, std::size_t d, float scale_mul, std::uint8_t* dst, std::size_t stride, int bias, double& err,
-    double& qnorm, double& norm, int& sum) {
+    const float* v, std::size_t d, float scale_mul, int levels, std::uint8_t* dst, std::size_t stride, int bias,
+    double& err, double& qnorm, double& norm, int& sum) {
     const __m512 mul = _mm512_set1_ps(scale_mul);
     __m512 mx = _mm512_setzero_ps();
     for (std::size_t k = 0; k < d; k += 16) {
@@ -92,9 +94,10 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) inline float quant
     _mm512_store_ps(lanes, mx);
     float maxabs = 0.0f;
     for (float l : lanes) maxabs = l > maxabs ? l : maxabs;
-    const float s = maxabs / static_cast<float>(kLevels);
+    const float s = maxabs / static_cast<float>(levels);
     const float inv = s > 0.0f ? 1.0f / s : 0.0f;
-    const __m512 vinv = _mm512_set1_ps(inv), lo = _mm512_set1_ps(-kLevels), hi = _mm512_set1_ps(kLevels),
+    const __m512 vinv = _mm512_set1_ps(inv), lo = _mm512_set1_ps(static_cast<float>(-levels)),
+                 hi = _mm512_set1_ps(static_cast<float>(levels)),
                  vs = _mm512_set1_ps(s);
     __m512 e2 = _mm512_setzero_ps(), q2 = e2, n2 = e2;
     __m512i qsum = _mm512_setzero_si512();
@@ -145,17 +148,18 @@ QuantQueries* quantize_queries(const Queries& Q) {
     QQ->sQ.resize(Q.n);
     QQ->norm.resize(Q.n);
     const bool wide = avx512_available() && cpu_features().avx512bw;
+    const int levels = quant_levels();
     parallel_for(Q.n, 256, [&](std::size_t b, std::size_t e, int) {
         std::vector<int> tmp(wide ? 0 : d);
         for (std::size_t i = b; i < e; ++i) {
             if (wide) {
                 int sum;
-                QQ->s[i] = quantize_row_avx512(Q.q + i * d, d, 1.0f, QQ->U.data() + i * dp, 4, 64, QQ->e[i], QQ->sQ[i],
-                                               QQ->norm[i], sum);
+                QQ->s[i] = quantize_row_avx512(Q.q + i * d, d, 1.0f, levels, QQ->U.data() + i * dp, 4, levels + 1, QQ->e[i],
+                                               QQ->sQ[i], QQ->norm[i], sum);
                 continue;
             }
-            QQ->s[i] = quantize_row_avx2(Q.q + i * d, d, 1.0f, tmp.data(), QQ->e[i], QQ->sQ[i], QQ->norm[i]);
-            for (std::size_t k = 0; k < d; ++k) QQ->U[i * dp + k] = static_cast<u8>(tmp[k] + 64);
+            QQ->s[i] = quantize_row_avx2(Q.q + i * d, d, 1.0f, levels, tmp.data(), QQ->e[i], QQ->sQ[i], QQ->norm[i]);
+            for (std::size_t k = 0; k < d; ++k) QQ->U[i * dp + k] = static_cast<u8>(tmp[k] + levels + 1);
         }
     });
     return QQ;
@@ -166,6 +170,7 @@ QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
     const std::size_t d = B.d, nr = B.rows;
     X->dp = dp;
     X->panels = vnni_available();
+    const int levels = quant_levels();
     // panels: an even count, so the kernels always read panel pairs
     const std::size_t prow = X->panels ? (nr + 2 * kPanel - 1) / (2 * kPanel) * 2 * kPanel : nr;
     (X->panels ? X->P : X->X).assign(prow * dp, 0);
@@ -183,17 +188,17 @@ QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
             if (X->panels) {
                 auto* dst = reinterpret_cast<std::uint8_t*>(X->P.data()) + (r / kPanel) * kPanel * dp + 4 * (r % kPanel);
                 int sum = 0;
-                X->s[r] = quantize_row_avx512(B.x + r * d, d, mul, dst, 4 * kPanel, 0, X->err[r], qn, X->norm[r], sum);
-                X->sum[r] = 64 * sum;
+                X->s[r] = quantize_row_avx512(B.x + r * d, d, mul, levels, dst, 4 * kPanel, 0, X->err[r], qn, X->norm[r], sum);
+                X->sum[r] = (levels + 1) * sum;
                 continue;
             }
-            X->s[r] = quantize_row_avx2(B.x + r * d, d, mul, tmp.data(), X->err[r], qn, X->norm[r]);
+            X->s[r] = quantize_row_avx2(B.x + r * d, d, mul, levels, tmp.data(), X->err[r], qn, X->norm[r]);
             int sum = 0;
             for (std::size_t k = 0; k < d; ++k) {
                 X->X[r * dp + k] = static_cast<std::int8_t>(tmp[k]);
                 sum += tmp[k];
             }
-            X->sum[r] = 64 * sum;
+            X->sum[r] = (levels + 1) * sum;
         }
     });
     for (std::size_t r = 0; r < nr; ++r) {

@@ -4,8 +4,8 @@
 // score, raised by the proven bound (topk_quant.hpp), reaches the query's current k-th
 // best key; all other pairs provably cannot enter the top-k, so the result equals the
 // float32 scan. Kernels: AVX2 maddubs tiles; AVX-512 VNNI panels; AMX tiles
-// (topk_amx.cpp). maddubs needs one unsigned operand, hence U = Q + 64 with |Q|, |X| <= 63:
-// two maddubs results add without overflowing int16.
+// (topk_amx.cpp). maddubs needs one unsigned operand, hence U = Q + 64 with |Q|, |X| <= 63
+// on the AVX2 path: two maddubs results add without overflowing int16 (topk_quant.hpp).
 #include <algorithm>
 #include <cstring>
 #include <vector>
