@@ -98,3 +98,18 @@ def test_l2_int8_pass_far_from_the_origin_equals_float32(d):
         b = _core.topk_search(q, x, k, "l2", "int8")
         np.testing.assert_array_equal(a[1], b[1])
         np.testing.assert_array_equal(a[0].view(np.uint32), b[0].view(np.uint32))
+
+
+def test_rows_too_wide_for_int32_dots_take_the_float32_kernel():
+    # all-equal rows quantise to the top level: with 127 levels the integer dots of 140,000
+    # elements pass 2^31 (127 * 127 * d); the int8 pass must hand such rows to the float32 kernel
+    d = 140_000
+    x = np.ones((6, d), np.float32)
+    x[1:] *= np.arange(2, 7, dtype=np.float32)[:, None]
+    q = np.ones((2, d), np.float32)
+    for k in (1, 3):
+        a = _core.topk_search(q, x, k, "ip", "float32")
+        b = _core.topk_search(q, x, k, "ip", "int8")
+        np.testing.assert_array_equal(b[1], [[5, 4, 3][:k]] * 2)
+        np.testing.assert_array_equal(a[1], b[1])
+        np.testing.assert_array_equal(a[0].view(np.uint32), b[0].view(np.uint32))

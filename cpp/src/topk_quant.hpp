@@ -9,8 +9,9 @@
 // whole bound. Queries are stored as U = Q + b in [1, 2L + 1] (b = L + 1; the unsigned
 // operand of maddubs / vpdpbusd / tdpbusd) and U.X = Q.X + b sum(X). Levels: L = 63 for
 // the AVX2 kernel, whose two maddubs int16 sums must not saturate; L = 127 for VNNI and
-// AMX, which add into int32 directly (|U.X| <= 255 * 127 * d: d <= 65,536 keeps it in
-// int32; wider rows take the float32 kernel). Twice the levels halve the bound E.
+// AMX, which add into int32 directly. The int32 sums wrap, so U.X - b sum(X) is Q.X
+// exactly while |Q.X| <= 127^2 d < 2^31 (d <= 133,143); rows wider than kMaxInt8Dim take
+// the float32 kernel. Twice the levels halve the bound E.
 //
 // l2: the key is -max((q.q + x.x) - 2 q.x, 0). The kernels compare the partial approximate
 // key c * approx - x.x (c = 2; c = 1 and x.x = 0 for ip and cosine, where it is the
