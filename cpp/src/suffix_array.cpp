@@ -58,7 +58,8 @@ struct Buckets {
     Index* C = nullptr;
     Index* B = nullptr;
     std::size_t K = 0;
-    // words = 2, or 3 when stage 1 names in the scans (B then spans 2k words).
+    // words = 2, or 3 when stage 1 names in the scans (B then spans 2k words),
+    // or 4 when stage 1's LMS counts are kept too (B + 2k).
     Buckets(std::size_t k, Index* work, std::size_t work_size, std::size_t words = 2) : K(k) {
         if (work_size < words * k) {
             own.resize(words * k);
@@ -262,7 +263,8 @@ Index name_lms_substrings(const Char* T, Index* SA, std::size_t n, std::size_t m
 // SA[m + p/2] (the rest of that name area 0). Needs n <= kMarkBit<Index>. Returns the
 // number of distinct names; m is set to the LMS count.
 template <class Char, class Index>
-Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, std::size_t& m) {
+Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, std::size_t& m,
+                   Index* lms_count) {
     using sais_detail::kMarkBit;
     constexpr Index M = kMarkBit<Index>;
     const std::size_t K = bk.K;
@@ -294,11 +296,15 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
             m += lms;
         });
     }
-    // The LMS suffixes of a bucket are one group (their one-symbol prefixes are equal).
+    // The LMS suffixes of a bucket are one group (their one-symbol prefixes are
+    // equal). Their number per bucket is kept for stage 3 when asked.
     {
         Index end = 0;
-        for (std::size_t c = 0; c < K; ++c)
-            if (P[c].ptr != (end += C[c])) SA[P[c].ptr] ^= M;
+        for (std::size_t c = 0; c < K; ++c) {
+            end += C[c];
+            if (P[c].ptr != end) SA[P[c].ptr] ^= M;
+            if (lms_count != nullptr) lms_count[c] = end - P[c].ptr;
+        }
     }
     lap("s1lms");
     set_starts();
@@ -357,11 +363,14 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // allows it at the first level, the recursive levels use it when their
     // free space holds it.
     named = n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>) && (named || work_size >= 3 * K);
+    // A fourth word per symbol, where it fits, keeps stage 1's LMS counts per
+    // symbol for stage 3 (which then need not count them again).
+    const bool keep_counts = named && (work == nullptr || work_size >= 4 * K);
     Lap lap(n);
 #ifdef SEENIT_SA_LAPS
     std::fprintf(stderr, "LEVEL n=%zu K=%zu named=%d\n", n, K, int(named));
 #endif
-    Buckets<Index> bk(K, work, work_size, named ? 3 : 2);
+    Buckets<Index> bk(K, work, work_size, keep_counts ? 4 : named ? 3 : 2);
     Index* B = bk.B;
     if (counts != nullptr) {
         std::copy(counts, counts + K, bk.C);
@@ -374,7 +383,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     std::size_t m = 0;
     Index names;
     if (named) {
-        names = stage1_named(T, SA, n, bk, m);
+        names = stage1_named(T, SA, n, bk, m, keep_counts ? B + 2 * K : nullptr);
     } else {
         zero_fill(SA, n);
         bk.ends();
@@ -441,14 +450,15 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // than a random read of T per suffix.
     // Counts live in B's second K words when stage 1 had 3 words per symbol
     // (free now: stage 3 uses B as K plain pointers), else in a small vector.
+    // With keep_counts they are stage 1's, in B's third K words.
     const bool by_count = named || K <= kPlaceByCountMax;
     std::vector<Index> lms_count(by_count && !named ? K : 0);
-    Index* cnt = named ? B + K : lms_count.data();
-    if (named) std::fill(cnt, cnt + K, Index{0});
+    Index* cnt = keep_counts ? B + 2 * K : named ? B + K : lms_count.data();
+    if (named && !keep_counts) std::fill(cnt, cnt + K, Index{0});
     j = m;
     {
         Index sink;
-        if (by_count) {
+        if (by_count && !keep_counts) {
             for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
                 *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
                 j -= lms;
