@@ -17,6 +17,7 @@
 
 #include "seenit/parallel.hpp"
 #include "sais_induce.hpp"
+#include "sais_lms.hpp"
 
 // Stage timings on stderr when built with -DSEENIT_SA_LAPS (tuning only).
 #ifdef SEENIT_SA_LAPS
@@ -45,6 +46,7 @@ struct Lap {
 #endif
 };
 
+using sais_detail::for_each_lms_rtl;
 using sais_detail::induce_l;
 using sais_detail::induce_s;
 using sais_detail::sym;
@@ -131,27 +133,7 @@ std::vector<Index> histogram(const Char* T, std::size_t n) {
     return out;
 }
 
-// Calls fn(p, lms) for every position p in [1, n), right to left, classifying
-// on the fly (lms: p is an LMS position). Callers write unconditionally, to a
-// sink slot when !lms: whether a position is LMS is close to random on real
-// text, so a branch on it mispredicts.
-template <class Char, class Fn>
-void for_each_pos_rtl(const Char* T, std::size_t n, Fn&& fn) {
-    bool next_s = false;
-    for (std::size_t i = n - 1; i-- > 0;) {
-        bool s = (T[i] < T[i + 1]) | ((T[i] == T[i + 1]) & next_s);
-        fn(i + 1, !s & next_s);
-        next_s = s;
-    }
-}
 
-// Where to write: real when take, else sink (a select, not a branch).
-template <class Index>
-inline Index* select_slot(bool take, Index* real, Index* sink) {
-    std::uintptr_t mask = std::uintptr_t{0} - static_cast<std::uintptr_t>(take);
-    return reinterpret_cast<Index*>((reinterpret_cast<std::uintptr_t>(real) & mask) |
-                                    (reinterpret_cast<std::uintptr_t>(sink) & ~mask));
-}
 
 constexpr std::size_t kAhead = 64;  // prefetch distance for random gathers
 
@@ -287,15 +269,10 @@ Index stage1_named(const Char* T, Index* SA, std::size_t n, Buckets<Index>& bk, 
     lap("s1fill");
     set_ends();
     m = 0;
-    {
-        Index sink;
-        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
-            Index& ptr = P[sym(T[p])].ptr;
-            *select_slot(lms, SA + ptr - 1, &sink) = static_cast<Index>(p);
-            ptr -= static_cast<Index>(lms);
-            m += lms;
-        });
-    }
+    for_each_lms_rtl(T, n, [&](std::size_t p) {
+        SA[--P[sym(T[p])].ptr] = static_cast<Index>(p);
+        ++m;
+    });
     // The LMS suffixes of a bucket are one group (their one-symbol prefixes are
     // equal). Their number per bucket is kept for stage 3 when asked.
     {
@@ -387,12 +364,9 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     } else {
         zero_fill(SA, n);
         bk.ends();
-        Index sink;
-        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
-            Index& ptr = B[sym(T[p])];
-            *select_slot(lms, SA + ptr - 1, &sink) = static_cast<Index>(p);
-            ptr -= static_cast<Index>(lms);
-            m += lms;
+        for_each_lms_rtl(T, n, [&](std::size_t p) {
+            SA[--B[sym(T[p])]] = static_cast<Index>(p);
+            ++m;
         });
         lap("p1lms");
         bk.starts();
@@ -412,9 +386,9 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         // position, inclusive) at SA[m + p/2]; equal length + equal symbols = equal.
         // The last one includes the virtual sentinel and is unique (p + len > n).
         std::size_t next = n;  // position of the sentinel
-        for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
-            *select_slot(lms, SA + m + p / 2, &sink) = static_cast<Index>(next - p + 1);
-            next = lms ? p : next;
+        for_each_lms_rtl(T, n, [&](std::size_t p) {
+            SA[m + p / 2] = static_cast<Index>(next - p + 1);
+            next = p;
         });
         lap("p1len");
         names = name_lms_substrings(T, SA, n, m);
@@ -456,20 +430,13 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     Index* cnt = keep_counts ? B + 2 * K : named ? B + K : lms_count.data();
     if (named && !keep_counts) std::fill(cnt, cnt + K, Index{0});
     j = m;
-    {
-        Index sink;
-        if (by_count && !keep_counts) {
-            for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
-                *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
-                j -= lms;
-                cnt[sym(T[p])] += static_cast<Index>(lms);
-            });
-        } else {
-            for_each_pos_rtl(T, n, [&](std::size_t p, bool lms) {
-                *select_slot(lms, s1 + j - 1, &sink) = static_cast<Index>(p);
-                j -= lms;
-            });
-        }
+    if (by_count && !keep_counts) {
+        for_each_lms_rtl(T, n, [&](std::size_t p) {
+            s1[--j] = static_cast<Index>(p);
+            ++cnt[sym(T[p])];
+        });
+    } else {
+        for_each_lms_rtl(T, n, [&](std::size_t p) { s1[--j] = static_cast<Index>(p); });
     }
     lap("lmsfill");
     parallel_for(m, 1 << 16, [&](std::size_t b, std::size_t e, int) {
