@@ -10,6 +10,8 @@ memory high-water mark, builds the suffix array, and reports the wall time and
 its peak RSS (VmHWM); "extra" = peak - high-water mark before the call,
 i.e. the suffix array output plus all working memory, excluding the input.
 Timings are medians of ``--repeats`` runs; the machine is shared, so read ratios.
+pydivsufsort runs twice: as shipped (its libdivsufsort uses OpenMP, so all
+cores) and with OMP_NUM_THREADS=1 (``pydivsufsort_1t``).
 
     python bench/suffix.py                       # 100 MB bytes, 20M tokens, 3 repeats
     python bench/suffix.py --mb 10 --tokens 2000000 --repeats 1   # quick look
@@ -132,8 +134,9 @@ def check(path: str) -> None:
     print(json.dumps({"equal": bool(np.array_equal(seenit.suffix_array(a), pydivsufsort.divsufsort(a)))}))
 
 
-def run_child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+def run_child(args: list[str], env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True,
+                         env=None if env is None else {**os.environ, **env})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -182,13 +185,18 @@ def main() -> None:
         a = np.load(path, mmap_mode="r")
         alphabet = int(a.max()) + 1
         row: dict = {"input": name, "n": int(a.size), "alphabet": alphabet, "source": src, "runs": {}}
-        methods = (("seenit_1t", "seenit", 1), ("seenit_2t", "seenit", 2), ("pydivsufsort", "pydivsufsort", 1))
+        # pydivsufsort's libdivsufsort is built with OpenMP (its B* sorting runs in
+        # parallel), so it is run both as shipped (all cores) and held to one
+        # thread (OMP_NUM_THREADS=1) for the single-threaded comparison.
+        methods = (("seenit_1t", "seenit", 1), ("seenit_2t", "seenit", 2), ("pydivsufsort", "pydivsufsort", 0),
+                   ("pydivsufsort_1t", "pydivsufsort", 1))
         # Repeats are interleaved (A B C A B C ...) so drifting load from other
         # jobs on the shared machine hits every method alike.
         runs: dict[str, list[dict]] = {label: [] for label, _, _ in methods}
         for _ in range(args.repeats):
             for label, method, threads in methods:
-                runs[label].append(run_child(["--child", method, str(path), str(threads)]))
+                env = {"OMP_NUM_THREADS": str(threads)} if method == "pydivsufsort" and threads > 0 else None
+                runs[label].append(run_child(["--child", method, str(path), str(threads)], env))
         for label, _, _ in methods:
             secs = [r["seconds"] for r in runs[label]]
             cpus = [r["cpu_seconds"] for r in runs[label]]
@@ -208,6 +216,8 @@ def main() -> None:
         for label in ("seenit_1t", "seenit_2t"):
             row["runs"][label]["speedup_vs_pydivsufsort"] = base / row["runs"][label]["median_s"]
             row["runs"][label]["cpu_ratio_vs_pydivsufsort"] = base_cpu / row["runs"][label]["median_cpu_s"]
+        row["runs"]["seenit_1t"]["speedup_vs_pydivsufsort_1t"] = (
+            row["runs"]["pydivsufsort_1t"]["median_s"] / row["runs"]["seenit_1t"]["median_s"])
         row["identical_to_pydivsufsort"] = run_child(["--check", str(path)])["equal"]
         results.append(row)
 
@@ -229,7 +239,9 @@ def main() -> None:
     for r in results:
         rr = r["runs"]
         print(f"{r['input']}: wall 1t {rr['seenit_1t']['speedup_vs_pydivsufsort']:.2f}x, 2t {rr['seenit_2t']['speedup_vs_pydivsufsort']:.2f}x; "
-              f"cpu 1t {rr['seenit_1t']['cpu_ratio_vs_pydivsufsort']:.2f}x vs pydivsufsort; identical={r['identical_to_pydivsufsort']}")
+              f"cpu 1t {rr['seenit_1t']['cpu_ratio_vs_pydivsufsort']:.2f}x vs pydivsufsort; "
+              f"wall 1t {rr['seenit_1t']['speedup_vs_pydivsufsort_1t']:.2f}x vs pydivsufsort_1t; "
+              f"identical={r['identical_to_pydivsufsort']}")
 
 
 if __name__ == "__main__":
