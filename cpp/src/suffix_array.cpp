@@ -340,9 +340,11 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // allows it at the first level, the recursive levels use it when their
     // free space holds it.
     named = n <= static_cast<std::size_t>(sais_detail::kMarkBit<Index>) && (named || work_size >= 3 * K);
-    // A fourth word per symbol, where it fits, keeps stage 1's LMS counts per
-    // symbol for stage 3 (which then need not count them again).
-    const bool keep_counts = named && (work == nullptr || work_size >= 4 * K);
+    // A fourth word per symbol keeps stage 1's LMS counts per symbol for stage 3
+    // (which then need not count them again): in free space, or in the own
+    // bucket vector while the alphabet is small (so memory stays O(alphabet)
+    // with the constant stated in bench/README.md).
+    const bool keep_counts = named && (work == nullptr ? K <= kPlaceByCountMax : work_size >= 4 * K);
     Lap lap(n);
 #ifdef SEENIT_SA_LAPS
     std::fprintf(stderr, "LEVEL n=%zu K=%zu named=%d\n", n, K, int(named));
