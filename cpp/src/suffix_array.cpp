@@ -135,7 +135,7 @@ std::vector<Index> histogram(const Char* T, std::size_t n) {
 
 
 
-constexpr std::size_t kAhead = 64;  // prefetch distance for random gathers
+constexpr std::size_t kAhead = 128;  // prefetch distance for random gathers
 
 constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
