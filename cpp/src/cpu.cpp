@@ -12,7 +12,7 @@ namespace {
 
 // Linux hands out AMX tile state only on request (arch_prctl ARCH_REQ_XCOMP_PERM for
 // XFEATURE_XTILEDATA, kernel 5.16+); the permission covers the whole process.
-bool amx_permitted() {
+[[maybe_unused]] bool amx_permitted() {
 #if defined(__linux__) && defined(__x86_64__)
     constexpr long kReqXcompPerm = 0x1023, kXtiledata = 18;
     return syscall(SYS_arch_prctl, kReqXcompPerm, kXtiledata) == 0;
@@ -47,6 +47,8 @@ CpuFeatures detect() {
     if (no_amx) f.amx_bf16 = false;
     if (no_avx512) f.avx512f = f.avx512dq = f.avx512vl = f.avx512bw = f.avx512vnni = f.avx512bf16 = f.amx_bf16 = false;
 #endif
+    (void)no_avx512;  // read only where the x86 features are detected
+    (void)no_amx;
     return f;
 }
 

@@ -149,7 +149,7 @@ __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512dq,avx2,fma"))) 
     return rescored;
 }
 
-#else
+#elif SEENIT_TOPK_X86
 
 std::size_t scan_int8_amx(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
                           std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E) {

@@ -2,7 +2,12 @@
 // (see the definition in seenit/topk.hpp). Internal to cpp/src.
 #pragma once
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#define SEENIT_TOPK_X86 1  // the AVX2 / AVX-512 / VNNI / AMX kernels are built (chosen at run time)
+#else
+#define SEENIT_TOPK_X86 0  // other CPUs: the portable float32 kernel only
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -28,6 +33,7 @@ inline float dot_portable(const float* a, const float* b, std::size_t d) {
     return reduce_tree(acc);
 }
 
+#if SEENIT_TOPK_X86
 __attribute__((target("avx2,fma"))) inline __m256i tail_mask(std::size_t rem) {
     alignas(32) static const int m[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + 8 - rem));
@@ -88,6 +94,8 @@ __attribute__((target("avx2,fma"))) inline void dots_many_avx2(const float* a, c
     }
 }
 
+#endif  // SEENIT_TOPK_X86
+
 // True when the AVX2+FMA kernels may run (checked once per call, at run time).
 inline bool simd_available() {
     const CpuFeatures& f = cpu_features();
@@ -111,7 +119,11 @@ inline bool vnni_available() {
 inline bool amx_available() { return vnni_available() && cpu_features().amx_int8; }
 
 using DotFn = float (*)(const float*, const float*, std::size_t);
+#if SEENIT_TOPK_X86
 inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
+#else
+inline DotFn dot_fn(bool) { return &dot_portable; }
+#endif
 
 // Turns a raw dot product into the ranking key of the metric.
 //   qaux: cosine -> unused (queries are pre-normalised); l2 -> dot(q,q)
@@ -119,7 +131,9 @@ inline DotFn dot_fn(bool simd) { return simd ? &dot_avx2 : &dot_portable; }
 // dot(a, rows[j]) for j < n with the given canonical dot (products commute, so the bits
 // equal dot(rows[j], a)); the AVX2 one runs eight rows at a time.
 inline void dots_many(DotFn dot, const float* a, const float* const* rows, std::size_t n, std::size_t d, float* out) {
+#if SEENIT_TOPK_X86
     if (dot == &dot_avx2) return dots_many_avx2(a, rows, n, d, out);
+#endif
     for (std::size_t j = 0; j < n; ++j) out[j] = dot(a, rows[j], d);
 }
 

@@ -13,6 +13,7 @@ namespace {
 constexpr std::size_t kTileQ = 3, kTileR = 4;
 constexpr std::size_t kL2Bytes = 192 * 1024;  // rows of a sub-block and queries of a query block fit in L2
 
+#if SEENIT_TOPK_X86
 __attribute__((target("avx2,fma"))) inline __m256 reduce8(__m256 v0, __m256 v1, __m256 v2, __m256 v3, __m256 v4,
                                                           __m256 v5, __m256 v6, __m256 v7) {
     // Lane i of the result is ((vi0+vi1)+(vi2+vi3)) + ((vi4+vi5)+(vi6+vi7)): the canonical tree.
@@ -71,12 +72,15 @@ __attribute__((target("avx2,fma"))) void tile_3x4(const float* q0, const float* 
     _mm_storeu_ps(out + 8, reduce4(a20, a21, a22, a23));
 }
 
+#endif  // SEENIT_TOPK_X86
+
 template <class Sink>
 inline void offer(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, float dot, Sink& sink) {
     float key = key_of(m, dot, Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[r] : 0.0f);
     sink.take(qi, B.id0 + static_cast<i64>(r), key);
 }
 
+#if SEENIT_TOPK_X86
 template <class Sink>
 __attribute__((target("avx2,fma"))) void scan_avx2(Metric m, const Queries& Q, std::size_t qb, std::size_t qe,
                                                    const Block& B, std::size_t rb, std::size_t re, Sink& heaps) {
@@ -289,6 +293,8 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))) void scan_avx512(M
     }
 }
 
+#endif  // SEENIT_TOPK_X86
+
 template <class Sink>
 void scan_portable(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, const Block& B, std::size_t rb,
                    std::size_t re, Sink& heaps) {
@@ -302,9 +308,12 @@ void scan_portable(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, c
 template <class Sink>
 void scan_f32(Metric m, const Queries& Q, std::size_t qb, std::size_t qe, const Block& B, std::size_t rb,
               std::size_t re, Sink& sink, bool simd) {
-    if (simd && avx512_available()) scan_avx512(m, Q, qb, qe, B, rb, re, sink);
-    else if (simd) scan_avx2(m, Q, qb, qe, B, rb, re, sink);
-    else scan_portable(m, Q, qb, qe, B, rb, re, sink);
+#if SEENIT_TOPK_X86
+    if (simd && avx512_available()) return scan_avx512(m, Q, qb, qe, B, rb, re, sink);
+    if (simd) return scan_avx2(m, Q, qb, qe, B, rb, re, sink);
+#endif
+    (void)simd;
+    scan_portable(m, Q, qb, qe, B, rb, re, sink);
 }
 
 #define SEENIT_SCAN_INSTANCE(S)                                                                                   \

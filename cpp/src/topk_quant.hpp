@@ -74,11 +74,14 @@ inline float candidate_limit(const Queries& Q, const Heaps& heaps, std::size_t q
     return heaps.threshold(qi) - E + (Q.aux.empty() ? 0.0f : Q.aux[qi]);
 }
 
+#if SEENIT_TOPK_X86
 inline void offer_exact(Metric m, const Queries& Q, const Block& B, std::size_t qi, std::size_t r, Heaps& heaps) {
     const float dot = dot_avx2(Q.q + qi * Q.d, B.x + r * Q.d, Q.d);
     const float key = key_of(m, dot, Q.aux.empty() ? 0.0f : Q.aux[qi], B.aux ? B.aux[r] : 0.0f);
     if (key >= heaps.threshold(qi)) heaps.push(qi, key, B.id0 + static_cast<i64>(r));
 }
+
+#endif
 
 // Lanes of panel rows [base, base + 16) inside [rb, re), as a 16-bit mask.
 inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re) {
@@ -88,6 +91,7 @@ inline unsigned panel_lane_mask(std::size_t base, std::size_t rb, std::size_t re
     return mk;
 }
 
+#if SEENIT_TOPK_X86
 // What the panel kernels' candidate test needs of a panel pair (rows r0 .. r0 + 32).
 struct PanelPair {
     __m512i off0, off1;  // (L + 1) sum(X) of each panel's rows
@@ -146,5 +150,6 @@ std::size_t scan_int8_vnni(Metric m, const Queries& Q, const QuantQueries& QQ, c
                            std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E);
 std::size_t scan_int8_amx(Metric m, const Queries& Q, const QuantQueries& QQ, const QuantBlock& X, std::size_t qb,
                           std::size_t qe, const Block& B, std::size_t rb, std::size_t re, Heaps& heaps, const float* E);
+#endif  // SEENIT_TOPK_X86
 
 }  // namespace seenit::topk_detail

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "seenit/parallel.hpp"
@@ -14,6 +15,7 @@ namespace seenit::topk_detail {
 void QuantQueriesDeleter::operator()(QuantQueries* p) const { delete p; }
 void QuantBlockDeleter::operator()(QuantBlock* p) const { delete p; }
 
+#if SEENIT_TOPK_X86
 namespace {
 
 // Quantises v[0..d) * scale_mul to ints in [-63, 63] (round half to even); returns the
@@ -211,6 +213,15 @@ QuantBlock* quantize_block(Metric m, const Block& B, std::size_t dp) {
     }
     return X;
 }
+
+#else  // not x86: the int8 pass never runs (PreparedQueries enables it only with SIMD)
+
+QuantQueries* quantize_queries(const Queries&) { throw std::logic_error("the int8 first pass needs an x86-64 CPU"); }
+QuantBlock* quantize_block(Metric, const Block&, std::size_t) {
+    throw std::logic_error("the int8 first pass needs an x86-64 CPU");
+}
+
+#endif  // SEENIT_TOPK_X86
 
 std::size_t quant_row_bytes(const QuantQueries& QQ) { return QQ.dp; }
 

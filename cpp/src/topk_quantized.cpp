@@ -8,11 +8,14 @@
 // on the AVX2 path: two maddubs results add without overflowing int16 (topk_quant.hpp).
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "topk_quant.hpp"
 
 namespace seenit::topk_detail {
+
+#if SEENIT_TOPK_X86
 
 namespace {
 
@@ -176,5 +179,14 @@ __attribute__((target("avx2,fma"))) std::size_t scan_int8(Metric m, const Querie
     }
     return rescored;
 }
+
+#else  // not x86: unreachable (the int8 pass needs SIMD)
+
+std::size_t scan_int8(Metric, const Queries&, const QuantQueries&, const QuantBlock&, std::size_t, std::size_t,
+                      const Block&, std::size_t, std::size_t, Heaps&) {
+    throw std::logic_error("the int8 first pass needs an x86-64 CPU");
+}
+
+#endif  // SEENIT_TOPK_X86
 
 }  // namespace seenit::topk_detail
