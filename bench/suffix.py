@@ -190,11 +190,15 @@ def main() -> None:
         # thread (OMP_NUM_THREADS=1) for the single-threaded comparison.
         methods = (("seenit_1t", "seenit", 1), ("seenit_2t", "seenit", 2), ("pydivsufsort", "pydivsufsort", 0),
                    ("pydivsufsort_1t", "pydivsufsort", 1))
-        # Repeats are interleaved (A B C A B C ...) so drifting load from other
-        # jobs on the shared machine hits every method alike.
+        # Repeats are interleaved so drifting load from other jobs on the shared
+        # machine hits every method alike, in forward then reverse order
+        # (A B C D, D C B A, ...): on this host a process's speed depends on
+        # which one ran just before it (seenit right after pydivsufsort measured
+        # 5.3-5.4 s, right after seenit 4.5-4.7 s), so no method keeps one
+        # predecessor (a rotation would keep the cyclic ones).
         runs: dict[str, list[dict]] = {label: [] for label, _, _ in methods}
-        for _ in range(args.repeats):
-            for label, method, threads in methods:
+        for rep in range(args.repeats):
+            for label, method, threads in (methods if rep % 2 == 0 else methods[::-1]):
                 env = {"OMP_NUM_THREADS": str(threads)} if method == "pydivsufsort" and threads > 0 else None
                 runs[label].append(run_child(["--child", method, str(path), str(threads)], env))
         for label, _, _ in methods:
