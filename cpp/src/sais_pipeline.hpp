@@ -57,9 +57,18 @@ struct alignas(64) PipeHead {
     std::atomic<std::size_t> ready{0};
 };
 
+// A spin-wait hint to the CPU (x86 pause, Arm yield; nothing elsewhere).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 inline void pipe_pause(unsigned& spins) {
     if (++spins < 1024) {
-        __builtin_ia32_pause();
+        cpu_relax();
     } else {
         std::this_thread::yield();
     }
@@ -83,7 +92,7 @@ inline std::size_t pipe_wait_ready(const PipeHead& h, std::size_t blk, std::size
         return last;
     }
     for (unsigned idle = 0; idle < kPipeIdle; ++idle) {
-        __builtin_ia32_pause();
+        cpu_relax();
         std::size_t r = pipe_ready(h, blk);
         if (r > k) return r;
         if (r != last) {
