@@ -86,6 +86,27 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8", newline="")
 
 
+def iter_json_objects(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The JSON objects of a JSONL file (.gz / .zst too), one per non-blank line, each with
+    ``"file:line"`` for error messages. A malformed line or a non-object raises ValueError
+    naming the file and line."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"file not found: {str(p)!r}")
+    with _open_text(p) as fh:
+        for ln, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{p}:{ln}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
+            if not isinstance(obj, dict):
+                raise ValueError(f"{where}: expected a JSON object")
+            yield where, obj
+
+
 def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
     if not isinstance(obj, dict):
         raise ValueError(f"{path}:{line}: expected a JSON object, got {type(obj).__name__}")

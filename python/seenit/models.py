@@ -11,8 +11,6 @@ All return a ``DocLogprobs``: flat per-token arrays plus ``offsets`` (n + 1), re
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -23,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._validate import check_int, check_str_sequence
+from .io import iter_json_objects
 
 
 @dataclass(frozen=True)
@@ -212,19 +211,6 @@ def read_vllm_prompt_logprobs(outputs: Iterable[Any]) -> DocLogprobs:
                        rank=np.asarray(ranks, dtype=np.int64) if have_rank and lps else None)
 
 
-def _open(path: str | os.PathLike[str]) -> Any:
-    p = os.fspath(path)
-    if p.endswith(".gz"):
-        return gzip.open(p, "rt", encoding="utf-8")
-    if p.endswith(".zst"):
-        import io
-
-        import zstandard
-
-        return io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(open(p, "rb")), encoding="utf-8")
-    return open(p, encoding="utf-8")
-
-
 def read_logprobs_jsonl(
     path: str | os.PathLike[str],
     *,
@@ -239,36 +225,26 @@ def read_logprobs_jsonl(
     lengths: list[int] = []
     meta: dict[str, list[Any]] = {k: [] for k in extra}
     vllm_lines: list[Any] = []
-    with _open(path) as fh:
-        for ln, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{os.fspath(path)}:{ln}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{where}: expected a JSON object")
-            if field not in obj and "prompt_logprobs" in obj:
-                vllm_lines.append(obj)
-                lp = read_vllm_prompt_logprobs([obj]).logprobs
-            elif field in obj:
-                lp = np.asarray(obj[field], dtype=np.float64)
-            else:
-                raise ValueError(f"{where}: no {field!r} field (or vLLM prompt_logprobs)")
-            if lp.ndim != 1 or np.isnan(lp).any() or (lp > 1e-4).any():
-                raise ValueError(f"{where}: {field!r} must be a flat list of log-probabilities (<= 0, no NaN)")
-            parts["logprobs"].append(lp)
-            for k in ("mu", "sigma", "token_ids"):
-                if k in obj:
-                    a = np.asarray(obj[k], dtype=np.int64 if k == "token_ids" else np.float64)
-                    if a.shape != lp.shape:
-                        raise ValueError(f"{where}: {k!r} has {a.size} entries but {field!r} has {lp.size}")
-                    parts[k].append(a)
-            lengths.append(lp.size)
-            for k in extra:
-                meta[k].append(obj.get(k))
+    for where, obj in iter_json_objects(path):
+        if field not in obj and "prompt_logprobs" in obj:
+            vllm_lines.append(obj)
+            lp = read_vllm_prompt_logprobs([obj]).logprobs
+        elif field in obj:
+            lp = np.asarray(obj[field], dtype=np.float64)
+        else:
+            raise ValueError(f"{where}: no {field!r} field (or vLLM prompt_logprobs)")
+        if lp.ndim != 1 or np.isnan(lp).any() or (lp > 1e-4).any():
+            raise ValueError(f"{where}: {field!r} must be a flat list of log-probabilities (<= 0, no NaN)")
+        parts["logprobs"].append(lp)
+        for k in ("mu", "sigma", "token_ids"):
+            if k in obj:
+                a = np.asarray(obj[k], dtype=np.int64 if k == "token_ids" else np.float64)
+                if a.shape != lp.shape:
+                    raise ValueError(f"{where}: {k!r} has {a.size} entries but {field!r} has {lp.size}")
+                parts[k].append(a)
+        lengths.append(lp.size)
+        for k in extra:
+            meta[k].append(obj.get(k))
     n = len(lengths)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     full = lambda k, dt: _concat(parts[k], dt) if len(parts[k]) == n and n else None  # noqa: E731

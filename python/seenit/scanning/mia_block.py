@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..io import iter_json_objects
 
 
 def read_mia(scores: str | os.PathLike[str], labels: str | None) -> dict[str, Any]:
@@ -52,18 +53,4 @@ def read_mia(scores: str | os.PathLike[str], labels: str | None) -> dict[str, An
 
 
 def _jsonl_objects(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise FileNotFoundError(f"file not found: {str(path)!r}")
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for ln, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{ln}: malformed JSON line: {e}") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}:{ln}: expected a JSON object")
-            rows.append(obj)
-    return rows
+    return [obj for _, obj in iter_json_objects(path)]
