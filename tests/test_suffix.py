@@ -114,12 +114,14 @@ def test_block_parallel_scans_match_single_thread(threads):
 
 
 @pytest.mark.parametrize(
-    "case", ["runs", "all-equal", "binary", "uint16-wide", "uint32-sparse"]
+    "case", ["runs", "all-equal", "binary", "uint16-1000", "uint16-wide", "uint32-sparse"]
 )
 def test_pipelined_final_scans_match_single_thread(case):
-    # n >= 2^18 takes the two-thread pipelined final-stage scans (a helper
-    # thread gathers ahead, the scanning thread recomputes slots written since
-    # the snapshot); long runs of one symbol make most slots take that path.
+    # n >= 2^18 takes the two-thread final-stage scans: block-parallel for
+    # alphabets up to 1,024 symbols (runs of filled slots gathered and written
+    # in chunks on both threads), else pipelined (a helper thread gathers
+    # ahead, the scanning thread recomputes slots written since the snapshot);
+    # long runs of one symbol make most slots take the recomputing path.
     pydivsufsort = pytest.importorskip("pydivsufsort")
     rng = np.random.default_rng(11)
     n = 300_000
@@ -129,6 +131,8 @@ def test_pipelined_final_scans_match_single_thread(case):
         a = np.full(n, 9, dtype=np.uint8)
     elif case == "binary":
         a = rng.integers(0, 2, n).astype(np.uint8)
+    elif case == "uint16-1000":
+        a = rng.integers(0, 1_000, n).astype(np.uint16)
     elif case == "uint16-wide":
         a = rng.integers(0, 65_536, n).astype(np.uint16)
     else:

@@ -7,10 +7,11 @@
 // empty slot (suffix 0 is always stored as ~0). When suffix j is induced its own
 // type is known, so comparing T[j-1] with T[j] gives the type of j-1.
 //
-// The stage-1 scans stay sequential: a block-parallel variant (gather the induced
-// symbols in parallel, assign bucket slots sequentially, scatter in parallel,
-// as libsais does) cost more total work than it saved on the 2-core machine
-// this was tuned on, and per-block thread joins are slow when cores are shared.
+// The stage-1 scans stay sequential. The final scans of small alphabets run
+// block-parallel (sais_blocks.hpp); the same scheme for the named stage-1
+// L-scan (group counter and last group per bucket carried across chunks) was
+// correct but measured no faster on 100 MB of text (0.40 s either way, 2 cores,
+// 2026-12-01), and the named S-scan also compacts the LMS entries behind it.
 #pragma once
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 
 #include "seenit/common.hpp"
 #include "seenit/parallel.hpp"
+#include "sais_blocks.hpp"
 #include "sais_pipeline.hpp"
 #include "sais_scan_step.hpp"
 
@@ -59,9 +61,13 @@ void scan_sequential(const Char* T, Index* SA, std::size_t n, Index* B) {
 }
 
 template <bool Left, bool Stage1, class Char, class Index>
-void scan(const Char* T, Index* SA, std::size_t n, Index* B) {
+void scan(const Char* T, Index* SA, std::size_t n, Index* B, std::size_t K) {
     if (!Stage1 && n >= kPipeMin && num_threads() >= 2) {
-        scan_pipelined<Left>(T, SA, n, B);
+        if (runs_ok(n, K)) {
+            scan_runs<Left>(T, SA, n, B, K);
+        } else {
+            scan_pipelined<Left>(T, SA, n, B);
+        }
     } else {
         scan_sequential<Left, Stage1>(T, SA, n, B);
     }
@@ -70,16 +76,16 @@ void scan(const Char* T, Index* SA, std::size_t n, Index* B) {
 // L-scan (left to right) from the entries in place, after placing suffix n-1,
 // which the virtual sentinel induces. B holds bucket starts.
 template <bool Stage1, class Char, class Index>
-void induce_l(const Char* T, Index* SA, std::size_t n, Index* B) {
+void induce_l(const Char* T, Index* SA, std::size_t n, Index* B, std::size_t K) {
     Index last = static_cast<Index>(n - 1);
     SA[B[sym(T[last])]++] = (T[last - 1] < T[last]) ? ~last : last;
-    scan<true, Stage1>(T, SA, n, B);
+    scan<true, Stage1>(T, SA, n, B, K);
 }
 
 // S-scan (right to left). B holds bucket ends.
 template <bool Stage1, class Char, class Index>
-void induce_s(const Char* T, Index* SA, std::size_t n, Index* B) {
-    scan<false, Stage1>(T, SA, n, B);
+void induce_s(const Char* T, Index* SA, std::size_t n, Index* B, std::size_t K) {
+    scan<false, Stage1>(T, SA, n, B, K);
 }
 
 

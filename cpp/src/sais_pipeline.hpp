@@ -1,5 +1,5 @@
-// Final-stage SA-IS scans run as a two-thread pipeline. Private to
-// suffix_array.cpp.
+// Final-stage SA-IS scans run as a two-thread pipeline, for alphabets too large
+// for the block-parallel scans (sais_blocks.hpp). Private to suffix_array.cpp.
 //
 // The cache-missing part of a scan is the gather: reading T at the position
 // each entry induces. A helper thread runs ahead of the scanning thread in

@@ -372,10 +372,10 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
         });
         lap("p1lms");
         bk.starts();
-        induce_l<true>(T, SA, n, B);
+        induce_l<true>(T, SA, n, B, K);
         lap("p1L");
         bk.ends();
-        induce_s<true>(T, SA, n, B);
+        induce_s<true>(T, SA, n, B, K);
         lap("p1S");
 
         // Compact the sorted LMS positions into SA[0, m).
@@ -462,10 +462,13 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     }
     lap("place");
     bk.starts();
-    induce_l<false>(T, SA, n, B);
+    induce_l<false>(T, SA, n, B, K);
     lap("finalL");
+    // The block-parallel S-scan needs the S parts empty (their LMS entries
+    // served the L-scan only; the sequential S-scan overwrites them unread).
+    if (sais_detail::runs_ok(n, K)) sais_detail::clear_s_parts(SA, bk.C, B, K);
     bk.ends();
-    induce_s<false>(T, SA, n, B);
+    induce_s<false>(T, SA, n, B, K);
     lap("finalS");
 }
 
