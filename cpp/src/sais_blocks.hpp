@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <thread>
 #include <vector>
@@ -73,7 +74,10 @@ void clear_s_parts(Index* SA, const Index* C, const Index* B, std::size_t K) {
 
 // The helper thread of the block-parallel scans and the chunk hand-out. run()
 // runs f(k) for every chunk k < nchunks on both threads and returns when all
-// are done; the helper spins (then yields) between phases.
+// are done; the helper spins (then yields) between phases. A helper that keeps
+// the scanning thread waiting or takes under a quarter of the chunks, more than
+// kMaxStalls times (it is short of a core: the machine is shared), is stopped,
+// and ok() turns false: the caller then finishes the scan alone.
 class RunTeam {
 public:
     RunTeam() : helper_([this] { loop(); }) {}
@@ -83,29 +87,43 @@ public:
         claim_.store(kStop, std::memory_order_release);
         helper_.join();
     }
+    bool ok() const { return stalls_ <= kMaxStalls; }
     template <class F>
     void run(std::size_t nchunks, F& f) {
         fn_ = [](void* o, std::size_t k) { (*static_cast<F*>(o))(k); };
         obj_ = &f;
-        nchunks_ = nchunks;
         ++phase_;
         done_.store(0, std::memory_order_relaxed);
-        claim_.store(phase_ << 32, std::memory_order_release);  // publishes fn_, obj_, nchunks_
-        work(phase_);
-        unsigned spins = 0;
-        while (done_.load(std::memory_order_acquire) < nchunks) pipe_pause(spins);
+        claim_.store(phase_ << 32 | static_cast<u64>(nchunks) << 16, std::memory_order_release);  // publishes fn_, obj_
+        const std::size_t mine = work(phase_);
+        // A helper that took under a quarter of the chunks is short of CPU.
+        bool stalled = nchunks >= 4 && (nchunks - mine) * 4 < nchunks;
+        if (done_.load(std::memory_order_acquire) < nchunks) {
+            // Waiting for a chunk the helper holds: normally microseconds;
+            // much longer means it was descheduled.
+            auto t0 = std::chrono::steady_clock::now();
+            unsigned spins = 0;
+            while (done_.load(std::memory_order_acquire) < nchunks) pipe_pause(spins);
+            stalled |= std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(200);
+        }
+        if (stalled && ++stalls_ > kMaxStalls) claim_.store(kStop, std::memory_order_release);
     }
 
 private:
     static constexpr u64 kStop = ~u64{0} >> 1;
-    // Runs chunks of `phase` until none is left or the phase has moved on.
-    void work(u64 phase) {
+    static constexpr unsigned kMaxStalls = 4;
+    // Runs chunks of `phase` until none is left or the phase has moved on. The
+    // claim word: phase (from 1; 0 = none yet) in the high half, the phase's
+    // chunk count in bits 16-31, the next chunk in bits 0-15.
+    std::size_t work(u64 phase) {
+        std::size_t mine = 0;  // chunks this thread ran
         u64 cur = claim_.load(std::memory_order_acquire);
         for (;;) {
-            if ((cur >> 32) != phase || (cur & 0xffffffffu) >= nchunks_) return;
+            if ((cur >> 32) != phase || (cur & 0xffffu) >= ((cur >> 16) & 0xffffu)) return mine;
             if (!claim_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire))
                 continue;
-            fn_(obj_, static_cast<std::size_t>(cur & 0xffffffffu));
+            fn_(obj_, static_cast<std::size_t>(cur & 0xffffu));
+            ++mine;
             done_.fetch_add(1, std::memory_order_release);
             cur = claim_.load(std::memory_order_acquire);
         }
@@ -125,13 +143,12 @@ private:
             }
         }
     }
-    // Phase number in the high half (from 1; 0 = none yet), next chunk in the low half.
     alignas(64) std::atomic<u64> claim_{0};
     alignas(64) std::atomic<std::size_t> done_{0};
     void (*fn_)(void*, std::size_t) = nullptr;
     void* obj_ = nullptr;
-    std::size_t nchunks_ = 0;
     u64 phase_ = 0;
+    unsigned stalls_ = 0;
     std::thread helper_;  // last: starts after the fields above are set
 };
 
@@ -160,6 +177,11 @@ void drive_runs(const Index* SA, std::size_t n, Step&& step, Gather&& gather, Me
     std::size_t in_blocks = 0, nblk = 0;
 #endif
     for (std::size_t s = 0; s < n;) {
+        if (!team.ok()) {  // the helper got no core: finish alone
+            flush();
+            for (; s < n; ++s) step(s);
+            break;
+        }
         std::size_t e = s;
         const std::size_t lim = std::min(n, s + kRunMax);
         while (e < lim && SA[at(e)] != 0) ++e;
