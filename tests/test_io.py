@@ -77,3 +77,27 @@ def test_atomic_write_uses_normal_file_permissions(tmp_path):
     plain = tmp_path / "plain"
     plain.write_text("x")
     assert stat.S_IMODE(os.stat(tmp_path / "r.json").st_mode) == stat.S_IMODE(os.stat(plain).st_mode)
+
+
+def test_iter_json_objects_locations_and_errors(tmp_path):
+    import gzip
+
+    from seenit.io import iter_json_objects
+
+    good = tmp_path / "ok.jsonl.gz"
+    good.write_bytes(gzip.compress(b'{"a": 1}\n\n{"a": 2}\n'))
+    assert list(iter_json_objects(good)) == [(f"{good}:1", {"a": 1}), (f"{good}:3", {"a": 2})]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"a": 1}\n{"a": \n')
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: not valid JSON"):
+        list(iter_json_objects(bad))
+    arr = tmp_path / "arr.jsonl"
+    arr.write_text('[1, 2]\n')
+    with pytest.raises(ValueError, match=r"arr.jsonl:1: expected a JSON object"):
+        list(iter_json_objects(arr))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(b'{"a": 1}\n' * 50)[:-6])
+    with pytest.raises(ValueError, match=r"cut.jsonl.gz: corrupted or truncated compressed file"):
+        list(iter_json_objects(cut))
+    with pytest.raises(FileNotFoundError):
+        list(iter_json_objects(tmp_path / "missing.jsonl"))

@@ -93,18 +93,23 @@ def iter_json_objects(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"file not found: {str(p)!r}")
-    with _open_text(p) as fh:
-        for ln, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{p}:{ln}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{where}: expected a JSON object")
-            yield where, obj
+    try:
+        with _open_text(p) as fh:
+            for ln, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{p}:{ln}"
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
+                if not isinstance(obj, dict):
+                    raise ValueError(f"{where}: expected a JSON object")
+                yield where, obj
+    except UnicodeDecodeError as e:  # the same messages as the record readers
+        raise ValueError(f"{p}: not valid UTF-8 ({e})") from None
+    except (EOFError, gzip.BadGzipFile) as e:
+        raise ValueError(f"{p}: corrupted or truncated compressed file ({e})") from None
 
 
 def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
