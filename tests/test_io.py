@@ -80,8 +80,6 @@ def test_atomic_write_uses_normal_file_permissions(tmp_path):
 
 
 def test_iter_json_objects_locations_and_errors(tmp_path):
-    import gzip
-
     from seenit.io import iter_json_objects
 
     good = tmp_path / "ok.jsonl.gz"
