@@ -45,21 +45,9 @@ __attribute__((target("avx2,fma"))) inline float reduce_tree_avx2(__m256 v) {
     return reduce_tree(s);
 }
 
-// AVX2+FMA: one vector of eight lanes, fused multiply-add, zero-padded tail.
-__attribute__((target("avx2,fma"))) inline float dot_avx2(const float* a, const float* b, std::size_t d) {
-    __m256 acc = _mm256_setzero_ps();
-    std::size_t k = 0;
-    for (; k + 8 <= d; k += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), acc);
-    if (k < d) {
-        __m256i m = tail_mask(d - k);
-        acc = _mm256_fmadd_ps(_mm256_maskload_ps(a + k, m), _mm256_maskload_ps(b + k, m), acc);
-    }
-    return reduce_tree_avx2(acc);
-}
-
-// dot_avx2 of one vector `a` with up to 8 rows at once, each with its own canonical
-// eight-lane accumulator: the same bits as calling dot_avx2 per row, but eight
-// independent FMA chains instead of one latency-bound chain.
+// The AVX2+FMA canonical dot of `a` with up to 8 rows at once: per row one vector of
+// eight lanes, fused multiply-add in order, zero-padded tail, the fixed reduction tree;
+// the rows' chains are independent, so several rows cost little more than one.
 template <std::size_t N>
 __attribute__((target("avx2,fma"))) inline void dots_avx2(const float* a, const float* const* rows, std::size_t d, float* out) {
     __m256 acc[N];
@@ -75,6 +63,13 @@ __attribute__((target("avx2,fma"))) inline void dots_avx2(const float* a, const 
         for (std::size_t j = 0; j < N; ++j) acc[j] = _mm256_fmadd_ps(av, _mm256_maskload_ps(rows[j] + k, m), acc[j]);
     }
     for (std::size_t j = 0; j < N; ++j) out[j] = reduce_tree_avx2(acc[j]);
+}
+
+// AVX2+FMA: the canonical dot of one pair.
+__attribute__((target("avx2,fma"))) inline float dot_avx2(const float* a, const float* b, std::size_t d) {
+    float out;
+    dots_avx2<1>(a, &b, d, &out);
+    return out;
 }
 
 // dot_avx2(a, rows[j]) for j < n, eight rows at a time.
