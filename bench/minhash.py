@@ -158,6 +158,10 @@ def bench_corpus(label, docs, repeats, results, planted=None):
                                                            scheme="datasketch"),
         "seenit_oph": lambda: seenit.minhash(docs, num_perm=K, ngram=NGRAM, seed=SEED, scheme="oph"),
         "seenit_kernel_from_hashes": lambda: seenit.sketch.minhash_from_hashes(values, offsets, num_perm=K),
+        # rensa's R-MinHash (0.5) is a bucketed sketch, one hash per shingle per round
+        # (src/rminhash/bucket.rs), not K permutations: seenit's OPH is the like-for-like kernel.
+        "seenit_oph_kernel_from_hashes": lambda: seenit.sketch.minhash_from_hashes(values, offsets, num_perm=K,
+                                                                                   scheme="oph"),
         "rensa_kernel_from_hashes": lambda: RMinHash.digest_matrix_from_flat_token_hashes(values, offsets, K, SEED),
         "rensa_e2e": lambda: rensa_e2e(docs),
         "datasketch_bulk_e2e": lambda: datasketch_bulk(docs),
@@ -196,6 +200,7 @@ def bench_corpus(label, docs, repeats, results, planted=None):
         "fast_vs_rensa": ("rensa_e2e", "seenit_fast"),
         "datasketch_scheme_vs_datasketch": ("datasketch_bulk_e2e", "seenit_datasketch_scheme"),
         "kernel_vs_rensa_kernel": ("rensa_kernel_from_hashes", "seenit_kernel_from_hashes"),
+        "oph_kernel_vs_rensa_kernel": ("rensa_kernel_from_hashes", "seenit_oph_kernel_from_hashes"),
         "dedup_vs_datasketch": ("datasketch_dedup_e2e", "seenit_near_duplicates_e2e"),
         "dedup_vs_rensa": ("rensa_dedup_e2e", "seenit_near_duplicates_e2e"),
     }

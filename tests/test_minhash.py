@@ -6,6 +6,9 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -57,7 +60,7 @@ def test_sha1_padding_boundaries():
         assert _core.minhash_sha1_hash32(data, simd=False) == R.sha1_hash32(data), n
 
 
-@pytest.mark.parametrize("k", [1, 7, 8, 31, 32, 33, 64, 100, 128, 129])
+@pytest.mark.parametrize("k", [1, 7, 8, 15, 16, 17, 31, 32, 33, 64, 65, 100, 128, 129, 200])
 def test_affine32_simd_equals_portable(k):
     rng = np.random.default_rng(k)
     keys = rng.integers(0, 2**32, 300, dtype=np.uint32)
@@ -68,6 +71,29 @@ def test_affine32_simd_equals_portable(k):
     want = ((a.astype(np.uint64)[:, None] * keys[None, :] + b[:, None]) & np.uint64(2**32 - 1)).min(axis=1)
     np.testing.assert_array_equal(simd, portable)
     np.testing.assert_array_equal(simd, want)
+
+
+_AFFINE_SCRIPT = """
+import numpy as np, seenit
+from seenit import _core
+assert not seenit.cpu_features()["avx512f"]
+for k in (1, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100, 128, 129, 200):
+    rng = np.random.default_rng(k)
+    keys = rng.integers(0, 2**32, 300, dtype=np.uint32)
+    a = rng.integers(0, 2**32, k, dtype=np.uint32) | np.uint32(1)
+    b = rng.integers(0, 2**32, k, dtype=np.uint32)
+    want = ((a.astype(np.uint64)[:, None] * keys[None, :] + b[:, None]) & np.uint64(2**32 - 1)).min(axis=1)
+    np.testing.assert_array_equal(_core.minhash_affine32_min(keys, a, b, True), want)
+print("ok")
+"""
+
+
+def test_affine32_eight_lane_kernel_with_avx512_disabled():
+    # On an AVX-512 host the default kernel is the 16-lane one; the AVX2 kernel (what
+    # AVX2-only machines run) is reached only with AVX-512 turned off at start-up.
+    env = {**os.environ, "SEENIT_DISABLE_SIMD": "avx512"}
+    out = subprocess.run([sys.executable, "-c", _AFFINE_SCRIPT], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "ok"
 
 
 def test_fast_params_match_reference():

