@@ -273,6 +273,27 @@ def _big_doc(n_bytes):
     return "".join(np.char.add(ws, seps).tolist())[:n_bytes]
 
 
+@pytest.mark.parametrize("unit", ["word", "char", "token"])
+def test_every_shingle_length_hashes_like_the_reference(unit):
+    # Shingles of 1..60 bytes at every distance from the document's end: the hash's
+    # tail block is read in whole 16-byte loads where 16 readable bytes follow the
+    # shingle, and byte by byte near the end; both must give the reference's value.
+    rng = np.random.default_rng(11)
+    words = ["x" * int(k) if k % 3 else "É" * int(k) for k in rng.integers(1, 21, 300)]
+    seps = [" ", " ", "\n", "  ", "\t "]
+    doc = "".join(w + seps[i % len(seps)] for i, w in enumerate(words)).rstrip()
+    docs = [doc, doc.replace("\n", " ").replace("\t", " "), doc[:37]]
+    if unit == "token":
+        docs = [np.arange(n, dtype=np.uint64) * np.uint64(2654435761) for n in (1, 2, 3, 5, 17, 300)]
+    for ngram in (1, 2, 3, 5):
+        got = seenit.sketch.shingle_hashes(docs, ngram=ngram, unit=unit)
+        want = R.shingle_hashes(docs, ngram=ngram, unit=unit)
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(got[0], want[0])
+        sig = seenit.minhash(docs, num_perm=16, ngram=ngram, unit=unit, scheme="oph")
+        np.testing.assert_array_equal(sig, R.minhash(docs, num_perm=16, ngram=ngram, unit=unit, scheme="oph"))
+
+
 @pytest.mark.slow
 def test_ten_megabyte_document():
     doc = _big_doc(10_000_000)

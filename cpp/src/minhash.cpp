@@ -255,22 +255,24 @@ void minhash_docs(const Docs& docs, std::size_t ngram, bool lowercase, const Min
             hashes.clear();
             switch (p.scheme) {
                 case Scheme::Fast:
-                    for_each_shingle(docs, d, ngram, lowercase, scratch, [&](const u8* s, std::size_t n) {
-                        keys.push_back(static_cast<u32>(hashing::hash64(s, n) >> 32));
+                    for_each_shingle(docs, d, ngram, lowercase, scratch, [&](const u8* s, std::size_t n, bool padded) {
+                        keys.push_back(static_cast<u32>(hashing::hash64_shingle(s, n, padded) >> 32));
                     });
                     break;
                 case Scheme::Oph:
                     for_each_shingle(docs, d, ngram, lowercase, scratch,
-                                     [&](const u8* s, std::size_t n) { hashes.push_back(hashing::hash64(s, n)); });
+                                     [&](const u8* s, std::size_t n, bool padded) {
+                                         hashes.push_back(hashing::hash64_shingle(s, n, padded));
+                                     });
                     break;
                 case Scheme::Datasketch:
-                    for_each_shingle(docs, d, ngram, lowercase, scratch, [&](const u8* s, std::size_t n) {
+                    for_each_shingle(docs, d, ngram, lowercase, scratch, [&](const u8* s, std::size_t n, bool) {
                         keys.push_back(hashing::fmix32(hashing::sha1_hash32(s, n)));
                     });
                     break;
                 case Scheme::Legacy:
                     for_each_shingle(docs, d, ngram, lowercase, scratch,
-                                     [&](const u8* s, std::size_t n) { keys.push_back(hashing::sha1_hash32(s, n)); });
+                                     [&](const u8* s, std::size_t n, bool) { keys.push_back(hashing::sha1_hash32(s, n)); });
                     break;
             }
             if (p.scheme == Scheme::Oph) {

@@ -322,7 +322,7 @@ RaggedU64 shingle_hashes(const Docs& docs, std::size_t ngram, bool lowercase) {
         for (std::size_t d = b; d < e; ++d) {
             auto& v = per_doc[d];
             for_each_shingle(docs, d, ngram, lowercase, scratch,
-                             [&](const u8* p, std::size_t n) { v.push_back(hashing::hash64(p, n)); });
+                             [&](const u8* p, std::size_t n, bool padded) { v.push_back(hashing::hash64_shingle(p, n, padded)); });
             std::sort(v.begin(), v.end());
             v.erase(std::unique(v.begin(), v.end()), v.end());
         }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -98,13 +99,14 @@ struct ShingleScratch {
     std::string joined;
     std::vector<std::size_t> starts;   // word starts, or code point starts
     std::vector<std::size_t> ends;     // word ends
-    std::vector<std::size_t> bad_gaps; // prefix count of gaps that are not exactly one ' '
 };
 
-// Calls f(const u8* bytes, size_t len) once per shingle of document d, in order
-// (duplicates included). Word shingles are the words joined by one space; char
-// shingles the UTF-8 bytes of n code points; token shingles the ids as
+// Calls f(const u8* bytes, size_t len, bool padded) once per shingle of document d,
+// in order (duplicates included). Word shingles are the words joined by one space;
+// char shingles the UTF-8 bytes of n code points; token shingles the ids as
 // little-endian u64 bytes. Fewer than n units: one shingle of all of them.
+// padded: at least 16 bytes after the shingle are readable (the rest of the
+// document, or the scratch copy's slack), so a hash may load whole blocks.
 template <class F>
 void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool lowercase, ShingleScratch& s, F&& f) {
     if (docs.unit == Unit::Token) {
@@ -112,7 +114,7 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
         std::size_t m = static_cast<std::size_t>(docs.offsets[d + 1] - docs.offsets[d]);
         if (m == 0) return;
         std::size_t w = m < ngram ? m : ngram;
-        for (std::size_t i = 0; i + w <= m; ++i) f(reinterpret_cast<const u8*>(v + i), w * sizeof(u64));
+        for (std::size_t i = 0; i + w <= m; ++i) f(reinterpret_cast<const u8*>(v + i), w * sizeof(u64), i + w + 2 <= m);
         return;
     }
     const u8* text = reinterpret_cast<const u8*>(docs.text_ptr[d]);
@@ -143,7 +145,8 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
         if (m == 0) return;
         s.starts.push_back(len);
         std::size_t w = m < ngram ? m : ngram;
-        for (std::size_t i = 0; i + w <= m; ++i) f(text + s.starts[i], s.starts[i + w] - s.starts[i]);
+        for (std::size_t i = 0; i + w <= m; ++i)
+            f(text + s.starts[i], s.starts[i + w] - s.starts[i], s.starts[i + w] + 16 <= len);
         return;
     }
     // Words: maximal runs of non-whitespace code points.
@@ -153,26 +156,43 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
     split_words(text, len, s.starts, s.ends, true);
     std::size_t m = s.starts.size();
     if (m == 0) return;
-    // bad_gaps[j] = number of gaps among the first j that are not a single ' '
-    // (a window whose gaps are all single spaces is a contiguous byte range).
-    s.bad_gaps.assign(m, 0);
-    for (std::size_t j = 1; j < m; ++j) {
-        bool one_space = s.starts[j] == s.ends[j - 1] + 1 && text[s.ends[j - 1]] == ' ';
-        s.bad_gaps[j] = s.bad_gaps[j - 1] + (one_space ? 0 : 1);
+    // A window is its words joined by single spaces. Where every gap between words
+    // is one ' ', that is a byte range of the text; otherwise the words are copied
+    // once with single spaces between them (each run of single-space-separated
+    // words in one memcpy) and the windows are ranges of the copy. Joining each
+    // window on its own copied every word n times, in small appends.
+    const u8* base = text;
+    std::size_t readable = len;  // bytes readable from base
+    auto single_space = [&](std::size_t j) { return s.starts[j] == s.ends[j - 1] + 1 && text[s.ends[j - 1]] == ' '; };
+    std::size_t first_bad = 1;
+    while (first_bad < m && single_space(first_bad)) ++first_bad;
+    if (first_bad < m) {
+        s.joined.resize(len + 16);  // every gap is >= 1 byte and becomes 1; +16: hash slack
+        u8* out = reinterpret_cast<u8*>(s.joined.data());
+        std::size_t pos = 0, run = 0;
+        auto copy_run = [&](std::size_t last) {  // words run..last, then their new positions
+            const std::size_t from = s.starts[run], n = s.ends[last] - from;
+            std::memcpy(out + pos, text + from, n);
+            for (std::size_t t = run; t <= last; ++t) {
+                s.starts[t] = s.starts[t] - from + pos;
+                s.ends[t] = s.ends[t] - from + pos;
+            }
+            pos += n;
+        };
+        for (std::size_t j = first_bad; j < m; ++j) {
+            if (single_space(j)) continue;
+            copy_run(j - 1);
+            out[pos++] = ' ';
+            run = j;
+        }
+        copy_run(m - 1);
+        base = out;
+        readable = s.joined.size();
     }
     std::size_t w = m < ngram ? m : ngram;
     for (std::size_t j = 0; j + w <= m; ++j) {
-        std::size_t last = j + w - 1;
-        if (s.bad_gaps[last] == s.bad_gaps[j]) {
-            f(text + s.starts[j], s.ends[last] - s.starts[j]);
-        } else {
-            s.joined.clear();
-            for (std::size_t t = j; t <= last; ++t) {
-                if (t != j) s.joined.push_back(' ');
-                s.joined.append(reinterpret_cast<const char*>(text + s.starts[t]), s.ends[t] - s.starts[t]);
-            }
-            f(reinterpret_cast<const u8*>(s.joined.data()), s.joined.size());
-        }
+        const std::size_t end = s.ends[j + w - 1];
+        f(base + s.starts[j], end - s.starts[j], end + 16 <= readable);
     }
 }
 
