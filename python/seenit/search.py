@@ -228,7 +228,7 @@ def kmeans(
     use the exact top-1 kernel. Stops early when no label changes.
 
     ``init``: "k-means++" (Arthur & Vassilvitskii 2007) makes ``n_clusters`` sequential
-    passes over all rows; "k-means||" (Bahmani et al. 2012, "Scalable K-Means++") makes 5
+    passes over all rows; "k-means||" (Bahmani et al. 2012, "Scalable K-Means++") makes 2
     passes, each against ~2 * n_clusters newly sampled candidates through the blocked
     kernel, then reduces the weighted candidates with k-means++. "auto" picks k-means||
     when ``n_clusters >= 64``, ``n_rows >= 20 * n_clusters`` and ``n_rows * n_clusters

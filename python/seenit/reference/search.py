@@ -181,7 +181,7 @@ def kmeans_plus_plus(w: np.ndarray, n_clusters: int, rng: SplitMix, weights: np.
 
 
 def kmeans_parallel_seed(
-    w: np.ndarray, n_clusters: int, seed: int, rounds: int = 5, oversampling: float = 2.0
+    w: np.ndarray, n_clusters: int, seed: int, rounds: int = 2, oversampling: float = 2.0
 ) -> tuple[list[int], list[int], np.ndarray]:
     """k-means|| (Bahmani et al. 2012, "Scalable K-Means++"): (centre rows, candidate
     rows in the order added, candidate weights). Round draws: rs = next(); row i is kept
