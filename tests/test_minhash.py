@@ -275,14 +275,19 @@ def _big_doc(n_bytes):
 
 @pytest.mark.parametrize("unit", ["word", "char", "token"])
 def test_every_shingle_length_hashes_like_the_reference(unit):
-    # Shingles of 1..60 bytes at every distance from the document's end: the hash's
+    # Shingles of 1 to ~200 bytes at every distance from the document's end: the hash's
     # tail block is read in whole 16-byte loads where 16 readable bytes follow the
     # shingle, and byte by byte near the end; both must give the reference's value.
+    # Documents: ASCII read in place (single spaces), mixed gaps (the normalised copy),
+    # non-ASCII (the UTF-8 copy), and short ones.
     rng = np.random.default_rng(11)
-    words = ["x" * int(k) if k % 3 else "É" * int(k) for k in rng.integers(1, 21, 300)]
+    lengths = rng.integers(1, 21, 300)
+    ascii_words = ["x" * int(k) for k in lengths]
+    words = ["x" * int(k) if k % 3 else "É" * int(k) for k in lengths]
     seps = [" ", " ", "\n", "  ", "\t "]
-    doc = "".join(w + seps[i % len(seps)] for i, w in enumerate(words)).rstrip()
-    docs = [doc, doc.replace("\n", " ").replace("\t", " "), doc[:37]]
+    mixed = "".join(w + seps[i % len(seps)] for i, w in enumerate(words)).rstrip()
+    ascii_mixed = "".join(w + seps[i % len(seps)] for i, w in enumerate(ascii_words)).rstrip()
+    docs = [" ".join(ascii_words), ascii_mixed, mixed, " ".join(words), mixed[:37], "ab cd"]
     if unit == "token":
         docs = [np.arange(n, dtype=np.uint64) * np.uint64(2654435761) for n in (1, 2, 3, 5, 17, 300)]
     for ngram in (1, 2, 3, 5):
