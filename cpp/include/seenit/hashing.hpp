@@ -92,35 +92,33 @@ inline u64 splitmix64(u64& state) {
 //   for each full 16-byte block (a, b as little-endian u64): h = fold_mul(a ^ kMixA ^ h, b ^ kMixB)
 //   the remaining 0..15 bytes, zero-padded to (a, b):      h = fold_mul(a ^ kMixA ^ h, b ^ kMixB)
 //   return fmix64(h)
-inline u64 hash64(const u8* p, std::size_t n) {
-    u64 h = kGolden ^ (static_cast<u64>(n) * kMixA);
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) h = fold_mul(load_le64(p + i) ^ kMixA ^ h, load_le64(p + i + 8) ^ kMixB);
-    std::size_t r = n - i;
-    u64 a = load_le_partial(p + i, r < 8 ? r : 8);
-    u64 b = r > 8 ? load_le_partial(p + i + 8, r - 8) : 0;
-    h = fold_mul(a ^ kMixA ^ h, b ^ kMixB);
-    return fmix64(h);
-}
-
-// hash64 of p[0, n) when at least 16 more bytes are readable after p + n: the
-// tail block is two full loads and a mask instead of length-dependent branches
-// (15% off text-to-signature MinHash on Pile documents). Same value as hash64.
-inline u64 hash64_padded(const u8* p, std::size_t n) {
+// Padded = true: at least 16 more bytes are readable after p + n, so the tail block
+// is two whole loads and a mask instead of length-dependent branches (15% off
+// text-to-signature MinHash on Pile documents); the value is the same.
+template <bool Padded>
+inline u64 hash64_impl(const u8* p, std::size_t n) {
     u64 h = kGolden ^ (static_cast<u64>(n) * kMixA);
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) h = fold_mul(load_le64(p + i) ^ kMixA ^ h, load_le64(p + i + 8) ^ kMixB);
     const std::size_t r = n - i;  // 0..15
-    const u64 lo = load_le64(p + i), hi = load_le64(p + i + 8);
-    const u64 a = r >= 8 ? lo : lo & ((1ULL << (8 * r)) - 1);
-    const u64 b = r > 8 ? hi & (~0ULL >> (8 * (16 - r))) : 0;
+    u64 a, b;
+    if constexpr (Padded) {
+        const u64 lo = load_le64(p + i), hi = load_le64(p + i + 8);
+        a = r >= 8 ? lo : lo & ((1ULL << (8 * r)) - 1);
+        b = r > 8 ? hi & (~0ULL >> (8 * (16 - r))) : 0;
+    } else {
+        a = load_le_partial(p + i, r < 8 ? r : 8);
+        b = r > 8 ? load_le_partial(p + i + 8, r - 8) : 0;
+    }
     h = fold_mul(a ^ kMixA ^ h, b ^ kMixB);
     return fmix64(h);
 }
 
+inline u64 hash64(const u8* p, std::size_t n) { return hash64_impl<false>(p, n); }
+
 // A shingle's hash64; `padded`: 16 readable bytes follow it (see for_each_shingle).
 inline u64 hash64_shingle(const u8* p, std::size_t n, bool padded) {
-    return padded ? hash64_padded(p, n) : hash64(p, n);
+    return padded ? hash64_impl<true>(p, n) : hash64_impl<false>(p, n);
 }
 
 // SHA-1 (FIPS 180-4) of a byte string: the five 32-bit state words of the digest.
