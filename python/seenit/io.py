@@ -93,23 +93,29 @@ def iter_json_objects(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"file not found: {str(p)!r}")
+    for ln, line in _nonblank_lines(p):
+        where = f"{p}:{ln}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict):
+            raise ValueError(f"{where}: expected a JSON object")
+        yield where, obj
+
+
+def _nonblank_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) for each non-blank line of a text file (.gz / .zst too); bad
+    UTF-8 and corrupted compressed data raise ValueError naming the file."""
     try:
-        with _open_text(p) as fh:
+        with _open_text(path) as fh:
             for ln, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                where = f"{p}:{ln}"
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
-                if not isinstance(obj, dict):
-                    raise ValueError(f"{where}: expected a JSON object")
-                yield where, obj
-    except UnicodeDecodeError as e:  # the same messages as the record readers
-        raise ValueError(f"{p}: not valid UTF-8 ({e})") from None
+                if line.strip():
+                    yield ln, line
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not valid UTF-8 ({e})") from None
     except (EOFError, gzip.BadGzipFile) as e:
-        raise ValueError(f"{p}: corrupted or truncated compressed file ({e})") from None
+        raise ValueError(f"{path}: corrupted or truncated compressed file ({e})") from None
 
 
 def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
@@ -125,25 +131,17 @@ def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
 
 
 def _read_jsonl(path: Path, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str]) -> Iterator[Record]:
-    try:
-        with _open_text(path) as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    text = _field_value(obj, field, path, lineno)
-                except (json.JSONDecodeError, ValueError) as e:
-                    msg = str(e) if isinstance(e, ValueError) and str(e).startswith(str(path)) else f"{path}:{lineno}: malformed JSON line: {e}"
-                    if skip_bad_lines:
-                        skipped.append(msg)
-                        continue
-                    raise ValueError(msg) from None
-                yield Record(text, str(path), lineno, obj if keep_data else None)
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not valid UTF-8 ({e})") from None
-    except (EOFError, gzip.BadGzipFile) as e:
-        raise ValueError(f"{path}: corrupted or truncated compressed file ({e})") from None
+    for lineno, line in _nonblank_lines(path):
+        try:
+            obj = json.loads(line)
+            text = _field_value(obj, field, path, lineno)
+        except (json.JSONDecodeError, ValueError) as e:
+            msg = str(e) if isinstance(e, ValueError) and str(e).startswith(str(path)) else f"{path}:{lineno}: malformed JSON line: {e}"
+            if skip_bad_lines:
+                skipped.append(msg)
+                continue
+            raise ValueError(msg) from None
+        yield Record(text, str(path), lineno, obj if keep_data else None)
 
 
 def _read_json_array(path: Path, field: str, keep_data: bool) -> Iterator[Record]:
@@ -194,14 +192,8 @@ def _read_parquet(path: Path, field: str, keep_data: bool, batch_rows: int) -> I
 
 def _read_txt(path: Path) -> Iterator[Record]:
     """A .txt file is one document per non-empty line."""
-    try:
-        with _open_text(path) as fh:
-            for lineno, line in enumerate(fh, 1):
-                text = line.rstrip("\r\n")
-                if text.strip():
-                    yield Record(text, str(path), lineno)
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not valid UTF-8 ({e})") from None
+    for lineno, line in _nonblank_lines(path):
+        yield Record(line.rstrip("\r\n"), str(path), lineno)
 
 
 def iter_records(
