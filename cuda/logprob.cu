@@ -1,4 +1,4 @@
-// CUDA twins of cpp/src/logprob.cpp and cpp/src/segments.cpp (definitions in cpp/include/seenit/logprob.hpp).
+// CUDA twins of cpp/src/logprob/logprob.cpp and cpp/src/logprob/segments.cpp (definitions in cpp/include/seenit/logprob.hpp).
 // extern "C" kernels only, no host code; compiled at run time by CuPy (NVRTC) via seenit.gpu.module("logprob").
 //
 // token_stats: one block per row (blockDim.x a power of two <= 1024, shared memory 4 * blockDim.x doubles).

@@ -1,4 +1,4 @@
-// MinHash "fast" scheme on the GPU, bit-identical to cpp/src/minhash.cpp.
+// MinHash "fast" scheme on the GPU, bit-identical to cpp/src/sketch/minhash.cpp.
 // Shingles are hashed on the host (seenit.minhash.shingle_hashes); this kernel only
 // applies the permutations: out[d, i] = min over the document's hashes h of
 //     (a[i] * (h >> 32) + b[i]) mod 2^32,   or 2^32 - 1 for a document without hashes.

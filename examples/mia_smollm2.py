@@ -17,8 +17,8 @@ import random
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import seenit  # noqa: E402
-from seenit.cli_mia import load_hf_model  # noqa: E402
-from seenit.models import hf_logprobs  # noqa: E402
+from seenit.cli.logprob import load_hf_model  # noqa: E402
+from seenit.logprob.models import hf_logprobs  # noqa: E402
 
 PASSAGES = [
     "We the People of the United States, in Order to form a more perfect Union, establish Justice, insure domestic "

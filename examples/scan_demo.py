@@ -8,7 +8,7 @@ writes demo/corpus/ (2,000 generated documents in two .jsonl.gz files) with benc
 planted in it, and two benchmarks: math.jsonl (word problems, field ``question``) and
 code.csv (function stubs, column ``prompt``). Planted: math 0-2 verbatim inside longer
 documents, math 3-4 with a number and a word changed, code 0 verbatim; the other items
-appear nowhere. The same shape as tests/test_scan_real.py's check on real GSM8K/HumanEval
+appear nowhere. The same shape as tests/scan/test_scan_real.py's check on real GSM8K/HumanEval
 items in real Pile documents, on data any machine can make.
 """
 

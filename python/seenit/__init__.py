@@ -10,17 +10,17 @@ from importlib.metadata import PackageNotFoundError, version as _pkg_version
 
 from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
-from .suffix import lcp_array, suffix_array
-from .logprob import TokenStats, segment_quantiles, segment_reduce, token_stats
-from .sketch import jaccard, jaccard_exact, jaccard_exact_pairs, minhash, minhash_from_hashes, shingle_hashes
-from .contamination import ContaminationItem, ContaminationReport, contamination
-from .exact_dedup import ExactDuplicates, exact_duplicates
-from .ngram import LongestMatch, NgramIndex, Overlap
+from .ngram.suffix import lcp_array, suffix_array
+from .logprob.stats import TokenStats, segment_quantiles, segment_reduce, token_stats
+from .sketch.minhash import jaccard, jaccard_exact, jaccard_exact_pairs, minhash, minhash_from_hashes, shingle_hashes
+from .ngram.contamination import ContaminationItem, ContaminationReport, contamination
+from .ngram.exact_dedup import ExactDuplicates, exact_duplicates
+from .ngram.index import LongestMatch, NgramIndex, Overlap
 from .tokenize import Normalisation
-from .dedup import Duplicates, ReferenceMatches, near_duplicates
-from .lsh import LSH
-from .metrics import Interval, auroc, bootstrap, roc_curve, tpr_at_fpr
-from .mia import (
+from .sketch.dedup import Duplicates, ReferenceMatches, near_duplicates
+from .sketch.lsh import LSH
+from .logprob.metrics import Interval, auroc, bootstrap, roc_curve, tpr_at_fpr
+from .logprob.mia import (
     SurprisalProbes,
     dcpdd,
     mia_scores,
@@ -33,11 +33,11 @@ from .mia import (
     truth_ratio_summary,
     zlib_ratio,
 )
-from .cartography import Cartography, cartography
-from .search import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
-from .semdedup import SemDedupResult, semdedup
-from .familiarity import FamiliarityResult, familiarity
-from .scanning import ScanReport, scan
+from .logprob.cartography import Cartography, cartography
+from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
+from .search.semdedup import SemDedupResult, semdedup
+from .search.familiarity import FamiliarityResult, familiarity
+from .scan import ScanReport, scan
 
 try:
     __version__ = _pkg_version("seenit")

@@ -134,7 +134,7 @@ def all_pairs_jaccard(
     measured, each exactly. Returns (pairs (m, 2) sorted, their Jaccard).
     """
     from . import _core
-    from . import sketch as mh
+    from .sketch import minhash as mh
 
     values, offsets = mh.shingle_hashes(docs, ngram=ngram, unit=unit, lowercase=lowercase)
     doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(offsets))

@@ -87,7 +87,7 @@ inline u64 splitmix64(u64& state) {
 }
 
 // seenit's 64-bit hash of a byte string (the "fast" scheme's shingle hash).
-// Specification (python/seenit/reference/minhash.py::hash64 is the same in Python):
+// Specification (python/seenit/reference/sketch.py::hash64 is the same in Python):
 //   h = kGolden ^ (len * kMixA)
 //   for each full 16-byte block (a, b as little-endian u64): h = fold_mul(a ^ kMixA ^ h, b ^ kMixB)
 //   the remaining 0..15 bytes, zero-padded to (a, b):      h = fold_mul(a ^ kMixA ^ h, b ^ kMixB)

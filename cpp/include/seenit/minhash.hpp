@@ -1,6 +1,6 @@
-// MinHash signatures of documents (cpp/src/minhash.cpp). No Python here.
+// MinHash signatures of documents (cpp/src/sketch/minhash.cpp). No Python here.
 //
-// Schemes (python/seenit/reference/minhash.py is the executable specification):
+// Schemes (python/seenit/reference/sketch.py is the executable specification):
 //  Fast        key = hash64(shingle) >> 32; slot i = min over keys of (a_i * key + b_i) mod 2^32,
 //              a_i odd; (a_i, b_i) from SplitMix64 seeded with `seed` (fast_params).
 //  Oph         one-permutation hashing with optimal densification (Shrivastava 2017):

@@ -1,5 +1,5 @@
 // Shingling: splitting a document into n-grams of words, code points or token ids,
-// exactly as python/seenit/reference/minhash.py::shingles specifies, and exact
+// exactly as python/seenit/reference/sketch.py::shingles specifies, and exact
 // Jaccard similarity on sets of shingle hashes. No Python here.
 //
 // Text arrives as UTF-8. Word splitting uses Python's str.split() whitespace set

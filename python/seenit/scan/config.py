@@ -1,0 +1,207 @@
+"""What a scan is asked to do: benchmark specs (``NAME=FILE[:field]``) and the settings
+that decide its result (methods, thresholds, engine). Everything here is checked before
+any corpus is read, and every check raises ValueError naming the bad value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field as dc_field
+from pathlib import Path
+from typing import Any
+
+from ..ngram.contamination import METRICS, RECIPES
+
+METHODS = ("ngram", "minhash", "embed")
+DEFAULT_METHODS = ("ngram", "minhash")
+ENGINES = ("local", "ray")
+OVERALL_RULE = "contaminated if any method says contaminated, partial if any says partial, else clean"
+#: Fields tried, in order, when a benchmark spec names none (GSM8K/TruthfulQA, HumanEval, MBPP, ...).
+DEFAULT_FIELDS = ("question", "Question", "prompt", "text", "problem", "input")
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    """One benchmark: its name in the report, its file and the field holding the item text
+    (``None``: the first of :data:`DEFAULT_FIELDS` present in the file)."""
+
+    name: str
+    path: Path
+    field: str | None = None
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\=:") or name.startswith("."):
+        raise ValueError(f"benchmark name {name!r} must be non-empty and free of '/', '\\', '=', ':' and a leading '.'")
+    return name
+
+
+def parse_bench_spec(spec: str) -> BenchSpec:
+    """``NAME=FILE`` or ``NAME=FILE:field`` -> :class:`BenchSpec` (the field is split off
+    the last ``:`` unless the whole text after ``=`` is an existing file)."""
+    if not isinstance(spec, str) or "=" not in spec:
+        raise ValueError(f"benchmark spec {spec!r} must look like NAME=FILE or NAME=FILE:field")
+    name, rest = spec.split("=", 1)
+    path, fld = rest, None
+    if ":" in rest and not Path(rest).exists():
+        head, tail = rest.rsplit(":", 1)
+        if tail and "/" not in tail and "\\" not in tail:
+            path, fld = head, tail
+    if not path:
+        raise ValueError(f"benchmark spec {spec!r} names no file")
+    return BenchSpec(_check_name(name), Path(path), fld)
+
+
+def bench_specs(benchmarks: Mapping[str, Any] | Sequence[str]) -> list[BenchSpec]:
+    """Normalise the API's ``benchmarks``: a mapping name -> path / (path, field) /
+    ``"path:field"``, or a list of ``NAME=FILE[:field]`` specs."""
+    out: list[BenchSpec] = []
+    if isinstance(benchmarks, Mapping):
+        for name, v in benchmarks.items():
+            if isinstance(v, tuple):
+                if len(v) != 2 or not isinstance(v[1], str):
+                    raise ValueError(f"benchmarks[{name!r}] must be a path or a (path, field) pair, got {v!r}")
+                out.append(BenchSpec(_check_name(name), Path(v[0]), v[1]))
+            elif isinstance(v, (str, os.PathLike)):
+                out.append(parse_bench_spec(f"{name}={os.fspath(v)}"))
+            else:
+                raise TypeError(f"benchmarks[{name!r}] must be a path or a (path, field) pair, got {type(v).__name__}")
+    elif isinstance(benchmarks, (str, bytes)) or not isinstance(benchmarks, Sequence):
+        raise TypeError("benchmarks must be a mapping name -> file or a list of 'NAME=FILE[:field]' specs")
+    else:
+        out = [parse_bench_spec(s) for s in benchmarks]
+    if not out:
+        raise ValueError("no benchmarks given: pass at least one NAME=FILE[:field]")
+    names = [b.name for b in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"benchmark names must be unique; repeated: {', '.join(dup)}")
+    for b in out:
+        if not b.path.is_file():
+            raise FileNotFoundError(f"benchmark {b.name!r}: file not found: {str(b.path)!r}")
+    return out
+
+
+def _fraction(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class NgramSettings:
+    recipe: str = "default"
+    n: int = 13
+    metric: str = "coverage"
+    clean_below: float = 0.2
+    contaminated_at: float = 0.8
+    tokenizer: str = "bytes"
+    lowercase: bool = True
+    collapse_whitespace: bool = True
+    strip_punctuation: bool = False
+
+    @classmethod
+    def make(cls, recipe: str = "default", n: int | None = None, metric: str | None = None,
+             clean_below: float | None = None, contaminated_at: float | None = None, **norm: Any) -> NgramSettings:
+        if recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
+        cfg = dict(RECIPES[recipe])
+        if n is not None:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"ngram n must be an integer >= 1, got {n!r}")
+            cfg["n"] = n
+        if metric is not None:
+            if metric not in METRICS:
+                raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+            cfg["metric"] = metric
+        if clean_below is not None:
+            cfg["clean_below"] = _fraction(clean_below, "clean_below")
+        if contaminated_at is not None:
+            cfg["contaminated_at"] = _fraction(contaminated_at, "contaminated_at")
+        if cfg["clean_below"] > cfg["contaminated_at"]:
+            raise ValueError(f"clean_below ({cfg['clean_below']}) must be <= contaminated_at ({cfg['contaminated_at']})")
+        s = cls(recipe=recipe, **cfg, **norm)
+        if s.tokenizer != "bytes":
+            raise ValueError(f"seenit scan indexes UTF-8 bytes (tokenizer='bytes'), got tokenizer={s.tokenizer!r}; "
+                             "use seenit.NgramIndex + seenit.contamination for token indexes")
+        return s
+
+
+@dataclass(frozen=True)
+class MinHashSettings:
+    threshold: float = 0.5
+    partial_at: float = 0.3
+    num_perm: int = 128
+    ngram: int = 5
+    unit: str = "word"
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        _fraction(self.threshold, "minhash threshold")
+        _fraction(self.partial_at, "minhash partial_at")
+        if not 0.0 < self.partial_at <= self.threshold < 1.0 + 1e-12:
+            raise ValueError(f"minhash needs 0 < partial_at ({self.partial_at}) <= threshold ({self.threshold}) <= 1")
+        if self.unit not in ("word", "char"):
+            raise ValueError(f"minhash unit must be 'word' or 'char', got {self.unit!r}")
+
+
+@dataclass(frozen=True)
+class EmbedSettings:
+    model: str = "all-MiniLM-L6-v2"
+    k: int = 5
+    threshold: float = 0.9
+    partial_at: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model:
+            raise ValueError("embed model must be a non-empty name (e.g. 'all-MiniLM-L6-v2' or 'hashed')")
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
+            raise ValueError(f"embed k must be an integer >= 1, got {self.k!r}")
+        if not -1.0 <= self.partial_at <= self.threshold <= 1.0:
+            raise ValueError(f"embed needs -1 <= partial_at ({self.partial_at}) <= threshold ({self.threshold}) <= 1")
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Everything that decides a scan's result; ``to_dict`` is report.json's ``settings``."""
+
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    engine: str = "local"
+    field: str = "text"
+    skip_bad_lines: bool = False
+    ngram: NgramSettings = dc_field(default_factory=NgramSettings)
+    minhash: MinHashSettings = dc_field(default_factory=MinHashSettings)
+    embed: EmbedSettings | None = None
+
+    def __post_init__(self) -> None:
+        if not self.methods:
+            raise ValueError("methods is empty: choose from " + ", ".join(METHODS))
+        bad = [m for m in self.methods if m not in METHODS]
+        if bad:
+            raise ValueError(f"unknown method(s) {', '.join(map(repr, bad))}: choose from {', '.join(METHODS)}")
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError(f"methods lists a method twice: {list(self.methods)}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if "embed" in self.methods and self.embed is None:
+            raise ValueError("method 'embed' needs an embedding model (--embed MODEL, e.g. 'all-MiniLM-L6-v2' or 'hashed')")
+        if not isinstance(self.field, str) or not self.field:
+            raise ValueError("corpus field must be a non-empty str")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"methods": list(self.methods), "engine": self.engine, "overall_rule": OVERALL_RULE,
+                               "corpus_field": self.field, "skip_bad_lines": self.skip_bad_lines}
+        if "ngram" in self.methods:
+            out["ngram"] = asdict(self.ngram)
+        if "minhash" in self.methods:
+            out["minhash"] = asdict(self.minhash)
+        if "embed" in self.methods and self.embed is not None:
+            out["embed"] = asdict(self.embed)
+        return out
+
+
+def parse_methods(methods: str | Sequence[str]) -> tuple[str, ...]:
+    """``"ngram,minhash"`` or a list -> a tuple in the given order."""
+    if isinstance(methods, str):
+        methods = [m.strip() for m in methods.split(",") if m.strip()]
+    return tuple(methods)

@@ -1,0 +1,270 @@
+"""``LocalEngine``: a scan's corpus-sized steps in this process, on the native kernels.
+
+- ``build_index`` cuts the corpus stream into pieces of about ``shard_tokens`` UTF-8 bytes
+  (documents are never split), builds each piece as a complete :class:`NgramIndex` under
+  ``out_dir/pieces/piece-NNNNN`` (written to a temporary name and renamed, with SHA-256
+  of every part), then writes ``out_dir/manifest.json`` listing the pieces as the shards
+  of one index. A build that is interrupted keeps its finished pieces: the next call
+  re-reads the corpus, skips the documents of every piece whose checksums and recorded
+  options still match, and builds only the rest.
+- ``match_minhash`` never holds the corpus' signatures: benchmark items' signatures go
+  into an LSH band table; each corpus block is signed, looked up, verified by estimated
+  Jaccard and folded into each item's best (document, Jaccard), ties to the smaller id.
+  The result equals ``near_duplicates(items, reference=corpus)`` with the same settings.
+- ``nearest_embedded`` embeds the corpus block by block and merges each block's exact
+  top-k (:func:`seenit.topk`, cosine) into the running top-k, ties to the smaller id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
+from ..io import Record, atomic_write, iter_batches, iter_records, write_json
+from ..ngram.index import NgramIndex
+from .blocks import BlockMatcher, embed_block_topk, empty_topk, finished_index, index_key, merge_topk
+from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
+from .progress import DocProgress
+
+BLOCK_DOCS = 4096
+PIECE_SIDECAR = "piece.json"
+
+
+def _records(corpus: Paths, field: str, skip_bad_lines: bool) -> Iterator[Record]:
+    return iter_records(list(corpus), field=field, skip_bad_lines=skip_bad_lines)
+
+
+class LocalEngine:
+    """Runs the :class:`~seenit.scan.engine.Engine` steps in this process."""
+
+    name = "local"
+
+    def __init__(self, block_docs: int = BLOCK_DOCS, checkpoint_dir: Path | None = None,
+                 checkpoint_seconds: float = 60.0) -> None:
+        if isinstance(block_docs, bool) or not isinstance(block_docs, int) or block_docs < 1:
+            raise ValueError(f"block_docs must be an integer >= 1, got {block_docs!r}")
+        self.block_docs = block_docs
+        self.total_docs: int | None = None  # when known (a progress bar's ETA)
+        #: Where the MinHash and embedding passes save their running state (every
+        #: ``checkpoint_seconds``), so an interrupted pass continues where it stopped.
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.checkpoint_seconds = float(checkpoint_seconds)
+
+    def _checkpoint(self, kind: str, key: dict[str, Any]) -> _Checkpoint | None:
+        if self.checkpoint_dir is None:
+            return None
+        return _Checkpoint(self.checkpoint_dir, kind, {**key, "block_docs": self.block_docs}, self.checkpoint_seconds)
+
+    # ------------------------------------------------------------------ n-gram index
+    def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
+        out_dir = Path(out_dir)
+        key = index_key(options)
+        if (done := finished_index(out_dir, {"scan_index": key})) is not None:
+            return done
+        top = out_dir / MANIFEST
+        limit = key["piece_bytes"]
+        pieces_dir = out_dir / "pieces"
+        pieces_dir.mkdir(parents=True, exist_ok=True)
+        for junk in pieces_dir.glob(".*"):  # temporaries of an interrupted piece build
+            shutil.rmtree(junk, ignore_errors=True)
+        shards: list[dict[str, Any]] = []
+        n_docs = n_tokens = n_chars = 0
+        records = _records(corpus, options.field, options.skip_bad_lines)
+        with DocProgress(progress, "indexing", self.total_docs) as bar:
+            k = 0
+            while True:
+                pdir = pieces_dir / f"piece-{k:05d}"
+                done = self._finished_piece(pdir, key, n_docs)
+                if done is not None:
+                    bar.describe(f"indexing (piece {k} already built)")
+                    skipped = 0
+                    for r in records:
+                        skipped += 1
+                        bar.advance(1, len(r.text))
+                        if skipped == done["n_docs"]:
+                            break
+                    if skipped != done["n_docs"]:
+                        raise ValueError(f"{pdir}: built from {done['n_docs']} documents but the corpus now ends after "
+                                         f"{n_docs + skipped}; the corpus changed since (use --overwrite)")
+                    idx = NgramIndex.open(pdir)
+                else:
+                    texts, size = [], 0
+                    for r in records:
+                        texts.append(r.text)
+                        size += len(r.text.encode("utf-8")) + 1
+                        bar.advance(1, len(r.text))
+                        if size >= limit:
+                            break
+                    if not texts:
+                        break
+                    bar.describe(f"indexing (suffix array of piece {k})")
+                    if pdir.exists():
+                        shutil.rmtree(pdir)
+                    idx = NgramIndex.build(texts, pdir, tokenizer=options.tokenizer, progress=False,
+                                           lowercase=options.lowercase, collapse_whitespace=options.collapse_whitespace,
+                                           strip_punctuation=options.strip_punctuation)
+                    write_json(pieces_dir / f"piece-{k:05d}.json", {"key": key, "first_doc": n_docs, "n_docs": len(texts)})
+                    bar.describe("indexing")
+                s = idx.manifest["shards"][0]
+                if len(idx.manifest["shards"]) != 1 or s["dir"] != ".":
+                    raise IndexFormatError(f"{pdir}: a scan index piece must hold exactly one shard")
+                shards.append({**s, "dir": f"pieces/piece-{k:05d}", "doc_offset": n_docs})
+                n_docs += idx.n_docs
+                n_tokens += idx.n_tokens
+                n_chars += int(idx.manifest.get("input_chars", 0))
+                base = idx.manifest
+                k += 1
+        if not shards:
+            raise ValueError(f"the corpus holds no documents ({', '.join(map(str, corpus))})")
+        for stale in sorted(pieces_dir.glob("piece-*")):  # pieces past the end of a shorter corpus
+            if stale.name.removesuffix(".json") >= f"piece-{k:05d}":
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tokenizer": base["tokenizer"],
+                    "normalisation": base["normalisation"], "token_width": base["token_width"],
+                    "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
+                    "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key}
+        write_json(top, manifest)  # written last: its presence marks a complete index
+        return NgramIndex.open(out_dir)
+
+    @staticmethod
+    def _finished_piece(pdir: Path, key: dict[str, Any], first_doc: int) -> dict[str, Any] | None:
+        side = pdir.with_name(pdir.name + ".json")
+        if not pdir.is_dir() or not side.is_file():
+            return None
+        try:
+            info = json.loads(side.read_text(encoding="utf-8"))
+            if info.get("key") != key or info.get("first_doc") != first_doc:
+                return None
+            idx = NgramIndex.open(pdir, verify=True)  # every part's SHA-256 against its manifest
+            if idx.n_docs != info.get("n_docs"):
+                return None
+        except (ValueError, OSError, KeyError):
+            return None
+        return info
+
+    # ------------------------------------------------------------------ MinHash
+    def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
+                      progress: bool = True) -> ItemMatches:
+        n = len(items)
+        if n == 0:
+            return ItemMatches(np.full(0, -1, dtype=np.int64), np.zeros(0, dtype=np.float64))
+        matcher = BlockMatcher.for_items(items, options)
+        ck = self._checkpoint("minhash", {"corpus": [str(c) for c in corpus], "items": _digest(items),
+                                          "options": asdict(options)})
+        base = 0
+        if ck is not None and (got := ck.load()) is not None:
+            base, matcher.best_doc, matcher.best_sim = got["done"], got["best_doc"], got["best_sim"]
+        records = _records(corpus, options.field, options.skip_bad_lines)
+        with DocProgress(progress, "minhash", self.total_docs) as bar:
+            _skip(records, base, bar)
+            for block in iter_batches(records, self.block_docs):
+                texts = [r.text for r in block]
+                matcher.fold(texts, base)
+                base += len(texts)
+                bar.advance(len(texts), sum(len(t) for t in texts))
+                if ck is not None:
+                    ck.maybe_save(base, best_doc=matcher.best_doc, best_sim=matcher.best_sim)
+        if ck is not None:
+            ck.remove()
+        return ItemMatches(matcher.best_doc, matcher.best_sim)
+
+    # ------------------------------------------------------------------ embeddings
+    def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
+                         embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
+                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
+        q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
+        if q.ndim != 2:
+            raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
+        scores, ids = empty_topk(q.shape[0], k)
+        ck = self._checkpoint("embed", {"corpus": [str(c) for c in corpus], "field": field, "k": k,
+                                        "queries": hashlib.sha256(q.tobytes()).hexdigest(),
+                                        "skip_bad_lines": skip_bad_lines})
+        base = 0
+        if ck is not None and (got := ck.load()) is not None:
+            base, scores, ids = got["done"], got["scores"], got["ids"]
+        records = _records(corpus, field, skip_bad_lines)
+        with DocProgress(progress, "embedding", self.total_docs) as bar:
+            _skip(records, base, bar)
+            for block in iter_batches(records, self.block_docs):
+                texts = [r.text for r in block]
+                s, i = embed_block_topk(q, texts, embed, k)
+                scores, ids = merge_topk(scores, ids, s, i + base, k)
+                base += len(texts)
+                bar.advance(len(texts), sum(len(t) for t in texts))
+                if ck is not None:
+                    ck.maybe_save(base, scores=scores, ids=ids)
+        if ck is not None:
+            ck.remove()
+        kk = min(k, base)
+        return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))
+
+
+def _digest(items: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for t in items:
+        b = t.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def _skip(records: Iterator[Record], n: int, bar: DocProgress) -> None:
+    """Advance ``records`` past the ``n`` documents a checkpoint already covers."""
+    done = 0
+    while done < n:
+        r = next(records, None)
+        if r is None:
+            raise ValueError(f"a checkpoint covers {n} corpus documents but the corpus has {done}; "
+                             "it changed since (use --overwrite)")
+        done += 1
+        bar.advance(1, len(r.text))
+
+
+class _Checkpoint:
+    """A pass's running state in one .npz (written atomically, with its key and SHA-256 beside it)."""
+
+    def __init__(self, directory: Path, kind: str, key: dict[str, Any], every: float) -> None:
+        blob = json.dumps(key, sort_keys=True).encode()
+        self.key = hashlib.sha256(blob).hexdigest()
+        self.path = directory / f"{kind}-{self.key[:16]}.npz"
+        self.meta = self.path.with_suffix(".json")
+        self.every = every
+        self.last = time.monotonic()
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            meta = json.loads(self.meta.read_text(encoding="utf-8"))
+            raw = self.path.read_bytes()
+            if meta.get("key") != self.key or hashlib.sha256(raw).hexdigest() != meta.get("sha256"):
+                return None
+            with np.load(io.BytesIO(raw)) as z:
+                out: dict[str, Any] = {name: z[name] for name in z.files}
+            out["done"] = int(meta["done"])
+            return out
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def maybe_save(self, done: int, **arrays: np.ndarray) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        raw = buf.getvalue()
+        with atomic_write(self.path, "wb") as fh:
+            fh.write(raw)
+        write_json(self.meta, {"key": self.key, "done": done, "sha256": hashlib.sha256(raw).hexdigest()})
+        self.last = time.monotonic()
+
+    def remove(self) -> None:
+        for p in (self.meta, self.path):
+            p.unlink(missing_ok=True)

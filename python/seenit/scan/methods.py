@@ -1,0 +1,215 @@
+"""Per-benchmark evidence from each method, as report.json's ``evidence`` blocks.
+
+- ``ngram``: the index's n-gram overlap of every item (the same numbers and verdicts as
+  :func:`seenit.contamination`), plus the item's covered character spans and where its
+  longest match lies in the item and in one corpus document;
+- ``minhash``: each item's best corpus document and estimated Jaccard;
+- ``embed``: each item's nearest corpus documents by cosine similarity.
+
+Index offsets are UTF-8 byte offsets of *normalised* text (lowercased, whitespace
+collapsed, ...); :func:`offset_map` maps them back to character offsets of the original
+text, so a report can highlight the spans in what the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..ngram.contamination import verdict_of
+from ..io import iter_records
+from ..ngram.index import NgramIndex
+from ..tokenize import Normalisation
+from .config import DEFAULT_FIELDS, BenchSpec, EmbedSettings, MinHashSettings, NgramSettings
+from .engine import ItemMatches, Neighbours
+
+_PUNCT = re.compile(r"[^\w\s]")
+_SPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True)
+class BenchItems:
+    """A benchmark's items in file order, with where each came from."""
+
+    spec: BenchSpec
+    field: str
+    texts: list[str]
+    sources: list[str]
+    lines: list[int]
+    skipped: list[str]
+
+
+def load_items(spec: BenchSpec, skip_bad_lines: bool = False) -> BenchItems:
+    """Read a benchmark's items; an unnamed field is the first of :data:`DEFAULT_FIELDS`
+    present. Raises ValueError for a missing field (naming field and file) or no items."""
+    fields = [spec.field] if spec.field else list(DEFAULT_FIELDS)
+    last: ValueError | None = None
+    for fld in fields:
+        skipped: list[str] = []
+        try:
+            recs = list(iter_records(spec.path, field=fld, skip_bad_lines=skip_bad_lines, skipped=skipped))
+        except ValueError as e:
+            if spec.field is None and "not found" in str(e):
+                last = e
+                continue
+            raise ValueError(f"benchmark {spec.name!r}: {e}") from None
+        if skipped and len(skipped) == len(recs) + len(skipped) and spec.field is None:
+            last = ValueError(skipped[0])
+            continue
+        if not recs:
+            why = f"; every line was skipped, the first: {skipped[0]}" if skipped else ""
+            raise ValueError(f"benchmark {spec.name!r}: {spec.path} holds no items (field {fld!r}){why}")
+        return BenchItems(spec, fld, [r.text for r in recs], [r.path for r in recs], [r.line for r in recs], skipped)
+    if spec.field is not None and last is not None:
+        raise ValueError(f"benchmark {spec.name!r}: {last}")
+    raise ValueError(f"benchmark {spec.name!r}: {spec.path} has none of the fields {', '.join(DEFAULT_FIELDS)} "
+                     f"({last}); name one: {spec.name}={spec.path}:FIELD")
+
+
+# ------------------------------------------------------------------ offsets
+
+
+def offset_map(text: str, norm: Normalisation) -> tuple[np.ndarray, np.ndarray]:
+    """For the UTF-8 bytes of ``norm(text)``: ``(byte_starts, src)`` where normalised
+    character j starts at byte ``byte_starts[j]`` and comes from original character
+    ``src[j]`` (``byte_starts`` has one extra entry, the total byte length)."""
+    if norm.lowercase:
+        low = text.lower()
+        if len(low) == len(text):
+            chars, src = list(low), list(range(len(text)))
+        else:  # a character whose lower case is longer (e.g. U+0130)
+            chars, src = [], []
+            for i, c in enumerate(text):
+                lc = c.lower()
+                chars.extend(lc)
+                src.extend([i] * len(lc))
+    else:
+        chars, src = list(text), list(range(len(text)))
+    if norm.strip_punctuation:
+        keep = [j for j, c in enumerate(chars) if not _PUNCT.match(c)]
+        chars, src = [chars[j] for j in keep], [src[j] for j in keep]
+    if norm.collapse_whitespace:
+        c2, s2 = [], []
+        prev_space = False
+        for c, s in zip(chars, src):
+            sp = bool(_SPACE.match(c))
+            if sp and prev_space:
+                continue
+            c2.append(" " if sp else c)
+            s2.append(s)
+            prev_space = sp
+        chars, src = c2, s2
+    widths = np.fromiter((len(c.encode("utf-8", "surrogatepass")) for c in chars), np.int64, len(chars))
+    starts = np.zeros(len(chars) + 1, dtype=np.int64)
+    np.cumsum(widths, out=starts[1:])
+    return starts, np.asarray(src, dtype=np.int64)
+
+
+def to_chars(starts: np.ndarray, src: np.ndarray, b0: int, b1: int) -> tuple[int, int]:
+    """Normalised byte span [b0, b1) -> original character span [c0, c1)."""
+    if src.size == 0 or b1 <= b0:
+        c = int(src[min(int(np.searchsorted(starts, b0, side="right")) - 1, src.size - 1)]) if src.size else 0
+        return c, c
+    j0 = int(np.searchsorted(starts, b0, side="right")) - 1
+    j1 = int(np.searchsorted(starts, b1 - 1, side="right")) - 1
+    j0 = min(max(j0, 0), src.size - 1)
+    j1 = min(max(j1, 0), src.size - 1)
+    return int(src[j0]), int(src[j1]) + 1
+
+
+# ------------------------------------------------------------------ evidence
+
+
+def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_docs: int = 5) -> list[dict[str, Any]]:
+    """The ``ngram`` evidence of every item. ``match`` carries the document side as
+    normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
+    :func:`seenit.scan.documents.collect_documents` maps them onto the document's original text."""
+    out: list[dict[str, Any]] = []
+    ovs = idx.overlap_many(list(texts), s.n, units="words")
+    for text, ov in zip(texts, ovs):
+        if s.metric == "coverage":
+            value = ov.covered
+        elif s.metric == "ngram_fraction":
+            value = ov.fraction
+        else:
+            value = 1.0 if ov.n_present else 0.0
+        starts, src = offset_map(text, idx.normalisation)
+        spans: list[list[int]] = []
+        m = ov.mask
+        if m.any():
+            edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
+            for a, b in zip(edges[::2], edges[1::2]):
+                c0, c1 = to_chars(starts, src, int(ov.unit_starts[a]), int(ov.unit_ends[b - 1]))
+                if spans and c0 <= spans[-1][1]:
+                    spans[-1][1] = max(spans[-1][1], c1)
+                else:
+                    spans.append([c0, c1])
+        blen, mtext, doc_ids, match = 0, "", [], None
+        if ov.unit_starts.size:
+            best = int(np.argmax(ov.lengths))
+            blen = int(ov.lengths[best])
+            b0 = int(ov.unit_starts[best])
+            span = np.asarray(ov.tokens[b0 : b0 + blen])
+            mtext = idx.tokenizer.decode(span) if blen else ""
+            if ov.n_present and blen:
+                d, off = idx.locate(span, limit=max(64, max_docs))
+                if d.size:
+                    order = np.lexsort((off, d))
+                    d, off = d[order], off[order]
+                    doc_ids = [int(x) for x in np.unique(d)[:max_docs]]
+                    i0, i1 = to_chars(starts, src, b0, b0 + blen)
+                    match = {"doc_id": int(d[0]), "doc_norm_start": int(off[0]), "doc_norm_end": int(off[0]) + blen,
+                             "item_start": i0, "item_end": i1}
+        out.append({
+            "verdict": verdict_of(float(value), s.clean_below, s.contaminated_at), "value": float(value),
+            "ngram_fraction": float(ov.fraction), "covered_fraction": float(ov.covered),
+            "n_units": int(ov.unit_starts.size), "n_ngrams": int(ov.n_ngrams), "n_present": int(ov.n_present),
+            "longest_match_tokens": blen, "longest_match_chars": len(mtext), "longest_match_text": mtext,
+            "covered_spans": spans, "match": match, "doc_ids": doc_ids,
+        })
+    return out
+
+
+def minhash_evidence(m: ItemMatches, s: MinHashSettings) -> list[dict[str, Any]]:
+    out = []
+    for d, j in zip(m.doc_id.tolist(), m.jaccard.tolist()):
+        v = "contaminated" if d >= 0 and j >= s.threshold else "partial" if d >= 0 and j >= s.partial_at else "clean"
+        out.append({"verdict": v, "jaccard": float(j), "doc_id": int(d) if d >= 0 else None})
+    return out
+
+
+def embed_evidence(nb: Neighbours, s: EmbedSettings) -> list[dict[str, Any]]:
+    out = []
+    for ids, sc in zip(nb.ids.tolist(), nb.scores.tolist()):
+        cos = float(sc[0]) if sc else 0.0
+        v = "contaminated" if sc and cos >= s.threshold else "partial" if sc and cos >= s.partial_at else "clean"
+        out.append({"verdict": v, "cosine": cos, "doc_ids": [int(i) for i in ids], "scores": [float(x) for x in sc]})
+    return out
+
+
+def overall(verdicts: Sequence[str]) -> str:
+    """settings.overall_rule: contaminated if any says so, partial if any says partial, else clean."""
+    if "contaminated" in verdicts:
+        return "contaminated"
+    return "partial" if "partial" in verdicts else "clean"
+
+
+def cited_docs(evidence: dict[str, Any]) -> list[int]:
+    """Every corpus document id an item's evidence cites."""
+    ids: list[int] = []
+    ng = evidence.get("ngram")
+    if ng:
+        ids += ng["doc_ids"]
+        if ng.get("match"):
+            ids.append(ng["match"]["doc_id"])
+    mh = evidence.get("minhash")
+    if mh and mh.get("doc_id") is not None:
+        ids.append(mh["doc_id"])
+    em = evidence.get("embed")
+    if em:
+        ids += em["doc_ids"]
+    return ids
