@@ -90,10 +90,6 @@ class _Shard:
     doc_offset: int
 
 
-def _is_pathlike(x: Any) -> bool:
-    return isinstance(x, (str, os.PathLike))
-
-
 def _texts(docs_or_paths: Any, field: str) -> Iterator[str]:
     """Documents from a list of str, or from files (a path, or a list of Path objects)."""
     from ..io import iter_records

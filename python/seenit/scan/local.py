@@ -37,7 +37,6 @@ from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
 from .progress import DocProgress
 
 BLOCK_DOCS = 4096
-PIECE_SIDECAR = "piece.json"
 
 
 def _records(corpus: Paths, field: str, skip_bad_lines: bool) -> Iterator[Record]:
