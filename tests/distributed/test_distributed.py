@@ -173,7 +173,7 @@ def test_match_minhash_equals_reference_mode(ray_local, planted):
     items = [docs[i] for i in rng.choice(len(docs), 25, replace=False)]
     items[0] = " ".join(items[0].split()[:-3])  # a near copy, not exact
     items += ["nothing in the corpus looks like this sentence at all", ""]
-    opts = MinHashOptions(threshold=0.5, num_perm=128)
+    opts = MinHashOptions(threshold=0.5)
     want = seenit.near_duplicates(items, reference=docs, threshold=0.5, num_perm=128)
     for block in (64, 4096):
         got = RayEngine(block_docs=block).match_minhash([d], items, opts, progress=False)

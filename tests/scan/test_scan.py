@@ -20,6 +20,7 @@ from seenit.scan import local as local_mod
 from seenit.scan import blocks as blocks_mod
 from seenit.scan.config import parse_bench_spec
 from seenit.scan.engine import IndexOptions, MinHashOptions
+from seenit.sketch.minhash import MinHashSpec
 from seenit.scan.blocks import merge_topk
 from seenit.scan.local import LocalEngine
 from seenit.scan.methods import offset_map, to_chars
@@ -159,7 +160,7 @@ def _near_dup_corpus(tmp_path: Path, seed: int = 3) -> tuple[Path, list[str], li
 @pytest.mark.parametrize("block", [1, 3, 7, 1000])
 def test_match_minhash_equals_near_duplicates_reference_mode(tmp_path: Path, block: int) -> None:
     corpus, items, docs = _near_dup_corpus(tmp_path)
-    opts = MinHashOptions(threshold=0.3, num_perm=64, ngram=3)
+    opts = MinHashOptions(threshold=0.3, spec=MinHashSpec(num_perm=64, ngram=3))
     got = LocalEngine(block_docs=block).match_minhash([corpus], items, opts, progress=False)
     want = seenit.near_duplicates(items, reference=docs, threshold=0.3, num_perm=64, ngram=3)
     np.testing.assert_array_equal(got.doc_id, want.best)

@@ -40,7 +40,7 @@ from .. import _core
 from ..sketch.dedup import DEFAULT_MAX_BUCKET, RECALL_WEIGHTS, Duplicates, bucket_edges, make_verifier, unique_pairs
 from ..io import iter_batches, iter_records
 from ..sketch.lsh import check_threshold, optimal_params
-from ..sketch.minhash import minhash
+from ..sketch.minhash import MinHashSpec, minhash
 from . import _ray
 from ._units import Paths, check_block_docs, limit_threads, packed, plan_units, unpack
 
@@ -174,8 +174,8 @@ def near_duplicates_with_sources(
         bands, rows = (int(x) for x in params)
         if bands < 1 or rows < 1 or bands * rows > num_perm:
             raise ValueError(f"params (bands={bands}, rows={rows}) need bands, rows >= 1 and bands * rows <= num_perm = {num_perm}")
-    mh_kw = dict(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
-    minhash(["probe"], **mh_kw)  # bad MinHash settings fail here, before any Ray work
+    mh_kw = MinHashSpec(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme,
+                        lowercase=lowercase).kwargs()  # bad MinHash settings fail here, before any Ray work
     files = plan_units(paths)
 
     ray = _ray.init(address, num_cpus=num_cpus, progress=progress)

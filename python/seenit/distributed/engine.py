@@ -40,7 +40,7 @@ from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFor
 from ..io import write_json
 from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
 from ..scan.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, finished_index, fold_best, index_key,
-                               merge_topk, minhash_kwargs)
+                               merge_topk)
 from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
 from ..sketch.minhash import minhash
 from . import _ray
@@ -260,7 +260,7 @@ class RayEngine:
         files = plan_units(corpus)
         if n == 0:
             return ItemMatches(best_doc, best_sim)
-        item_sig = minhash(list(items), **minhash_kwargs(options))
+        item_sig = minhash(list(items), **options.spec.kwargs())
         ray = self._ray()
         ds = _unit_dataset(ray, files).map_batches(
             functools.partial(_match_unit, item_sig_ref=ray.put(item_sig), field=options.field,

@@ -55,11 +55,6 @@ def finished_index(out_dir: Path, wanted: dict[str, Any]) -> NgramIndex | None:
     return None
 
 
-def minhash_kwargs(options: MinHashOptions) -> dict[str, Any]:
-    return dict(num_perm=options.num_perm, ngram=options.ngram, unit=options.unit, seed=options.seed,
-                lowercase=options.lowercase)
-
-
 def fold_best(best_doc: np.ndarray, best_sim: np.ndarray, item: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
     """Update per-item best (doc, sim) in place with candidate triples: higher similarity
     wins, ties go to the smaller document id."""
@@ -81,7 +76,7 @@ class BlockMatcher:
     def __init__(self, item_sig: np.ndarray, options: MinHashOptions) -> None:
         self.item_sig = item_sig
         self.threshold = options.threshold
-        self.kw = minhash_kwargs(options)
+        self.kw = options.spec.kwargs()
         self.lsh = LSH(threshold=options.threshold, num_perm=item_sig.shape[1], weights=RECALL_WEIGHTS)
         self.lsh.insert(item_sig)
         self.best_doc = np.full(item_sig.shape[0], -1, dtype=np.int64)
@@ -89,7 +84,7 @@ class BlockMatcher:
 
     @classmethod
     def for_items(cls, items: Sequence[str], options: MinHashOptions) -> BlockMatcher:
-        return cls(minhash(list(items), **minhash_kwargs(options)), options)
+        return cls(minhash(list(items), **options.spec.kwargs()), options)
 
     def fold(self, texts: list[str], base: int) -> None:
         """Sign a block of documents (ids ``base..``), verify its LSH candidates by

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ngram.contamination import METRICS, RECIPES
+from ..sketch.minhash import MinHashSpec
 
 METHODS = ("ngram", "minhash", "embed")
 DEFAULT_METHODS = ("ngram", "minhash")
@@ -143,6 +144,12 @@ class MinHashSettings:
             raise ValueError(f"minhash needs 0 < partial_at ({self.partial_at}) <= threshold ({self.threshold}) <= 1")
         if self.unit not in ("word", "char"):
             raise ValueError(f"minhash unit must be 'word' or 'char', got {self.unit!r}")
+        _ = self.spec  # the signature settings are checked here too, before any work
+
+    @property
+    def spec(self) -> MinHashSpec:
+        """The signature settings (report.json keeps them flat, beside the thresholds)."""
+        return MinHashSpec(num_perm=self.num_perm, ngram=self.ngram, unit=self.unit, seed=self.seed)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..ngram.index import NgramIndex
+from ..sketch.minhash import MinHashSpec
 
 Paths = Sequence[str | os.PathLike[str]]
 
@@ -47,11 +49,7 @@ class MinHashOptions:
 
     field: str = "text"
     threshold: float = 0.5
-    num_perm: int = 128
-    ngram: int = 5
-    unit: str = "word"
-    seed: int = 1
-    lowercase: bool = True
+    spec: MinHashSpec = dc_field(default_factory=MinHashSpec)
     #: Skip malformed corpus lines (counted by the reader) instead of stopping.
     skip_bad_lines: bool = False
 

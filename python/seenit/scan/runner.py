@@ -178,8 +178,8 @@ def scan(
 
         if "minhash" in meths:
             mh = settings.minhash
-            opts = MinHashOptions(field=field, threshold=mh.partial_at, num_perm=mh.num_perm, ngram=mh.ngram,
-                                  unit=mh.unit, seed=mh.seed, skip_bad_lines=settings.skip_bad_lines)
+            opts = MinHashOptions(field=field, threshold=mh.partial_at, spec=mh.spec,
+                                  skip_bad_lines=settings.skip_bad_lines)
             key_of = {b.spec.name: {"items": keys[b.spec.name], "settings": asdict(mh)} for b in benches}
 
             def run_minhash(texts: list[str]) -> ItemMatches:

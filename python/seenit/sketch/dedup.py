@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from .minhash import jaccard_exact_pairs, minhash, shingle_hashes
+from .minhash import MinHashSpec, jaccard_exact_pairs, minhash, shingle_hashes
 from .._validate import check_choice, check_int
 from .lsh import LSH, MAX_NUM_PERM, check_signatures, check_threshold
 
@@ -332,8 +332,10 @@ def near_duplicates(
     if verify == "exact" and (given_sigs or (reference is not None and _is_signatures(reference))):
         raise ValueError('verify="exact" needs the documents (to compare shingle sets), not signatures; '
                          'use verify="signature" or pass the texts')
-    mh_kw = dict(ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase, errors=errors)
-    shingle_kw = dict(ngram=ngram, unit=unit, lowercase=lowercase, errors=errors)
+    spec = MinHashSpec(num_perm=num_perm or DEFAULT_NUM_PERM, ngram=ngram, unit=unit, seed=seed, scheme=scheme,
+                       lowercase=lowercase)
+    mh_kw = dict(spec.kwargs(), errors=errors)
+    shingle_kw = dict(spec.shingle_kwargs(), errors=errors)
     sig = _signatures(docs_or_signatures, "docs_or_signatures", mh_kw, progress, num_perm)
     k = sig.shape[1]
     lsh = LSH(threshold=t, num_perm=k, weights=weights, params=params)

@@ -17,9 +17,9 @@ import numpy.typing as npt
 
 from .. import _core
 from .._validate import as_contig, check_int
+from .minhash import MAX_NUM_PERM
 
 SIGNATURE_DTYPES = (np.dtype(np.uint32), np.dtype(np.uint64))
-MAX_NUM_PERM = 8192
 
 
 class Candidates(NamedTuple):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any, Union
 
 import numpy as np
@@ -26,14 +27,47 @@ from .._validate import as_contig, check_choice, check_int, ragged
 EMPTY: int = (1 << 32) - 1
 SCHEMES = ("fast", "oph", "datasketch", "datasketch-legacy")
 UNITS = ("word", "char", "token")
+MAX_NUM_PERM = 8192
 _SCHEME_CODE = {"fast": 0, "oph": 1, "datasketch": 2, "datasketch-legacy": 3}
 _UNIT_CODE = {"word": 0, "char": 1, "token": 2}
 _NO_PARAMS = np.zeros(0, dtype=np.uint64)
 
 Docs = Union[Sequence[str], Sequence[bytes], tuple[Any, Any], Any]
 
-__all__ = ["EMPTY", "minhash", "jaccard", "jaccard_exact", "shingle_hashes", "jaccard_exact_pairs",
+__all__ = ["EMPTY", "MinHashSpec", "minhash", "jaccard", "jaccard_exact", "shingle_hashes", "jaccard_exact_pairs",
            "concat_ragged", "is_empty"]
+
+
+# ---------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class MinHashSpec:
+    """What a MinHash signature is made of: how documents are shingled and hashed.
+
+    The one option bundle shared by :func:`near_duplicates`, ``seenit dedup minhash``,
+    ``seenit scan`` and :mod:`seenit.distributed`: two signatures are comparable exactly when
+    their specs are equal. Checked on construction, so bad settings fail before any work.
+    ``kwargs()`` are :func:`minhash`'s keyword arguments, ``shingle_kwargs()``
+    :func:`shingle_hashes`'.
+    """
+
+    num_perm: int = 128
+    ngram: int = 5
+    unit: str = "word"
+    seed: int = 1
+    scheme: str = "fast"
+    lowercase: bool = True
+
+    def __post_init__(self) -> None:
+        check_int(self.num_perm, "num_perm", 1, MAX_NUM_PERM)
+        _check_common(self.ngram, self.unit, self.lowercase, "strict")
+        check_int(self.seed, "seed", 0, (1 << 32) - 1)
+        check_choice(self.scheme, "scheme", SCHEMES)
+
+    def kwargs(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def shingle_kwargs(self) -> dict[str, Any]:
+        return {"ngram": self.ngram, "unit": self.unit, "lowercase": self.lowercase}
 
 
 # ---------------------------------------------------------------- input preparation
@@ -177,7 +211,7 @@ def minhash(docs: Docs, *, num_perm: int = 128, ngram: int = 5, unit: str = "wor
     device: "cpu" or "cuda" (fast scheme; shingles are hashed on the host).
     errors: "strict" or "replace" for bytes that are not UTF-8 (and lone surrogates).
     """
-    num_perm = check_int(num_perm, "num_perm", 1, 8192)
+    num_perm = check_int(num_perm, "num_perm", 1, MAX_NUM_PERM)
     ngram, unit = _check_common(ngram, unit, lowercase, errors)
     seed = check_int(seed, "seed", 0, (1 << 32) - 1)
     scheme = check_choice(scheme, "scheme", SCHEMES)
@@ -203,7 +237,7 @@ def minhash(docs: Docs, *, num_perm: int = 128, ngram: int = 5, unit: str = "wor
 def minhash_from_hashes(values: Any, offsets: Any, *, num_perm: int = 128, seed: int = 1,
                         scheme: str = "fast") -> npt.NDArray[np.uint32]:
     """Fast or OPH signatures from pre-hashed shingles (ragged uint64, e.g. shingle_hashes)."""
-    num_perm = check_int(num_perm, "num_perm", 1, 8192)
+    num_perm = check_int(num_perm, "num_perm", 1, MAX_NUM_PERM)
     seed = check_int(seed, "seed", 0, (1 << 32) - 1)
     scheme = check_choice(scheme, "scheme", ("fast", "oph"))
     v, o = ragged(values, offsets, np.uint64, "values")
