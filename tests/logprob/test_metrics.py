@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seenit.logprob import metrics
+from seenit.report.svg import roc_svg
 from seenit.reference import logprob as ref
 
 
@@ -91,5 +92,5 @@ def test_roc_svg_is_well_formed():
     import xml.etree.ElementTree as ET
 
     fpr, tpr, _ = metrics.roc_curve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
-    root = ET.fromstring(metrics.roc_svg({"mink<0.2>": (fpr, tpr)}))
+    root = ET.fromstring(roc_svg({"mink<0.2>": (fpr, tpr)}))
     assert root.tag.endswith("svg") and len(root.findall(".//{http://www.w3.org/2000/svg}polyline")) == 1

@@ -75,13 +75,10 @@ def contamination_cmd(
     show: int = typer.Option(10, help="Print this many flagged items."),
 ) -> None:
     """Check which BENCH items occur in the corpus behind --index."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from ..ngram.contamination import contamination
     from ..ngram.index import NgramIndex
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as p:
-        p.add_task(f"scanning {', '.join(map(str, bench))} against {index}", total=None)
+    with err_console.status(f"scanning {', '.join(map(str, bench))} against {index}"):
         rep = contamination(bench, NgramIndex.open(index), field=field, n=n, recipe=recipe, metric=metric,
                             clean_below=clean_below, contaminated_at=contaminated_at)
     s = rep.summary

@@ -4,24 +4,19 @@ every test item) and ``seenit dedup semantic`` (SemDeDup), registered by :func:`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .._progress import ProgressBar
 from ._common import DEDUP_HELP, add_command, add_to_group, err_console, fail
 
 EMBED_HELP = ("Embedding: an offline sentence-transformers model name (e.g. all-MiniLM-L6-v2, needs seenit[embed]) "
               "or 'hashed[:DIM]' (model-free hashed bag of words).")
 
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-                    TimeElapsedColumn(), console=err_console, transient=True)
 
 
 def _read(paths: List[Path], field: str, keep_data: bool = False) -> list[Any]:
@@ -33,12 +28,11 @@ def _read(paths: List[Path], field: str, keep_data: bool = False) -> list[Any]:
     return recs
 
 
-def _embed(texts: list[str], embed: str, prog: Progress, what: str) -> np.ndarray:
+def _embed(texts: list[str], embed: str, what: str) -> np.ndarray:
     from ..search.embed import embed_texts
 
-    task = prog.add_task(f"embedding {what}", total=len(texts))
-    cb: Callable[[int, int], None] = lambda done, total: prog.update(task, completed=done)
-    return embed_texts(texts, embed, batch_size=512, progress=cb)
+    with ProgressBar(True, f"embedding {what}", total=len(texts), unit="texts") as bar:
+        return embed_texts(texts, embed, batch_size=512, progress=lambda done, total: bar.update(completed=done))
 
 
 def neighbors(
@@ -59,9 +53,8 @@ def neighbors(
     try:
         tests = _read(test, field)
         train = _read(against, against_field or field)
-        with _progress() as prog:
-            te = _embed([r.text for r in tests], embed, prog, "test items")
-            tr = _embed([r.text for r in train], embed, prog, "training items")
+        te = _embed([r.text for r in tests], embed, "test items")
+        tr = _embed([r.text for r in train], embed, "training items")
         res = nearest_training(te, tr, k, metric=metric)
     except (ValueError, TypeError, RuntimeError, FileNotFoundError) as e:
         raise fail(str(e)) from None
@@ -99,12 +92,11 @@ def dedup_semantic(
 
     try:
         recs = _read(inputs, field, keep_data=True)
-        with _progress() as prog:
-            x = _embed([r.text for r in recs], embed, prog, "documents")
-            nc = n_clusters or max(1, int(np.sqrt(len(recs)) / 2))
-            task = prog.add_task("deduplicating clusters", total=min(nc, len(recs)))
-            res = semdedup(x, n_clusters=min(nc, len(recs)), eps=eps, keep=keep, seed=seed,  # type: ignore[arg-type]
-                           progress=lambda done, total: prog.update(task, completed=done))
+        x = _embed([r.text for r in recs], embed, "documents")
+        nc = min(n_clusters or max(1, int(np.sqrt(len(recs)) / 2)), len(recs))
+        with ProgressBar(True, "deduplicating clusters", total=nc, unit="clusters") as bar:
+            res = semdedup(x, n_clusters=nc, eps=eps, keep=keep, seed=seed,  # type: ignore[arg-type]
+                           progress=lambda done, total: bar.update(completed=done))
     except (ValueError, TypeError, RuntimeError, FileNotFoundError) as e:
         raise fail(str(e)) from None
     kept = [r.data if r.data is not None else {field: r.text} for r, k in zip(recs, res.keep) if k]

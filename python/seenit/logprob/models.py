@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._progress import ProgressBar
 from .._validate import check_int, check_str_sequence
 from ..io import iter_json_objects
 
@@ -101,14 +102,7 @@ def hf_logprobs(
 
         on_cuda = gpu.available()
     batches = range(0, len(texts), batch_size)
-    bar = None
-    if progress:
-        from rich.progress import Progress
-
-        bar = Progress(transient=True)
-        bar.start()
-        task = bar.add_task("scoring", total=len(texts))
-    try:
+    with ProgressBar(progress, "scoring", total=len(texts)) as bar:
         for b0 in batches:
             chunk = list(texts[b0 : b0 + batch_size])
             enc = [tokenizer(t, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"] for t in chunk]
@@ -140,11 +134,7 @@ def hf_logprobs(
                 for k in stats:
                     want[k].append(vals[k])
                 ids_parts.append(np.asarray(e[1:], dtype=np.int64))
-            if bar is not None:
-                bar.update(task, advance=len(chunk))
-    finally:
-        if bar is not None:
-            bar.stop()
+            bar.advance(len(chunk))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     get = lambda k, dt: _concat(want[k], dt) if k in want else None  # noqa: E731
     return DocLogprobs(

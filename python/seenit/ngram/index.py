@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
+from .._progress import ProgressBar
 from .._validate import check_int
 from .index_format import (
     FORMAT_NAME,
@@ -109,30 +110,6 @@ def _texts(docs_or_paths: Any, field: str) -> Iterator[str]:
         yield d
 
 
-class _Progress:
-    def __init__(self, enabled: bool, what: str) -> None:
-        self.p: Any = None
-        if enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-                              TimeElapsedColumn(), transient=True)
-            self.task = self.p.add_task(what, total=None, info="")
-
-    def __enter__(self) -> _Progress:
-        if self.p is not None:
-            self.p.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.p is not None:
-            self.p.__exit__(*exc)
-
-    def update(self, info: str, description: str | None = None) -> None:
-        if self.p is not None:
-            self.p.update(self.task, info=info, **({"description": description} if description else {}))
-
-
 def _batches(it: Iterator[str], n: int) -> Iterator[list[str]]:
     batch: list[str] = []
     for x in it:
@@ -205,7 +182,7 @@ class NgramIndex:
             raise ValueError("docs_or_paths holds no documents; an index needs at least one")
         target = Path(path)
         t0 = time.perf_counter()
-        with building(target, overwrite) as tmp, _Progress(progress, f"indexing -> {target.name}") as prog:
+        with building(target, overwrite) as tmp, ProgressBar(progress, f"indexing -> {target.name}") as prog:
             shards: list[dict[str, Any]] = []
             pending: list[np.ndarray] = []
             pending_len = 0
@@ -220,7 +197,7 @@ class NgramIndex:
                 sdir_name = "." if shard_tokens is None else f"shard-{len(shards):05d}"
                 sdir = tmp / sdir_name
                 sdir.mkdir(exist_ok=True)
-                prog.update(f"{n_docs:,} docs, {n_bytes / 1e6:,.1f} MB", f"suffix array of shard {len(shards)}")
+                prog.update(info=f"{n_docs:,} docs, {n_bytes / 1e6:,.1f} MB", description=f"suffix array of shard {len(shards)}")
                 sa = suffix_array(np.ascontiguousarray(toks))
                 seps = np.flatnonzero(toks == tok.separator)
                 docs = np.empty(seps.size + 1, dtype=np.int64)
@@ -235,7 +212,7 @@ class NgramIndex:
                                "doc_offset": n_docs, "pointer_width": int(sa.dtype.itemsize), "parts": parts})
                 n_docs += int(seps.size)
                 n_tokens += int(toks.size)
-                prog.update(f"{n_docs:,} docs, {n_bytes / 1e6:,.1f} MB", "tokenizing")
+                prog.update(info=f"{n_docs:,} docs, {n_bytes / 1e6:,.1f} MB", description="tokenizing")
 
             def add(arr: np.ndarray) -> None:
                 nonlocal pending_len
@@ -267,7 +244,7 @@ class NgramIndex:
                 normed = [norm(t) for t in batch]
                 n_bytes += sum(len(t) for t in batch)
                 add(tok.encode_docs(normed))
-                prog.update(f"{n_docs:,} docs + {pending_len:,} tokens pending, {n_bytes / 1e6:,.1f} MB read")
+                prog.update(info=f"{n_docs:,} docs + {pending_len:,} tokens pending, {n_bytes / 1e6:,.1f} MB read")
             flush()
             top_parts = {name: describe_file(tmp / name) for name in tok.save_state(tmp)}
             manifest = {

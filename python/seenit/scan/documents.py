@@ -12,7 +12,7 @@ from typing import Any
 from ..io import iter_records
 from ..tokenize import Normalisation
 from .methods import offset_map, to_chars
-from .progress import DocProgress
+from .._progress import ProgressBar
 
 #: Documents longer than this are stored in report.json as an excerpt around their matches.
 EXCERPT_OVER = 20_000
@@ -37,7 +37,7 @@ def collect_documents(files: list[Path], field: str, skip_bad_lines: bool, cited
     matches: dict[str, dict[str, list[int]]] = {}
     skipped: list[str] = []
     n_docs = n_bytes = 0
-    with DocProgress(progress, "collecting evidence", total) as bar:
+    with ProgressBar(progress, "collecting evidence", total) as bar:
         for r in iter_records(files, field=field, skip_bad_lines=skip_bad_lines, skipped=skipped):
             nb = len(r.text.encode("utf-8", "surrogatepass"))
             n_bytes += nb

@@ -34,7 +34,7 @@ from ..io import Record, atomic_write, iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex
 from .blocks import BlockMatcher, embed_block_topk, empty_topk, finished_index, index_key, merge_topk
 from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
-from .progress import DocProgress
+from .._progress import ProgressBar
 
 BLOCK_DOCS = 4096
 
@@ -79,7 +79,7 @@ class LocalEngine:
         shards: list[dict[str, Any]] = []
         n_docs = n_tokens = n_chars = 0
         records = _records(corpus, options.field, options.skip_bad_lines)
-        with DocProgress(progress, "indexing", self.total_docs) as bar:
+        with ProgressBar(progress, "indexing", self.total_docs) as bar:
             k = 0
             while True:
                 pdir = pieces_dir / f"piece-{k:05d}"
@@ -164,7 +164,7 @@ class LocalEngine:
         if ck is not None and (got := ck.load()) is not None:
             base, matcher.best_doc, matcher.best_sim = got["done"], got["best_doc"], got["best_sim"]
         records = _records(corpus, options.field, options.skip_bad_lines)
-        with DocProgress(progress, "minhash", self.total_docs) as bar:
+        with ProgressBar(progress, "minhash", self.total_docs) as bar:
             _skip(records, base, bar)
             for block in iter_batches(records, self.block_docs):
                 texts = [r.text for r in block]
@@ -192,7 +192,7 @@ class LocalEngine:
         if ck is not None and (got := ck.load()) is not None:
             base, scores, ids = got["done"], got["scores"], got["ids"]
         records = _records(corpus, field, skip_bad_lines)
-        with DocProgress(progress, "embedding", self.total_docs) as bar:
+        with ProgressBar(progress, "embedding", self.total_docs) as bar:
             _skip(records, base, bar)
             for block in iter_batches(records, self.block_docs):
                 texts = [r.text for r in block]
@@ -217,7 +217,7 @@ def _digest(items: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def _skip(records: Iterator[Record], n: int, bar: DocProgress) -> None:
+def _skip(records: Iterator[Record], n: int, bar: ProgressBar) -> None:
     """Advance ``records`` past the ``n`` documents a checkpoint already covers."""
     done = 0
     while done < n:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from .. import _core
 from .minhash import MinHashSpec, jaccard_exact_pairs, minhash, shingle_hashes
+from .._progress import ProgressBar
 from .._validate import check_choice, check_int
 from .lsh import LSH, MAX_NUM_PERM, check_signatures, check_threshold
 
@@ -161,15 +162,12 @@ def _signatures(docs: Any, name: str, kw: dict[str, Any], progress: bool, num_pe
     n = _num_docs(docs)
     if not progress or n <= _SIG_BATCH:
         return minhash(docs, **kw)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     parts = []
-    with Progress(TextColumn("signatures"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bar:
-        task = bar.add_task("signatures", total=n)
+    with ProgressBar(True, "signatures", total=n) as bar:
         for lo in range(0, n, _SIG_BATCH):
             idx = np.arange(lo, min(n, lo + _SIG_BATCH))
             parts.append(minhash(_take(docs, idx), **kw))
-            bar.update(task, advance=idx.size)
+            bar.advance(idx.size)
     return np.concatenate(parts)
 
 
