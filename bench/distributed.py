@@ -27,7 +27,7 @@ in the tree; the figure includes Ray's idle footprint, which is reported separat
 (``ray_idle_pss_mb``: after start-up and one warm-up job, before each measured job).
 Each engine runs in its own fresh Python process. Wall times exclude Ray start-up.
 
-Writes bench/results/scale.json. See bench/README.md ``## scale``.
+Writes bench/results/scale.json. See bench/README.md ``## distributed``.
 """
 
 from __future__ import annotations

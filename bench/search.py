@@ -113,7 +113,7 @@ def sgemm_gflops(repeats):
 def blas_info():
     """Which BLAS kernels NumPy's and faiss's OpenBLAS picked (faiss-cpu 1.15's bundled
     OpenBLAS 0.3.15 does not know newer Intel models and falls back to its SSE3 'Prescott'
-    kernels unless OPENBLAS_CORETYPE is set; see bench/README.md ## topk)."""
+    kernels unless OPENBLAS_CORETYPE is set; see bench/README.md ## search)."""
     info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
     try:
         import threadpoolctl

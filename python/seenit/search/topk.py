@@ -62,7 +62,7 @@ def as_database(x: Any, name: str = "database") -> np.ndarray:
     NaN/inf (and rows whose squared norm overflows float32) raise ValueError naming the
     first such row *before any search work*: a multi-threaded C++ pass reads the rows once
     (memory-bound; 0.19 CPU s for 1M x 384 float32, 2-5% of a 1,000-query search,
-    bench/README.md ## topk). A memory map larger than half the machine's RAM is not
+    bench/HISTORY.md ## search). A memory map larger than half the machine's RAM is not
     pre-read (that would read it from disk twice): the scan checks each block before
     scoring it and raises the same ValueError, and since results are only returned when
     the scan completes, no partial result escapes.
@@ -110,7 +110,7 @@ def _first_pass(first_pass: str, metric: str, nq: int) -> str:
     # Both passes return identical results. With AVX-512 VNNI (and more so AMX-INT8) the int8
     # pass scans several times faster than the float32 kernel; its fixed cost, quantising
     # every database row once (~0.25 CPU s per million rows of d = 384), is repaid from a few
-    # dozen queries (crossover measured at 16-32 queries, 400k rows; bench/README.md, ## topk).
+    # dozen queries (crossover measured at 16-32 queries, 400k rows; bench/HISTORY.md, ## search).
     # On AVX2-only CPUs it measured no faster, so "auto" keeps float32 there.
     if nq >= 32 and _core.cpu_features().get("avx512vnni", False):
         return "int8"
