@@ -8,7 +8,7 @@
 // room (else 2 x names words). An alphabet larger than
 // max(n, 2^16) is first rank-compressed into a uint32 copy of the text (one
 // extra n-word buffer). Measured peak on real text: 4.3-5.1 bytes per symbol
-// including the int32 output (bench/README.md).
+// including the int32 output (bench/HISTORY.md).
 // build_lcp: Phi / permuted-LCP method (Karkkainen, Manzini & Puglisi 2009),
 // one extra n-word buffer, computed in parallel blocks.
 // Both use seenit::parallel_for; results never depend on the thread count.

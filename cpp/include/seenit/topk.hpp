@@ -74,7 +74,7 @@ void causal_max(MatrixView<const float> x, Metric metric, float* best, i64* arg)
 // (k-means|| does ~4x the arithmetic of k-means++ but in compute-bound blocks instead of
 // n_clusters memory-bound passes; on small problems, or when the ~4 * n_clusters
 // candidates are most of the rows, k-means++ is as cheap. 1M x 384, 1,000 clusters, 2
-// loaded cores: seeding 49 s wall with k-means|| vs 126 s with k-means++; bench/README.md).
+// loaded cores: seeding 49 s wall with k-means|| vs 126 s with k-means++; bench/HISTORY.md).
 enum class KmeansInit { Auto = 0, PlusPlus = 1, Parallel = 2 };
 // Two rounds, as Spark MLlib's k-means|| has used by default since SPARK-17389 (2016; it was 5):
 // on 300k x 384 clustered rows, 1,000 clusters, 20 Lloyd iterations, 3 seeds, final inertia

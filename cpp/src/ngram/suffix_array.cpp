@@ -343,7 +343,7 @@ void sais(const Char* T, Index* SA, std::size_t n, std::size_t K, Index* work, s
     // A fourth word per symbol keeps stage 1's LMS counts per symbol for stage 3
     // (which then need not count them again): in free space, or in the own
     // bucket vector while the alphabet is small (so memory stays O(alphabet)
-    // with the constant stated in bench/README.md).
+    // with the constant stated in bench/HISTORY.md).
     const bool keep_counts = named && (work == nullptr ? K <= kPlaceByCountMax : work_size >= 4 * K);
     Lap lap(n);
 #ifdef SEENIT_SA_LAPS

@@ -2,7 +2,7 @@
 
 Documents are ragged: ``logprobs`` holds log p(x_t | x_<t) for every scored token of every
 document, and ``offsets`` (int64, n + 1) delimits them, as ``seenit.token_stats`` /
-``seenit.models.hf_logprobs`` produce them. **Every score is oriented so that higher means
+``seenit.logprob.models.hf_logprobs`` produce them. **Every score is oriented so that higher means
 "more likely a member" (seen in training)**:
 
 =================  ==========================================================================

@@ -1,7 +1,8 @@
 """Fused per-token statistics of logits and ragged segment reductions.
 
-``token_stats`` reads each row of a ``(..., V)`` logits array once from memory (an online
-log-sum-exp family of passes that stays in cache) and returns, per position, log p(target),
+``token_stats`` reads each row of a ``(..., V)`` logits array once from memory (a few
+passes over the row while it stays in cache: max, sums of exponentials, moments; see
+cpp/include/seenit/logprob.hpp) and returns, per position, log p(target),
 the entropy, mu = E_p[log p], sigma = std_p[log p] and the target's rank. It never builds a
 ``(..., V)`` temporary, so memory stays bounded for any batch. ``segment_reduce`` and
 ``segment_quantiles`` aggregate per-token values over documents given as ``(values, offsets)``.

@@ -1,6 +1,6 @@
 """Exact similarity search over embedding matrices: top-k neighbours, all pairs above
-a threshold, and k-means. The work happens in the C++ core (cpp/src/topk*.cpp,
-range_pairs.cpp, kmeans.cpp); this module checks inputs and converts small ones.
+a threshold, and k-means. The work happens in the C++ core (cpp/src/search/:
+topk*.cpp, range_pairs.cpp, kmeans.cpp); this module checks inputs and converts small ones.
 
 The float32 answer is defined exactly (see cpp/include/seenit/topk.hpp): every path
 returns the same bits for the same inputs, ranks by score (ties: smaller id first),
