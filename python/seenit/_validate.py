@@ -3,6 +3,8 @@ arrays (``as_contig``); everything else passes buffers to the core as they are."
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +80,24 @@ def check_int(value: Any, name: str, lo: int | None = None, hi: int | None = Non
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         rng = f"{'-inf' if lo is None else lo}..{'inf' if hi is None else hi}"
         raise ValueError(f"{name} must be in {rng}, got {v}")
+    return v
+
+
+def check_float(value: Any, name: str, lo: float | None = None, hi: float | None = None, *,
+                lo_open: bool = False, hi_open: bool = False) -> float:
+    """Check that ``value`` is a finite real number (not a bool) within the bounds, open or closed
+    at each end as given; TypeError for a wrong type, ValueError for a bad value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v}")
+    below = lo is not None and (v <= lo if lo_open else v < lo)
+    above = hi is not None and (v >= hi if hi_open else v > hi)
+    if below or above:
+        rng = (("(" if lo_open else "[") + ("-inf" if lo is None else f"{lo:g}") + ", "
+               + ("inf" if hi is None else f"{hi:g}") + (")" if hi_open else "]"))
+        raise ValueError(f"{name} must be a number in {rng}, got {v}")
     return v
 
 

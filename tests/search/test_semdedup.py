@@ -83,7 +83,7 @@ def test_semdedup_deterministic_and_thread_invariant():
     "kw, exc, match",
     [
         (dict(n_clusters=0, eps=0.1), ValueError, "n_clusters must be in"),
-        (dict(n_clusters=2, eps=-1), ValueError, "eps must be in"),
+        (dict(n_clusters=2, eps=-1), ValueError, "eps must be a number in"),
         (dict(n_clusters=2, eps=[]), ValueError, "eps must be a number or a non-empty list"),
         (dict(n_clusters=2, eps="x"), TypeError, "eps must be a number"),
         (dict(n_clusters=2, eps=0.1, keep="median"), ValueError, "keep must be one of"),

@@ -274,9 +274,9 @@ def test_results_do_not_depend_on_thread_count():
 
 def test_bad_input_messages():
     sig = np.zeros((3, 8), dtype=np.uint32)
-    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"threshold must be a number in \(0, 1\), got 1.0"):
         LSH(threshold=1.0)
-    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\), got 0.0"):
+    with pytest.raises(ValueError, match=r"threshold must be a number in \(0, 1\), got 0.0"):
         seenit.near_duplicates(sig, threshold=0.0)
     with pytest.raises(ValueError, match=r"num_perm must be in 1..8192, got 0"):
         LSH(num_perm=0)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .._validate import check_int
+
 RAY_EXTRA_HINT = "pip install 'seenit[ray]'"
 _LOGGERS = ("ray", "ray.data", "ray._private", "ray.util")
 
@@ -30,9 +32,7 @@ def require_ray() -> Any:
 def check_num_cpus(num_cpus: Any) -> int | None:
     if num_cpus is None:
         return None
-    if isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1:
-        raise ValueError(f"num_cpus must be an integer >= 1 (or None for all cores), got {num_cpus!r}")
-    return num_cpus
+    return check_int(num_cpus, "num_cpus (None for all cores)", 1)
 
 
 def init(address: str | None = None, *, num_cpus: int | None = None, progress: bool = False) -> Any:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..io import expand_paths, iter_batches, iter_records
+from .._validate import check_int
 
 UNIT_SHIFT = 40  # up to 2**40 documents per file, 2**23 files
 Paths = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
@@ -44,9 +45,7 @@ def iter_blocks(path: str, field: str, block_docs: int, skip_bad_lines: bool = F
 
 
 def check_block_docs(block_docs: object) -> int:
-    if isinstance(block_docs, bool) or not isinstance(block_docs, int) or block_docs < 1:
-        raise ValueError(f"block_docs must be an integer >= 1, got {block_docs!r}")
-    return block_docs
+    return check_int(block_docs, "block_docs", 1)
 
 
 def packed(unit: int, local: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

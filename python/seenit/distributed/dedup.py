@@ -43,6 +43,7 @@ from ..sketch.lsh import check_threshold, optimal_params
 from ..sketch.minhash import MinHashSpec, minhash
 from . import _ray
 from ._units import Paths, check_block_docs, limit_threads, packed, plan_units, unpack
+from .._validate import check_int
 
 _MASK = np.int64((1 << 40) - 1)
 
@@ -162,12 +163,11 @@ def near_duplicates_with_sources(
     if unit not in ("word", "char"):
         raise ValueError(f"unit must be 'word' or 'char' for corpus files, got {unit!r}")
     block_docs = check_block_docs(block_docs)
-    if isinstance(max_bucket, bool) or not isinstance(max_bucket, int) or max_bucket < 2:
-        raise ValueError(f"max_bucket must be an integer >= 2, got {max_bucket!r}")
-    if num_partitions is not None and (isinstance(num_partitions, bool) or not isinstance(num_partitions, int) or num_partitions < 1):
-        raise ValueError(f"num_partitions must be an integer >= 1, got {num_partitions!r}")
-    if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1):
-        raise ValueError(f"max_workers must be an integer >= 1, got {max_workers!r}")
+    check_int(max_bucket, "max_bucket", 2)
+    if num_partitions is not None:
+        check_int(num_partitions, "num_partitions", 1)
+    if max_workers is not None:
+        check_int(max_workers, "max_workers", 1)
     if params is None:
         bands, rows = optimal_params(t, num_perm, weights)
     else:

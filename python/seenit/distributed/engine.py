@@ -45,6 +45,7 @@ from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
 from ..sketch.minhash import minhash
 from . import _ray
 from ._units import Paths, check_block_docs, iter_blocks, limit_threads, plan_units
+from .._validate import check_int
 
 SIDECAR_VERSION = 1
 
@@ -280,8 +281,7 @@ class RayEngine:
         q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
         if q.ndim != 2:
             raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be an integer >= 1, got {k!r}")
+        check_int(k, "k", 1)
         files = plan_units(corpus)
         ray = self._ray()
         ds = _unit_dataset(ray, files).map_batches(
@@ -311,8 +311,6 @@ def overlap_many(index: str | os.PathLike[str] | NgramIndex, queries: Sequence[s
     of shards, default one per shard up to 2 x cluster CPUs); the per-shard match lengths
     merge by maximum, so the result equals the local call. The index directory must be
     readable from every node."""
-    from .._validate import check_int
-
     idx = index if isinstance(index, NgramIndex) else NgramIndex.open(index)
     n = check_int(n, "n", lo=1)
     vals, offs, words = idx._overlap_queries(queries, units)

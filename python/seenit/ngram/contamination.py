@@ -44,7 +44,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_float, check_int
 from .index import NgramIndex, _texts, ngram_overlap
 from ..tokenize import BytesTokenizer
 
@@ -153,9 +153,7 @@ def contamination(
         cfg["metric"] = check_choice(metric, "metric", METRICS)
     for name, val in (("clean_below", clean_below), ("contaminated_at", contaminated_at)):
         if val is not None:
-            if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0.0 <= float(val) <= 1.0:
-                raise ValueError(f"{name} must be a number in [0, 1], got {val!r}")
-            cfg[name] = float(val)
+            cfg[name] = check_float(val, name, 0.0, 1.0)
     if cfg["clean_below"] > cfg["contaminated_at"]:
         raise ValueError(f"clean_below ({cfg['clean_below']}) must be <= contaminated_at ({cfg['contaminated_at']})")
     max_docs = check_int(max_docs, "max_docs", lo=0)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..ngram.contamination import METRICS, RECIPES
 from ..sketch.minhash import MinHashSpec
+from .._validate import check_float, check_int
 
 METHODS = ("ngram", "minhash", "embed")
 DEFAULT_METHODS = ("ngram", "minhash")
@@ -84,9 +85,7 @@ def bench_specs(benchmarks: Mapping[str, Any] | Sequence[str]) -> list[BenchSpec
 
 
 def _fraction(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
+    return check_float(value, name, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -108,9 +107,7 @@ class NgramSettings:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
         cfg = dict(RECIPES[recipe])
         if n is not None:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ValueError(f"ngram n must be an integer >= 1, got {n!r}")
-            cfg["n"] = n
+            cfg["n"] = check_int(n, "ngram n", 1)
         if metric is not None:
             if metric not in METRICS:
                 raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
@@ -162,8 +159,7 @@ class EmbedSettings:
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
             raise ValueError("embed model must be a non-empty name (e.g. 'all-MiniLM-L6-v2' or 'hashed')")
-        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
-            raise ValueError(f"embed k must be an integer >= 1, got {self.k!r}")
+        check_int(self.k, "embed k", 1)
         if not -1.0 <= self.partial_at <= self.threshold <= 1.0:
             raise ValueError(f"embed needs -1 <= partial_at ({self.partial_at}) <= threshold ({self.threshold}) <= 1")
 

@@ -35,6 +35,7 @@ from ..ngram.index import NgramIndex
 from .blocks import BlockMatcher, embed_block_topk, empty_topk, finished_index, index_key, merge_topk
 from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
 from .._progress import ProgressBar
+from .._validate import check_int
 
 BLOCK_DOCS = 4096
 
@@ -50,9 +51,7 @@ class LocalEngine:
 
     def __init__(self, block_docs: int = BLOCK_DOCS, checkpoint_dir: Path | None = None,
                  checkpoint_seconds: float = 60.0) -> None:
-        if isinstance(block_docs, bool) or not isinstance(block_docs, int) or block_docs < 1:
-            raise ValueError(f"block_docs must be an integer >= 1, got {block_docs!r}")
-        self.block_docs = block_docs
+        self.block_docs = check_int(block_docs, "block_docs", 1)
         self.total_docs: int | None = None  # when known (a progress bar's ETA)
         #: Where the MinHash and embedding passes save their running state (every
         #: ``checkpoint_seconds``), so an interrupted pass continues where it stopped.

@@ -42,6 +42,7 @@ from .documents import BRIEF_CHARS, EXCERPT_CONTEXT, EXCERPT_OVER, collect_docum
 from .mia_block import read_mia
 from .result import SCHEMA_VERSION, ScanReport, summarize
 from .state import RunState, corpus_fingerprint, digest
+from .._validate import check_int
 
 
 def make_engine(engine: str | Engine) -> Engine:
@@ -122,8 +123,7 @@ def scan(
         minhash=MinHashSettings(threshold=minhash_threshold, partial_at=minhash_partial_at, num_perm=num_perm, ngram=shingle),
         embed=EmbedSettings(model=embed, k=embed_k, threshold=embed_threshold, partial_at=embed_partial_at) if embed else None,
     )
-    if isinstance(max_docs, bool) or not isinstance(max_docs, int) or max_docs < 1:
-        raise ValueError(f"max_docs must be an integer >= 1, got {max_docs!r}")
+    check_int(max_docs, "max_docs", 1)
     specs = bench_specs(benchmarks)
     files = expand_paths(corpus if isinstance(corpus, (str, os.PathLike)) else list(corpus))
     benches = [load_items(s, settings.skip_bad_lines) for s in specs]

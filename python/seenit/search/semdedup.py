@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_float, check_int
 from .topk import KMeans, as_queries, causal_max, kmeans
 
 
@@ -40,11 +40,7 @@ def _check_eps(eps: Any) -> tuple[float, ...]:
         raise ValueError("eps must be a number or a non-empty list of numbers")
     out = []
     for e in vals:
-        if isinstance(e, bool) or not isinstance(e, (int, float, np.integer, np.floating)):
-            raise TypeError(f"eps must be a number or a list of numbers, got {type(e).__name__}")
-        if not (0.0 <= float(e) <= 2.0):
-            raise ValueError(f"eps must be in [0, 2] (cosine distance), got {e}")
-        out.append(float(e))
+        out.append(check_float(e, "eps", 0.0, 2.0))
     return tuple(out)
 
 

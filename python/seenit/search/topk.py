@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_float, check_int
 
 Metric = Literal["ip", "cosine", "l2"]
 METRICS = ("ip", "cosine", "l2")
@@ -179,10 +179,7 @@ def range_pairs(
     Returns ``(i, j, score)`` sorted by ``(i, j)``; scores are exactly those ``topk`` gives.
     """
     check_choice(metric, "metric", METRICS)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
-        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
-    if not np.isfinite(threshold):
-        raise ValueError(f"threshold must be finite, got {threshold}")
+    check_float(threshold, "threshold")
     xq = as_queries(x, "x")
     yd = None
     if y is not None:

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from .._validate import as_contig, check_int
+from .._validate import as_contig, check_float, check_int
 from .minhash import MAX_NUM_PERM
 
 SIGNATURE_DTYPES = (np.dtype(np.uint32), np.dtype(np.uint64))
@@ -38,12 +38,7 @@ class Candidates(NamedTuple):
 
 
 def check_threshold(threshold: Any, name: str = "threshold") -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a float in (0, 1), got {type(threshold).__name__}")
-    t = float(threshold)
-    if not 0.0 < t < 1.0:
-        raise ValueError(f"{name} must be in (0, 1), got {t}")
-    return t
+    return check_float(threshold, name, 0.0, 1.0, lo_open=True, hi_open=True)
 
 
 def check_weights(weights: Any) -> tuple[float, float]:
