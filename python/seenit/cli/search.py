@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .._progress import ProgressBar
-from ._common import DEDUP_HELP, add_command, add_to_group, err_console, fail
+from ._common import DEDUP_HELP, add_command, add_to_group, fail
 
 EMBED_HELP = ("Embedding: an offline sentence-transformers model name (e.g. all-MiniLM-L6-v2, needs seenit[embed]) "
               "or 'hashed[:DIM]' (model-free hashed bag of words).")

@@ -36,11 +36,10 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import write_json
 from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
-from ..scan.blocks import (NO_ID, BlockMatcher, embed_block_topk, empty_topk, finished_index, fold_best, index_key,
-                               merge_topk)
+from ..scan.blocks import (NO_ID, BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, fold_best,
+                           index_key, merge_topk, take_piece, write_scan_index)
 from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
 from ..sketch.minhash import minhash
 from . import _ray
@@ -80,28 +79,12 @@ def _index_unit(batch: dict[str, np.ndarray], *, root: str, key: dict[str, Any],
                 return {"unit": np.full(1, u, np.int64), "sidecar": np.array([json.dumps(info)], dtype=object)}
         except (ValueError, OSError, KeyError, TypeError):
             pass
-    limit = int(key["piece_bytes"])
     pieces: list[dict[str, Any]] = []
-    texts: list[str] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal texts, size
+    texts = (t for block in iter_blocks(path, key["field"], block_docs, bool(key.get("skip_bad_lines", False)))
+             for t in block)
+    while piece := take_piece(texts, int(key["piece_bytes"])):
         name = f"unit-{u:05d}-piece-{len(pieces):05d}"
-        idx = NgramIndex.build(texts, pieces_dir / name, tokenizer=key["tokenizer"], progress=False, overwrite=True,
-                               lowercase=key["lowercase"], collapse_whitespace=key["collapse_whitespace"],
-                               strip_punctuation=key["strip_punctuation"])
-        pieces.append({"dir": name, "n_docs": idx.n_docs})
-        texts, size = [], 0
-
-    for block in iter_blocks(path, key["field"], block_docs, bool(key.get("skip_bad_lines", False))):
-        for t in block:
-            texts.append(t)
-            size += len(t.encode("utf-8")) + 1
-            if size >= limit:
-                flush()
-    if texts:
-        flush()
+        pieces.append({"dir": name, "n_docs": build_piece(piece, pieces_dir / name, key).n_docs})
     info = {"version": SIDECAR_VERSION, "key": key, "file": stamp, "pieces": pieces}
     write_json(side, info)
     return {"unit": np.full(1, u, np.int64), "sidecar": np.array([json.dumps(info)], dtype=object)}
@@ -219,23 +202,9 @@ class RayEngine:
 
     @staticmethod
     def _assemble(out_dir: Path, key: dict[str, Any], files: list[str], infos: list[dict[str, Any]]) -> NgramIndex:
-        shards: list[dict[str, Any]] = []
-        n_docs = n_tokens = n_chars = 0
-        base: dict[str, Any] | None = None
-        keep = set()
-        for info in infos:
-            for p in info["pieces"]:
-                idx = NgramIndex.open(out_dir / "pieces" / p["dir"])
-                s = idx.manifest["shards"]
-                if len(s) != 1 or s[0]["dir"] != ".":
-                    raise IndexFormatError(f"{out_dir / 'pieces' / p['dir']}: an index piece must hold exactly one shard")
-                shards.append({**s[0], "dir": f"pieces/{p['dir']}", "doc_offset": n_docs})
-                n_docs += idx.n_docs
-                n_tokens += idx.n_tokens
-                n_chars += int(idx.manifest.get("input_chars", 0))
-                base = idx.manifest
-                keep.add(p["dir"])
-        if base is None:
+        pieces = [(f"pieces/{p['dir']}", NgramIndex.open(out_dir / "pieces" / p["dir"]))
+                  for info in infos for p in info["pieces"]]
+        if not pieces:
             raise ValueError(f"the corpus holds no documents ({', '.join(files)})")
         for u in range(len(files), 1 << 30):  # sidecars and pieces of files no longer in the corpus
             stale = sorted((out_dir / "pieces").glob(f"unit-{u:05d}*"))
@@ -243,14 +212,8 @@ class RayEngine:
                 break
             for x in stale:
                 shutil.rmtree(x) if x.is_dir() else x.unlink()
-        manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tokenizer": base["tokenizer"],
-                    "normalisation": base["normalisation"], "token_width": base["token_width"],
-                    "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
-                    "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key,
-                    "built_by": "seenit.distributed.RayEngine",
-                    "inputs": [{"path": f, **_file_stamp(f)} for f in files]}
-        write_json(out_dir / MANIFEST, manifest)  # written last: its presence marks a complete index
-        return NgramIndex.open(out_dir)
+        return write_scan_index(out_dir, pieces, key, built_by="seenit.distributed.RayEngine",
+                                inputs=[{"path": f, **_file_stamp(f)} for f in files])
 
     # ------------------------------------------------------------------ MinHash
     def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,

@@ -8,7 +8,7 @@ folds merge the partial results of several workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import _core
 from ..sketch.dedup import RECALL_WEIGHTS
-from ..ngram.index_format import MANIFEST
+from ..io import write_json
+from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..sketch.lsh import LSH
 from ..ngram.index import NgramIndex
 from ..search.topk import topk
@@ -36,6 +37,56 @@ def index_key(options: IndexOptions) -> dict[str, Any]:
     d.pop("shard_tokens", None)
     d["piece_bytes"] = options.shard_tokens or DEFAULT_PIECE_BYTES
     return d
+
+
+def take_piece(texts: Iterator[str], limit: int, on_text: Callable[[str], None] | None = None) -> list[str]:
+    """The next piece of the corpus: documents from ``texts`` until their UTF-8 size (plus one
+    separator byte each) reaches ``limit``; empty at the end. Both engines cut pieces this way,
+    so a piece holds the same documents whichever engine built it."""
+    piece: list[str] = []
+    size = 0
+    for t in texts:
+        piece.append(t)
+        size += len(t.encode("utf-8")) + 1
+        if on_text is not None:
+            on_text(t)
+        if size >= limit:
+            break
+    return piece
+
+
+def build_piece(texts: list[str], piece_dir: Path, key: dict[str, Any]) -> NgramIndex:
+    """One index piece of ``texts`` at ``piece_dir`` (replaced if there), made as ``key`` says."""
+    return NgramIndex.build(texts, piece_dir, tokenizer=key["tokenizer"], progress=False, overwrite=True,
+                            lowercase=key["lowercase"], collapse_whitespace=key["collapse_whitespace"],
+                            strip_punctuation=key["strip_punctuation"])
+
+
+def write_scan_index(out_dir: Path, pieces: Sequence[tuple[str, NgramIndex]], key: dict[str, Any],
+                     **extra: Any) -> NgramIndex:
+    """Join built pieces (``(directory relative to out_dir, its index)``, in corpus order) into the
+    scan index at ``out_dir``: one top manifest whose shards are the pieces, with document offsets
+    running on. The manifest is written last, so its presence marks a complete index."""
+    shards: list[dict[str, Any]] = []
+    n_docs = n_tokens = n_chars = 0
+    base: dict[str, Any] | None = None
+    for rel, idx in pieces:
+        s = idx.manifest["shards"]
+        if len(s) != 1 or s[0]["dir"] != ".":
+            raise IndexFormatError(f"{out_dir / rel}: a scan index piece must hold exactly one shard")
+        shards.append({**s[0], "dir": rel, "doc_offset": n_docs})
+        n_docs += idx.n_docs
+        n_tokens += idx.n_tokens
+        n_chars += int(idx.manifest.get("input_chars", 0))
+        base = idx.manifest
+    if base is None:
+        raise ValueError("the corpus holds no documents")
+    manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tokenizer": base["tokenizer"],
+                "normalisation": base["normalisation"], "token_width": base["token_width"],
+                "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
+                "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key, **extra}
+    write_json(out_dir / MANIFEST, manifest)
+    return NgramIndex.open(out_dir)
 
 
 def finished_index(out_dir: Path, wanted: dict[str, Any]) -> NgramIndex | None:

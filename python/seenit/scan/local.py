@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..io import Record, atomic_write, iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex
-from .blocks import BlockMatcher, embed_block_topk, empty_topk, finished_index, index_key, merge_topk
+from .blocks import (BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, index_key, merge_topk,
+                     take_piece, write_scan_index)
 from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
 from .._progress import ProgressBar
 from .._validate import check_int
@@ -69,19 +69,20 @@ class LocalEngine:
         key = index_key(options)
         if (done := finished_index(out_dir, {"scan_index": key})) is not None:
             return done
-        top = out_dir / MANIFEST
         limit = key["piece_bytes"]
         pieces_dir = out_dir / "pieces"
         pieces_dir.mkdir(parents=True, exist_ok=True)
         for junk in pieces_dir.glob(".*"):  # temporaries of an interrupted piece build
             shutil.rmtree(junk, ignore_errors=True)
-        shards: list[dict[str, Any]] = []
-        n_docs = n_tokens = n_chars = 0
+        pieces: list[tuple[str, NgramIndex]] = []
+        n_docs = 0
         records = _records(corpus, options.field, options.skip_bad_lines)
         with ProgressBar(progress, "indexing", self.total_docs) as bar:
+            texts = (r.text for r in records)  # pulls lazily: the resume path below may read records directly
             k = 0
             while True:
-                pdir = pieces_dir / f"piece-{k:05d}"
+                rel = f"pieces/piece-{k:05d}"
+                pdir = out_dir / rel
                 done = self._finished_piece(pdir, key, n_docs)
                 if done is not None:
                     bar.describe(f"indexing (piece {k} already built)")
@@ -96,43 +97,22 @@ class LocalEngine:
                                          f"{n_docs + skipped}; the corpus changed since (use --overwrite)")
                     idx = NgramIndex.open(pdir)
                 else:
-                    texts, size = [], 0
-                    for r in records:
-                        texts.append(r.text)
-                        size += len(r.text.encode("utf-8")) + 1
-                        bar.advance(1, len(r.text))
-                        if size >= limit:
-                            break
-                    if not texts:
+                    piece = take_piece(texts, limit, lambda t: bar.advance(1, len(t)))
+                    if not piece:
                         break
                     bar.describe(f"indexing (suffix array of piece {k})")
-                    if pdir.exists():
-                        shutil.rmtree(pdir)
-                    idx = NgramIndex.build(texts, pdir, tokenizer=options.tokenizer, progress=False,
-                                           lowercase=options.lowercase, collapse_whitespace=options.collapse_whitespace,
-                                           strip_punctuation=options.strip_punctuation)
-                    write_json(pieces_dir / f"piece-{k:05d}.json", {"key": key, "first_doc": n_docs, "n_docs": len(texts)})
+                    idx = build_piece(piece, pdir, key)
+                    write_json(pieces_dir / f"piece-{k:05d}.json", {"key": key, "first_doc": n_docs, "n_docs": len(piece)})
                     bar.describe("indexing")
-                s = idx.manifest["shards"][0]
-                if len(idx.manifest["shards"]) != 1 or s["dir"] != ".":
-                    raise IndexFormatError(f"{pdir}: a scan index piece must hold exactly one shard")
-                shards.append({**s, "dir": f"pieces/piece-{k:05d}", "doc_offset": n_docs})
+                pieces.append((rel, idx))
                 n_docs += idx.n_docs
-                n_tokens += idx.n_tokens
-                n_chars += int(idx.manifest.get("input_chars", 0))
-                base = idx.manifest
                 k += 1
-        if not shards:
+        if not pieces:
             raise ValueError(f"the corpus holds no documents ({', '.join(map(str, corpus))})")
         for stale in sorted(pieces_dir.glob("piece-*")):  # pieces past the end of a shorter corpus
             if stale.name.removesuffix(".json") >= f"piece-{k:05d}":
                 shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-        manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tokenizer": base["tokenizer"],
-                    "normalisation": base["normalisation"], "token_width": base["token_width"],
-                    "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
-                    "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key}
-        write_json(top, manifest)  # written last: its presence marks a complete index
-        return NgramIndex.open(out_dir)
+        return write_scan_index(out_dir, pieces, key)
 
     @staticmethod
     def _finished_piece(pdir: Path, key: dict[str, Any], first_doc: int) -> dict[str, Any] | None:
