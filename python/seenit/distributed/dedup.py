@@ -10,7 +10,7 @@ Pipeline (one Ray Data execution):
 2. ``groupby(partition).map_groups``: a hash shuffle brings every row of a band key to
    one task, which forms the buckets (same band and key, members ascending), reads the
    signatures of their members from the work directory, and turns them into verified
-   edges with the local engine's code (``seenit.dedup.bucket_edges``: all pairs of
+   edges with the local engine's code (``seenit.sketch.dedup.bucket_edges``: all pairs of
    small buckets, center rounds in buckets above ``max_bucket``).
 3. On the driver: the edges (duplicates only, small next to the corpus) are mapped to
    global document ids, deduplicated and sorted, and the connected components computed

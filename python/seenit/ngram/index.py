@@ -122,7 +122,7 @@ def _batches(it: Iterator[str], n: int) -> Iterator[list[str]]:
 
 
 class NgramIndex:
-    """A memory-mapped suffix-array index (see :mod:`seenit.index_format`)."""
+    """A memory-mapped suffix-array index (see :mod:`seenit.ngram.index_format`)."""
 
     def __init__(self, path: Path, manifest: dict[str, Any], tokenizer: Tokenizer, shards: list[_Shard]) -> None:
         self.path = path
