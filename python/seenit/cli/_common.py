@@ -41,6 +41,8 @@ def error_message(e: BaseException) -> str:
         return f"{e} (an optional dependency: see the README's list of extras, e.g. pip install 'seenit[io]')"
     if isinstance(e, RecursionError):
         return "an input record is nested too deeply to read"
+    if isinstance(e, FileNotFoundError) and str(e).lower().rstrip("'\"").endswith(("'true", "'false", "'yes", "'no")):
+        return f"{e} (flags such as --overwrite take no value: write --overwrite, not --overwrite true)"
     if isinstance(e, KeyError):
         return f"missing field {e}"
     msg = str(e).strip() or type(e).__name__

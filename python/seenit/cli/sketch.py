@@ -62,17 +62,23 @@ def dedup_minhash(
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} docs"), _RateColumn(),
                TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("checking", total=None)
+    bar = Progress(*columns, console=err_console, transient=True)
+    task = None
 
-        def on_progress(stage: str, done: int) -> None:
-            bar.update(task, description=stage, completed=done)
+    def on_progress(stage: str, done: int) -> None:
+        nonlocal task
+        if task is None:  # started by the first report: option and path errors come before any bar
+            bar.start()
+            task = bar.add_task(stage, total=None)
+        bar.update(task, description=stage, completed=done)
 
+    try:
         res = dedup_files(inputs, out, field=field, threshold=threshold, num_perm=num_perm, ngram=ngram, unit=unit,
                           seed=seed, scheme=scheme, verify=verify, weights=weights, batch_size=batch_size,
                           lowercase=lowercase, engine=engine, overwrite=overwrite, on_progress=on_progress,
                           arg_names=_OPTION_NAMES)
-        bar.update(task, description="done")
+    finally:
+        bar.stop()
 
     n = res.n_docs
     total = res.seconds_total
