@@ -16,7 +16,9 @@ import gzip
 import io
 import json
 import os
+import re
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,7 @@ def expand_paths(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str
     out: list[Path] = []
     for item in inputs:
         s = os.fspath(item)
-        if any(ch in s for ch in "*?["):
+        if not os.path.exists(s) and any(ch in s for ch in "*?["):  # an existing path is taken literally
             matches = sorted(Path(p) for p in _glob.glob(s, recursive=True) if Path(p).is_file())
             if not matches:
                 raise FileNotFoundError(f"no files match {s!r}")
@@ -80,10 +82,61 @@ def _open_text(path: Path) -> IO[str]:
             import zstandard
         except ImportError as e:
             raise ImportError(f"reading {path} needs zstandard: pip install 'seenit[io]'") from e
-        raw = open(path, "rb")
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-        return io.TextIOWrapper(reader, encoding="utf-8", newline="")
+        return io.TextIOWrapper(io.BufferedReader(_ZstdFrames(path, zstandard)), encoding="utf-8", newline="")
     return open(path, encoding="utf-8", newline="")
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The decompressed bytes of a .zst file (one or more frames, as ``zstd -d`` reads them).
+
+    Unlike zstandard's stream reader, a file that ends inside a frame (a truncated
+    download) raises ValueError instead of reading as shorter, and corrupted data
+    raises ValueError naming the file instead of zstandard's own error."""
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, path: Path, zstandard: Any) -> None:
+        self._path = path
+        self._zstd = zstandard
+        self._fh = open(path, "rb")
+        self._dec: Any = None
+        self._buf = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()
+
+    def _fill(self) -> None:
+        while not self._buf and not self._eof:
+            if self._dec is not None and self._dec.eof:
+                pending = self._dec.unused_data
+                self._dec = None
+            else:
+                pending = b""
+            data = pending or self._fh.read(self._CHUNK)
+            if not data:
+                if self._dec is not None:
+                    raise ValueError(f"{self._path}: corrupted or truncated compressed file (the zstd frame has no end)")
+                self._eof = True
+                return
+            if self._dec is None:
+                self._dec = self._zstd.ZstdDecompressor().decompressobj()
+            try:
+                self._buf = self._dec.decompress(data)
+            except self._zstd.ZstdError as e:
+                raise ValueError(f"{self._path}: corrupted or truncated compressed file ({e})") from None
+
+    def readinto(self, b: Any) -> int:
+        self._fill()
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
 
 
 def iter_json_objects(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -99,6 +152,8 @@ def iter_json_objects(path: str | os.PathLike[str]) -> Iterator[tuple[str, dict[
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise ValueError(f"{where}: not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise ValueError(f"{where}: JSON nested too deeply to read") from None
         if not isinstance(obj, dict):
             raise ValueError(f"{where}: expected a JSON object")
         yield where, obj
@@ -118,6 +173,19 @@ def _nonblank_lines(path: Path) -> Iterator[tuple[int, str]]:
         raise ValueError(f"{path}: corrupted or truncated compressed file ({e})") from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_no_surrogates(texts: Sequence[str], name: str = "docs") -> None:
+    """Raise ValueError naming the first text holding a lone surrogate (U+D800..U+DFFF, e.g.
+    from a JSON "\\ud800" escape): such a str has no UTF-8 encoding."""
+    for i, t in enumerate(texts):
+        m = _SURROGATE.search(t)
+        if m:
+            raise ValueError(f"{name}[{i}] holds a lone surrogate U+{ord(m.group()):04X} at character {m.start()} "
+                             "(not encodable as UTF-8); fix or drop that document")
+
+
 def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
     if not isinstance(obj, dict):
         raise ValueError(f"{path}:{line}: expected a JSON object, got {type(obj).__name__}")
@@ -127,13 +195,20 @@ def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
     value = obj[field]
     if not isinstance(value, str):
         raise ValueError(f"{path}:{line}: field {field!r} must be a string, got {type(value).__name__}")
+    m = _SURROGATE.search(value)
+    if m:
+        raise ValueError(f"{path}:{line}: field {field!r} holds a lone surrogate U+{ord(m.group()):04X} "
+                         f"(a \\u{ord(m.group()):04x} escape without its pair; not encodable as UTF-8)")
     return value
 
 
 def _read_jsonl(path: Path, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str]) -> Iterator[Record]:
     for lineno, line in _nonblank_lines(path):
         try:
-            obj = json.loads(line)
+            try:
+                obj = json.loads(line)
+            except RecursionError:
+                raise ValueError(f"{path}:{lineno}: JSON nested too deeply to read") from None
             text = _field_value(obj, field, path, lineno)
         except (json.JSONDecodeError, ValueError) as e:
             msg = str(e) if isinstance(e, ValueError) and str(e).startswith(str(path)) else f"{path}:{lineno}: malformed JSON line: {e}"
@@ -150,18 +225,33 @@ def _read_json_array(path: Path, field: str, keep_data: bool) -> Iterator[Record
             data = json.load(fh)
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}:{e.lineno}: malformed JSON: {e.msg}") from None
+        except RecursionError:
+            raise ValueError(f"{path}: JSON nested too deeply to read") from None
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON array of objects (or use .jsonl)")
     for i, obj in enumerate(data, 1):
         yield Record(_field_value(obj, field, path, i), str(path), i, obj if keep_data else None)
 
 
+#: CSV fields may be whole documents: far above the csv module's default 128 KiB limit.
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+
 def _read_csv(path: Path, field: str, keep_data: bool) -> Iterator[Record]:
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     with _open_text(path) as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or field not in reader.fieldnames:
             raise ValueError(f"{path}: column {field!r} not found (columns: {', '.join(reader.fieldnames or [])})")
-        for row in reader:
+        rows = iter(reader)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise ValueError(f"{path}:{reader.line_num}: malformed CSV ({e})") from None
             # line_num is the physical line of the row's end (header is line 1)
             yield Record(row[field] or "", str(path), reader.line_num, dict(row) if keep_data else None)
 
@@ -209,9 +299,28 @@ def iter_records(
 
     JSON formats and Parquet/CSV take the text from ``field``; ``.txt`` files give
     one document per non-empty line. With ``skip_bad_lines`` a malformed JSONL line
-    is recorded in ``skipped`` (file:line: reason) instead of raising.
+    is recorded in ``skipped`` (file:line: reason) instead of raising. When more than
+    half of the records have an empty text, an :class:`EmptyTextWarning` is issued at
+    the end.
     """
     skipped = skipped if skipped is not None else []
+    n = n_empty = 0
+    for r in _iter_records(inputs, field, keep_data, skip_bad_lines, skipped, batch_rows):
+        n += 1
+        if not r.text or r.text.isspace():
+            n_empty += 1
+        yield r
+    if n and n_empty * 2 > n:
+        warnings.warn(EmptyTextWarning(f"{n_empty:,} of {n:,} records have an empty or missing {field!r} field; "
+                                       "is that the field with the text?"), stacklevel=2)
+
+
+class EmptyTextWarning(UserWarning):
+    """Most records read had an empty text field (a wrong ``field``, most likely)."""
+
+
+def _iter_records(inputs: Any, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str],
+                  batch_rows: int) -> Iterator[Record]:
     for path in expand_paths(inputs):
         fmt = _format_of(path)
         if fmt in (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".gz", ".zst"):
@@ -257,31 +366,76 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``.
+#: gzip level of our writers: level 9 costs about 3x the run for a few percent of size.
+GZIP_LEVEL = 2
 
-    On any exception the temporary file is removed and ``path`` is left untouched.
-    A ``.gz`` or ``.zst`` target is compressed.
-    """
+#: What a JSON-lines writer may be asked to write.
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+
+
+class StagedFile:
+    """A finished temporary file beside ``target`` (see :func:`staged_write`): ``commit()``
+    renames it into place, ``discard()`` removes it."""
+
+    def __init__(self, target: Path, tmp: Path, fh: IO[Any]) -> None:
+        self.target = target
+        self.tmp = tmp
+        self.fh = fh
+
+    def commit(self) -> None:
+        try:
+            os.replace(self.tmp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        fsync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
+
+
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Make renames in directory ``path`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def staged_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[StagedFile]:
+    """Write ``staged.fh``, a temporary file beside ``path``; on success it is flushed and
+    fsynced but *not* renamed: the caller commits it (to publish several files in an
+    order of its choosing). On any exception the temporary file is removed."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    name = target.name.lower()
+    zstandard: Any = None
+    if name.endswith(".zst"):
+        try:
+            import zstandard
+        except ImportError as e:
+            raise ImportError(f"writing {target} needs zstandard: pip install 'seenit[io]'") from e
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     binary = "b" in mode
     try:
         os.chmod(tmp, _FILE_MODE)
         with os.fdopen(fd, "wb") as raw:
-            name = target.name.lower()
             if name.endswith(".gz"):
-                inner: Any = gzip.GzipFile(fileobj=raw, mode="wb")
-            elif name.endswith(".zst"):
-                import zstandard
-
+                inner: Any = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL)
+            elif zstandard is not None:
                 inner = zstandard.ZstdCompressor().stream_writer(raw, closefd=False)
             else:
                 inner = raw
             fh: Any = inner if binary else io.TextIOWrapper(inner, encoding=encoding, newline="")
-            yield fh
+            yield StagedFile(target, Path(tmp), fh)
             fh.flush()
             if not binary:
                 fh.detach()
@@ -289,11 +443,70 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
                 inner.close()
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``.
+
+    On any exception the temporary file is removed and ``path`` is left untouched.
+    A ``.gz`` or ``.zst`` target is compressed.
+    """
+    with staged_write(path, mode, encoding) as staged:
+        yield staged.fh
+    staged.commit()
+
+
+def fault_point(step: str) -> None:
+    """Test hook: end the process abruptly (``os._exit``, no cleanup) when the environment
+    variable ``SEENIT_FAULT`` names ``step``, to check what an interrupted run leaves."""
+    if os.environ.get("SEENIT_FAULT") == step:
+        os._exit(86)
+
+
+def check_output_path(
+    path: str | os.PathLike[str],
+    *,
+    name: str = "out",
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    overwrite: bool = True,
+    overwrite_hint: str = "pass overwrite=True",
+    suffixes: Sequence[str] | None = None,
+    directory: bool = False,
+) -> Path:
+    """Check, before any work, that ``path`` can take an output: not an input file, not a
+    directory (unless ``directory``), not an existing path unless ``overwrite``, a known
+    ending (``suffixes``), and its nearest existing parent a writable directory.
+    Raises ValueError naming the argument (``name``: ``--out`` in the CLI)."""
+    p = Path(path)
+    if not os.fspath(p):
+        raise ValueError(f"{name} must not be empty")
+    if suffixes and not p.name.lower().endswith(tuple(suffixes)):
+        raise ValueError(f"{name} must end in {', '.join(suffixes)}, got {str(p)!r}")
+    rp = p.resolve()
+    for f in inputs:
+        rf = Path(f).resolve()
+        if rf == rp or (directory and rp in rf.parents):
+            raise ValueError(f"{name} {str(p)!r} is also an input ({f}); write to another path")
+    if p.exists():
+        if not directory and p.is_dir():
+            raise ValueError(f"{name} {str(p)!r} is a directory; give a file name")
+        if directory and not p.is_dir():
+            raise ValueError(f"{name} {str(p)!r} is a file; give a directory")
+        if not overwrite:
+            raise ValueError(f"{name} {str(p)!r} already exists ({overwrite_hint} to replace it)")
+    parent = rp.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"{name} {str(p)!r}: {str(parent)!r} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {str(p)!r}: directory {str(parent)!r} is not writable")
+    return p
 
 
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> int:

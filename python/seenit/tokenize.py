@@ -112,7 +112,14 @@ class BytesTokenizer(Tokenizer):
         texts = list(texts)
         if not texts:
             return np.empty(0, dtype=np.uint8)
-        return np.frombuffer(b"\xff".join(t.encode("utf-8") for t in texts) + b"\xff", dtype=np.uint8)
+        try:
+            blob = b"\xff".join(t.encode("utf-8") for t in texts)
+        except UnicodeEncodeError:
+            from .io import check_no_surrogates
+
+            check_no_surrogates(texts, "docs")
+            raise
+        return np.frombuffer(blob + b"\xff", dtype=np.uint8)
 
     def decode(self, tokens: np.ndarray) -> str:
         return np.asarray(tokens, dtype=np.uint8).tobytes().decode("utf-8", errors="replace")

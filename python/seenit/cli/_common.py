@@ -10,11 +10,14 @@ traceback. Usage errors (unknown option, bad type) stay click's: exit code 2.
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any, Callable, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from ..io import EmptyTextWarning
 
 #: stderr: progress, status lines and errors; stdout keeps the results (tables) pipeable.
 err_console = Console(stderr=True)
@@ -38,6 +41,8 @@ def error_message(e: BaseException) -> str:
         return f"{e} (an optional dependency: see the README's list of extras, e.g. pip install 'seenit[io]')"
     if isinstance(e, RecursionError):
         return "an input record is nested too deeply to read"
+    if isinstance(e, FileNotFoundError) and str(e).lower().rstrip("'\"").endswith(("'true", "'false", "'yes", "'no")):
+        return f"{e} (flags such as --overwrite take no value: write --overwrite, not --overwrite true)"
     if isinstance(e, KeyError):
         return f"missing field {e}"
     msg = str(e).strip() or type(e).__name__
@@ -50,13 +55,36 @@ def fail(msg: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def check_out(path: Any, *, inputs: Any = (), overwrite: bool = False, name: str = "--out",
+              suffixes: Any = None, directory: bool = False) -> Any:
+    """Check an output path before any work (the CLI's spelling of
+    :func:`seenit.io.check_output_path`): not an input, not a directory (or a file, for
+    ``directory``), refused if it exists unless ``--overwrite``, its parent writable."""
+    from ..io import check_output_path, expand_paths
+
+    files = expand_paths(inputs) if inputs else []
+    return check_output_path(path, name=name, inputs=files, overwrite=overwrite, overwrite_hint="add --overwrite",
+                             suffixes=suffixes, directory=directory)
+
+
 def user_errors(fn: F) -> F:
     """Wrap a command so that a user mistake is one ``error:`` line and exit code 1."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        shown: set[str] = set()
+
+        def show(message: Any, category: Any, filename: Any, lineno: Any, file: Any = None, line: Any = None) -> None:
+            text = " ".join(str(message).split())
+            if text not in shown:  # once per command, however often the input is read
+                shown.add(text)
+                err_console.print(f"[bold yellow]warning:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = show
+                warnings.simplefilter("always", EmptyTextWarning)
+                return fn(*args, **kwargs)
         except USER_ERRORS as e:
             raise fail(error_message(e)) from None
         except Exception as e:  # zstandard.ZstdError and other readers' own error types

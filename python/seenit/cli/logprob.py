@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._common import add_command, err_console, fail
+from ._common import add_command, check_out, err_console, fail
 
 SCORES_FORMAT = "seenit-mia-scores"
 SCORES_VERSION = 1
@@ -50,12 +50,24 @@ def load_hf_model(model: str, gguf_file: str | None = None, device: str = "cpu")
     return lm, tok
 
 
-def _labels(meta: dict[str, list[Any]], n: int) -> np.ndarray | None:
-    lab = meta.get("label")
-    if lab is None or any(v is None for v in lab):
+def parse_labels(values: list[Any], where: str) -> np.ndarray | None:
+    """0/1 membership labels (0, 1, true, false, as numbers, booleans or strings); None when
+    no row has one. Anything else (a missing label beside present ones, "yes", 1.7) raises
+    ValueError naming the row."""
+    if all(v is None for v in values):
         return None
-    y = np.asarray([int(v) for v in lab])
-    return y if len(y) == n else None
+    y = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        if isinstance(v, bool):
+            y[i] = int(v)
+        elif isinstance(v, (int, float)) and v in (0, 1):
+            y[i] = int(v)
+        elif isinstance(v, str) and v.strip().lower() in ("0", "1", "true", "false"):
+            y[i] = int(v.strip().lower() in ("1", "true"))
+        else:
+            raise ValueError(f"{where}: document {i + 1} has label {v!r}; labels must be 0/1 or true/false "
+                             "(on every document, or on none)")
+    return y
 
 
 def register(app: typer.Typer) -> None:
@@ -66,7 +78,7 @@ def register(app: typer.Typer) -> None:
         gguf_file: Optional[str] = typer.Option(None, "--gguf-file", help="GGUF file inside --model."),
         logprobs: Optional[Path] = typer.Option(None, "--logprobs", help="Precomputed per-token log-probs (JSONL)."),
         field: str = typer.Option("text", "--field", help="Text field of TEXTS."),
-        label_field: str = typer.Option("label", "--label-field", help="0/1 membership label field, if any."),
+        label_field: str = typer.Option("label", "--label-field", help="0/1 (or true/false) membership label field, if any; copied to OUT as 'label'."),
         ks: List[float] = typer.Option([0.1, 0.2, 0.5], "--k", help="Min-K% fractions (repeatable)."),
         batch_size: int = typer.Option(8, "--batch-size", min=1),
         max_length: int = typer.Option(512, "--max-length", min=2),
@@ -74,6 +86,7 @@ def register(app: typer.Typer) -> None:
         roc: Optional[Path] = typer.Option(None, "--roc", help="ROC plot (SVG); default OUT with .roc.svg."),
         n_bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for CIs."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files (--out, --roc)."),
     ) -> None:
         """Membership-inference scores (higher = more likely seen in training) for each document."""
         from .. import io as sio
@@ -81,40 +94,52 @@ def register(app: typer.Typer) -> None:
         from ..report.svg import roc_svg
         from ..logprob.models import hf_logprobs, read_logprobs_jsonl
 
-        if (texts is None) == (logprobs is None):
+        if texts is None and logprobs is None:
+            raise fail("give TEXTS (with --model) or --logprobs FILE")
+        if texts is not None and logprobs is not None:
             raise fail("give TEXTS (with --model) or --logprobs FILE, not both")
+        if texts is not None and model is None:
+            raise fail("scoring TEXTS needs --model (a HF model dir/name, or 'smollm2')")
+        for kf in ks:
+            if not 0.0 < kf <= 1.0:
+                raise fail(f"--k must be in (0, 1], got {kf}")
+        inputs = [p for p in (texts, logprobs) if p is not None]
+        check_out(out, inputs=inputs, overwrite=overwrite, suffixes=sio.JSONL_SUFFIXES)
+        roc_path = roc or Path(str(out).removesuffix(".jsonl") + ".roc.svg")
+        check_out(roc_path, inputs=inputs, overwrite=overwrite, name="--roc")
+        if roc_path.resolve() == out.resolve():
+            raise fail("--roc and --out name the same file")
         doc_texts: list[str] | None = None
-        try:
-            if logprobs is not None:
-                docs = read_logprobs_jsonl(logprobs, extra=(label_field, "text", "id"))
-                meta = docs.meta
-                doc_texts = meta.get("text") if meta.get("text") and all(isinstance(t, str) for t in meta["text"]) else None
-            else:
-                if model is None:
-                    raise fail("scoring TEXTS needs --model (a HF model dir/name, or 'smollm2')")
-                recs = list(sio.iter_records(texts, field=field, keep_data=True))
-                doc_texts = [r.text for r in recs]
-                meta = {label_field: [(r.data or {}).get(label_field) for r in recs]}
-                lm, tok = load_hf_model(model, gguf_file, device)
-                docs = hf_logprobs(lm, tok, doc_texts, batch_size=batch_size, max_length=max_length, progress=progress)
-            scores = docs.scores(ks=ks, texts=doc_texts)
-        except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
-            raise fail(str(e)) from None
+        if logprobs is not None:
+            docs = read_logprobs_jsonl(logprobs, extra=(label_field, "text", "id"))
+            meta = docs.meta
+            doc_texts = meta.get("text") if meta.get("text") and all(isinstance(t, str) for t in meta["text"]) else None
+            y = parse_labels(meta.get(label_field) or [None] * docs.n_docs, f"{logprobs} (field {label_field!r})")
+        else:
+            assert texts is not None and model is not None
+            recs = list(sio.iter_records(texts, field=field, keep_data=True))
+            doc_texts = [r.text for r in recs]
+            y = parse_labels([(r.data or {}).get(label_field) for r in recs], f"{texts} (field {label_field!r})")
+            lm, tok = load_hf_model(model, gguf_file, device)
+            docs = hf_logprobs(lm, tok, doc_texts, batch_size=batch_size, max_length=max_length, progress=progress)
+        scores = docs.scores(ks=ks, texts=doc_texts)
         n = docs.n_docs
         names = list(scores)
 
         def rows() -> Any:
             for i in range(n):
                 row: dict[str, Any] = {"doc": i, "n_tokens": int(docs.offsets[i + 1] - docs.offsets[i])}
+                if y is not None:
+                    row["label"] = int(y[i])
                 row.update({k: (None if not np.isfinite(v[i]) else float(v[i])) for k, v in scores.items()})
                 yield row
 
         sio.write_jsonl(out, rows())
-        err_console.print(f"wrote {n} documents x {len(names)} scores to {out} ({SCORES_FORMAT} v{SCORES_VERSION})")
-        y = _labels({"label": meta.get(label_field)} if meta.get(label_field) else {}, n)
+        err_console.print(f"wrote {n} documents x {len(names)} scores{' and labels' if y is not None else ''} to {out} "
+                          f"({SCORES_FORMAT} v{SCORES_VERSION})")
         if y is None:
             return
-        if y.min() == y.max() or not np.isin(y, (0, 1)).all():
+        if y.min() == y.max():
             err_console.print("labels are not binary with both classes: no AUROC")
             return
         table = Table(title=f"membership inference on {n} documents ({int(y.sum())} members)")
@@ -132,7 +157,6 @@ def register(app: typer.Typer) -> None:
             f, t, _ = roc_curve(s[ok], y[ok])
             curves[k] = (f, t)
         Console().print(table)
-        roc_path = roc or Path(str(out).removesuffix(".jsonl") + ".roc.svg")
         with sio.atomic_write(roc_path) as fh:
             fh.write(roc_svg(curves, title=f"ROC ({n} documents)"))
         err_console.print(f"ROC plot: {roc_path}")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._common import DEDUP_HELP, add_command, add_to_group, err_console
+from ._common import DEDUP_HELP, add_command, add_to_group, check_out, err_console
 
 index_app = typer.Typer(help="Build and inspect suffix-array n-gram indexes.", no_args_is_help=True)
 
@@ -27,9 +27,18 @@ def index_build(
     collapse_whitespace: bool = typer.Option(False, help="Collapse whitespace runs to one space."),
     overwrite: bool = typer.Option(False, help="Replace an existing index at --out."),
 ) -> None:
-    """Build an n-gram (suffix-array) index of CORPUS."""
-    from ..ngram.index import NgramIndex
+    """Build an n-gram (suffix-array) index of CORPUS.
 
+    The index is built in a temporary directory beside --out; with --overwrite an
+    existing index stays in place until the new one replaces it, and an interrupted
+    build is repaired by the next build (or by opening the index)."""
+    from ..ngram.index import NgramIndex
+    from ..tokenize import get_tokenizer
+
+    check_out(out, inputs=corpus, overwrite=overwrite, directory=True)
+    if shard_tokens is not None and shard_tokens < 1:
+        raise ValueError(f"--shard-tokens must be >= 1, got {shard_tokens}")
+    get_tokenizer(tokenizer)
     idx = NgramIndex.build(corpus, out, tokenizer=tokenizer, field=field, shard_tokens=shard_tokens, progress=True,
                            lowercase=lowercase, strip_punctuation=strip_punctuation,
                            collapse_whitespace=collapse_whitespace, overwrite=overwrite)
@@ -73,13 +82,20 @@ def contamination_cmd(
     contaminated_at: Optional[float] = typer.Option(None, help="Metric value from which an item is contaminated."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the JSON report here."),
     show: int = typer.Option(10, help="Print this many flagged items."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Check which BENCH items occur in the corpus behind --index."""
     from ..ngram.contamination import contamination
     from ..ngram.index import NgramIndex
 
+    if out is not None:
+        check_out(out, inputs=bench, overwrite=overwrite)
+        if out.resolve() == index.resolve() or index.resolve() in out.resolve().parents:
+            raise ValueError(f"--out {str(out)!r} is inside --index; write the report elsewhere")
+
+    idx = NgramIndex.open(index)
     with err_console.status(f"scanning {', '.join(map(str, bench))} against {index}"):
-        rep = contamination(bench, NgramIndex.open(index), field=field, n=n, recipe=recipe, metric=metric,
+        rep = contamination(bench, idx, field=field, n=n, recipe=recipe, metric=metric,
                             clean_below=clean_below, contaminated_at=contaminated_at)
     s = rep.summary
     t = Table(title=f"contamination ({rep.settings['recipe']}: n={rep.settings['n']}, {rep.settings['metric']})")
@@ -106,15 +122,26 @@ def contamination_cmd(
 
 def dedup_exact(
     inputs: List[Path] = typer.Argument(..., help="Input files (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Cleaned documents (JSONL; other fields kept)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Cleaned documents: .jsonl, .jsonl.gz or .jsonl.zst (other fields kept)."),
     field: str = typer.Option("text", help="Text field of the records."),
     min_length: int = typer.Option(50, help="Minimum duplicate span length in tokens (bytes for --tokenizer bytes)."),
     tokenizer: str = typer.Option("bytes", help="bytes | whitespace | tiktoken:<encoding> | hf:<tokenizer.json>."),
     spans_out: Optional[Path] = typer.Option(None, help="Also write the duplicate spans (JSON)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
 ) -> None:
     """Remove every span of >= --min-length tokens that occurs twice (Lee et al. 2021 ExactSubstr)."""
     from ..ngram.exact_dedup import exact_duplicates
-    from ..io import iter_records, write_json, write_jsonl
+    from ..io import JSONL_SUFFIXES, iter_records, write_json, write_jsonl
+    from ..tokenize import get_tokenizer
+
+    if min_length < 1:
+        raise ValueError(f"--min-length must be >= 1, got {min_length}")
+    get_tokenizer(tokenizer)
+    check_out(out, inputs=inputs, overwrite=overwrite, suffixes=JSONL_SUFFIXES)
+    if spans_out is not None:
+        check_out(spans_out, inputs=inputs, overwrite=overwrite, name="--spans-out")
+        if spans_out.resolve() == out.resolve():
+            raise ValueError("--spans-out and --out name the same file")
 
     with err_console.status("reading"):
         records = list(iter_records(inputs, field=field, keep_data=True))

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .._progress import ProgressBar
-from ._common import DEDUP_HELP, add_command, add_to_group, fail
+from ._common import DEDUP_HELP, add_command, add_to_group, check_out, fail
 
 EMBED_HELP = ("Embedding: an offline sentence-transformers model name (e.g. all-MiniLM-L6-v2, needs seenit[embed]) "
               "or 'hashed[:DIM]' (model-free hashed bag of words).")
@@ -45,10 +45,15 @@ def neighbors(
     against_field: Optional[str] = typer.Option(None, help="Text field of the training records (default: --field)."),
     metric: str = typer.Option("cosine", help="cosine | ip | l2."),
     threshold: float = typer.Option(0.9, help="Report test items whose nearest neighbour scores at least this."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Nearest training examples of every test item (embedding-based contamination check)."""
-    from ..io import write_jsonl
+    from ..io import JSONL_SUFFIXES, write_jsonl
     from ..search.topk import nearest_training
+
+    if metric not in ("cosine", "ip", "l2"):
+        raise ValueError(f"--metric must be cosine, ip or l2, got {metric!r}")
+    check_out(out, inputs=[*test, *against], overwrite=overwrite, suffixes=JSONL_SUFFIXES)
 
     try:
         tests = _read(test, field)
@@ -85,10 +90,18 @@ def dedup_semantic(
     eps: List[float] = typer.Option([0.01], "--eps", help="Duplicate when cosine > 1 - eps (repeat to sweep; the first is applied)."),
     keep: str = typer.Option("hard", help="hard | easy | random."),
     seed: int = typer.Option(0, help="k-means / random-order seed."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """SemDeDup: drop documents whose embedding is within eps of an earlier one in its cluster."""
-    from ..io import write_jsonl
+    from ..io import JSONL_SUFFIXES, write_jsonl
     from ..search.semdedup import semdedup
+
+    if keep not in ("hard", "easy", "random"):
+        raise ValueError(f"--keep must be hard, easy or random, got {keep!r}")
+    for e in eps:
+        if not 0.0 <= e <= 2.0:
+            raise ValueError(f"--eps must be in [0, 2] (cosine distance), got {e}")
+    check_out(out, inputs=inputs, overwrite=overwrite, suffixes=JSONL_SUFFIXES)
 
     try:
         recs = _read(inputs, field, keep_data=True)

@@ -3,41 +3,22 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Tuple
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
-from ._common import DEDUP_HELP, add_command, add_to_group, err_console, fail
-
-CLUSTERS_FORMAT = "seenit-dedup-clusters"
-CLUSTERS_VERSION = 1
-_OUT_SUFFIXES = (".jsonl.zst", ".jsonl.gz", ".jsonl")
+from .._progress import ProgressBar
+from ._common import DEDUP_HELP, add_command, add_to_group, fail
 
 
-class _RateColumn(ProgressColumn):
-    """Documents per second."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} docs/s" if speed else "", style="progress.data.speed")
-
-
-
-def clusters_path(out: Path) -> Path:
-    """OUT with its .jsonl[.zst|.gz] ending replaced by .clusters.jsonl."""
-    name = out.name
-    for suf in _OUT_SUFFIXES:
-        if name.lower().endswith(suf):
-            return out.with_name(name[: -len(suf)] + ".clusters.jsonl")
-    raise ValueError(f"--out must end in {', '.join(_OUT_SUFFIXES)}, got {out}")
+#: How seenit.sketch.files.dedup_files's arguments are spelled on this command line.
+_OPTION_NAMES = {"out": "--out", "threshold": "--threshold", "verify": "--verify", "unit": "--unit",
+                 "engine": "--engine", "batch_size": "--batch-size", "field": "--field", "overwrite": "--overwrite"}
 
 
 def dedup_minhash(
@@ -56,131 +37,50 @@ def dedup_minhash(
     lowercase: bool = typer.Option(True, help="Lowercase before shingling."),
     engine: str = typer.Option("local", help="local (this process) | ray (Ray tasks: $RAY_ADDRESS or a local Ray; "
                                             "pip install 'seenit[ray]'). Same result either way."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
 ) -> None:
     """Remove near-duplicate documents (MinHash + LSH) from INPUTS.
 
     Writes the kept records to OUT and, per removed document, where it came from
     and which kept document it duplicates to OUT's stem + .clusters.jsonl. Only
     signatures are held in memory (4 bytes x num_perm per document); the input is
-    read twice. Nothing is written when anything fails.
+    read twice. Both files are written to temporary names, then OUT is renamed into
+    place and the clusters file last; its header records OUT's size and SHA-256, so a
+    pair left by an interrupted run is detectable (seenit.sketch.files.check_dedup_output).
+    Existing outputs are refused unless --overwrite.
     """
-    from .. import io as sio
-    from ..sketch.lsh import check_threshold, optimal_params
-    from ..sketch.minhash import minhash
+    from ..sketch.files import dedup_files
 
-    t0 = time.perf_counter()
+    bar: ProgressBar | None = None
+
+    def on_progress(stage: str, done: int) -> None:
+        nonlocal bar
+        if bar is None:  # started by the first report: option and path errors come before any bar
+            bar = ProgressBar(True, stage).__enter__()
+        bar.update(description=stage, completed=done)
+
     try:
-        check_threshold(threshold)
-        optimal_params(threshold, num_perm, weights)
-        if verify not in ("signature", "none"):
-            raise ValueError(f"--verify must be 'signature' or 'none' (exact needs all texts in memory; use the Python API), got {verify!r}")
-        if unit not in ("word", "char"):
-            raise ValueError(f"--unit must be 'word' or 'char', got {unit!r}")
-        if engine not in ("local", "ray"):
-            raise ValueError(f"--engine must be 'local' or 'ray', got {engine!r}")
-        cpath = clusters_path(out)
-        files = sio.expand_paths(inputs)
-        if any(f.resolve() == out.resolve() for f in files):
-            raise ValueError(f"--out {out} is also an input; write to another file")
-        minhash(["probe"], num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
-    except (ValueError, TypeError, FileNotFoundError) as e:
-        raise fail(str(e)) from None
+        res = dedup_files(inputs, out, field=field, threshold=threshold, num_perm=num_perm, ngram=ngram, unit=unit,
+                          seed=seed, scheme=scheme, verify=verify, weights=weights, batch_size=batch_size,
+                          lowercase=lowercase, engine=engine, overwrite=overwrite, on_progress=on_progress,
+                          arg_names=_OPTION_NAMES)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
-    if engine == "ray":
-        try:
-            from ..distributed import near_duplicates_with_sources
-
-            with err_console.status("deduplicating on Ray"):
-                d, src = near_duplicates_with_sources(files, field=field, threshold=threshold, num_perm=num_perm,
-                                                      ngram=ngram, unit=unit, seed=seed, scheme=scheme,
-                                                      lowercase=lowercase, verify=verify, weights=weights,
-                                                      block_docs=batch_size)
-        except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
-            raise fail(str(e)) from None
-        n, fid, line, path_of = d.n_docs, src.file_of, src.line, src.files
-        t_sig = t_lsh = time.perf_counter() - t0
-    else:
-        n, fid, line, path_of, d, t_sig, t_lsh = _dedup_local(files, field, threshold, num_perm, ngram, unit, seed,
-                                                              scheme, lowercase, verify, weights, batch_size, t0)
-
-    # Pass 2: write kept records and the clusters file together (both or neither).
-    header = {"format": CLUSTERS_FORMAT, "version": CLUSTERS_VERSION, "inputs": [str(p) for p in files],
-              "field": field, "threshold": threshold, "num_perm": num_perm, "ngram": ngram, "unit": unit, "seed": seed,
-              "scheme": scheme, "lowercase": lowercase, "verify": verify, "bands": d.bands, "rows": d.rows,
-              "documents": n, "removed": d.n_removed}
-    try:
-        with sio.atomic_write(out) as fh, sio.atomic_write(cpath) as ch, err_console.status("writing kept documents"):
-            ch.write(json.dumps(header, ensure_ascii=False) + "\n")
-            for i in np.flatnonzero(~d.keep):
-                k = int(d.labels[i])
-                row = {"index": int(i), "path": path_of[fid[i]], "line": int(line[i]),
-                       "duplicate_of": k, "kept_path": path_of[fid[k]], "kept_line": int(line[k])}
-                ch.write(json.dumps(row, ensure_ascii=False) + "\n")
-            i = -1
-            for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
-                if i >= n or r.line != line[i]:
-                    raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
-                if d.keep[i]:
-                    data = r.data if r.data is not None else {field: r.text}
-                    fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-            if i + 1 != n:
-                raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
-    except (ValueError, FileNotFoundError, ImportError) as e:
-        raise fail(str(e)) from None
-
-    total = time.perf_counter() - t0
-    t = Table(title=f"seenit dedup minhash  (threshold {threshold}, {d.bands} bands x {d.rows} rows, k={num_perm})")
+    n = res.n_docs
+    total = res.seconds_total
+    t = Table(title=f"seenit dedup minhash  (threshold {threshold}, {res.bands} bands x {res.rows} rows, k={num_perm})")
     for col in ("documents", "duplicate clusters", "removed", "removed %", "kept", "seconds", "docs/s"):
         t.add_column(col, justify="right")
-    t.add_row(f"{n:,}", f"{d.n_clusters:,}", f"{d.n_removed:,}", f"{100.0 * d.n_removed / max(n, 1):.2f}",
-              f"{d.n_kept:,}", f"{total:.2f}", f"{n / max(total, 1e-9):,.0f}")
+    t.add_row(f"{n:,}", f"{res.n_clusters:,}", f"{res.n_removed:,}", f"{100.0 * res.n_removed / max(n, 1):.2f}",
+              f"{res.n_kept:,}", f"{total:.2f}", f"{n / max(total, 1e-9):,.0f}")
     console = Console()
     console.print(t)
-    console.print(f"kept documents -> {out}\nclusters       -> {cpath}   "
-                  + (f"(on Ray: signatures, shuffle and clusters {t_sig:.2f} s)" if engine == "ray" else
-                     f"(signatures {t_sig:.2f} s, LSH + clusters {t_lsh:.2f} s)"), highlight=False)
-
-
-def _dedup_local(files: list[Path], field: str, threshold: float, num_perm: int, ngram: int, unit: str, seed: int,
-                 scheme: str, lowercase: bool, verify: str, weights: Tuple[float, float], batch_size: int,
-                 t0: float) -> tuple[int, np.ndarray, np.ndarray, list[str], Any, float, float]:
-    """Pass 1 in this process: signatures (and where each document came from), then clusters."""
-    from .. import io as sio
-    from ..sketch.dedup import near_duplicates
-    from ..sketch.minhash import minhash
-
-    # Pass 1: signatures (and where each document came from).
-    sigs: list[np.ndarray] = []
-    file_ids: list[np.ndarray] = []
-    lines: list[np.ndarray] = []
-    paths: dict[str, int] = {}
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} docs"), _RateColumn(),
-               TimeElapsedColumn())
-    try:
-        with Progress(*columns, console=err_console, transient=False) as bar:
-            task = bar.add_task("hashing", total=None)
-            for batch in sio.iter_batches(sio.iter_records(files, field=field), batch_size):
-                sigs.append(minhash([r.text for r in batch], num_perm=num_perm, ngram=ngram, unit=unit, seed=seed,
-                                    scheme=scheme, lowercase=lowercase))
-                file_ids.append(np.array([paths.setdefault(r.path, len(paths)) for r in batch], dtype=np.int32))
-                lines.append(np.array([r.line for r in batch], dtype=np.int64))
-                bar.update(task, advance=len(batch))
-            bar.update(task, description="hashed")
-    except (ValueError, FileNotFoundError, ImportError) as e:
-        raise fail(str(e)) from None
-    n = sum(s.shape[0] for s in sigs)
-    t_sig = time.perf_counter() - t0
-    sig = np.concatenate(sigs) if sigs else np.zeros((0, num_perm), dtype=np.uint32)
-    del sigs
-    fid = np.concatenate(file_ids) if file_ids else np.zeros(0, np.int32)
-    line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
-    path_of = list(paths)
-
-    with err_console.status(f"clustering {n:,} documents"):
-        t1 = time.perf_counter()
-        d = near_duplicates(sig, threshold=threshold, verify=verify, weights=weights)
-        t_lsh = time.perf_counter() - t1
-    return n, fid, line, path_of, d, t_sig, t_lsh
+    console.print(f"kept documents -> {res.out}\nclusters       -> {res.clusters}   "
+                  + (f"(on Ray: signatures, shuffle and clusters {res.seconds_signatures:.2f} s)" if engine == "ray" else
+                     f"(signatures {res.seconds_signatures:.2f} s, LSH + clusters {res.seconds_clusters:.2f} s)"),
+                  highlight=False)
 
 
 def demo(

@@ -15,6 +15,7 @@ All batched queries release the GIL and use every core (``seenit.set_num_threads
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,6 +37,7 @@ from .index_format import (
     describe_file,
     open_array,
     read_manifest,
+    recover,
     write_array,
     write_manifest,
 )
@@ -271,6 +273,9 @@ class NgramIndex:
         full). Checks the manifest, that every part exists and has the recorded size;
         ``verify=True`` also recomputes every SHA-256 (reads the whole index)."""
         root = Path(path)
+        if not os.path.lexists(root):
+            with contextlib.suppress(OSError):
+                recover(root)  # a replaced index moved away by a build that was killed mid-swap
         m = read_manifest(root)
         check_parts(root, m, verify=verify)
         tok = get_tokenizer(m["tokenizer"], state_dir=root)

@@ -15,8 +15,11 @@ normalisation, token width, separator, vocabulary size, document and token count
 and for every shard its pointer width, first global document id, and the size and
 SHA-256 of each part.
 
-Builds write into a hidden temporary directory beside the target and rename it into
-place, so an interrupted build leaves nothing that :func:`read_manifest` accepts.
+Builds write into a hidden temporary directory beside the target
+(``.NAME.building-PID-*``) and rename it into place, so an interrupted build leaves
+nothing that :func:`read_manifest` accepts; an existing index stays in place until the
+new one replaces it (see :func:`building`), and the next build (or opening a missing
+index) repairs and removes what interrupted builds left (:func:`recover`).
 Opening checks that every part exists and has the recorded size (a truncated or
 missing file is named in the error); hashing every part is optional
 (``verify=True``) because reading a terabyte-sized index just to open it would defeat
@@ -26,10 +29,14 @@ memory mapping.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,27 +84,136 @@ def describe_file(path: Path) -> dict[str, Any]:
     return {"size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
+def _rename_exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _is_complete(d: Path) -> bool:
+    try:
+        check_parts(d, read_manifest(d), verify=False)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _leftovers(target: Path) -> list[tuple[str, Path]]:
+    """(kind, path) of the ``.NAME.building-PID-*`` and ``.NAME.old-PID`` directories that
+    builds of ``target`` by processes no longer running left beside it."""
+    prefix = f".{target.name}."
+    found = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.startswith(prefix):
+            continue
+        m = re.fullmatch(r"(building|old)-(\d+)(?:-.*)?", entry.name[len(prefix):])
+        if m and entry.is_dir() and not entry.is_symlink() and not _pid_alive(int(m.group(2))):
+            found.append((m.group(1), entry))
+    return sorted(found, key=lambda kp: (kp[0] != "old", kp[1].name))
+
+
+def recover(target: str | os.PathLike[str]) -> None:
+    """Repair what an interrupted build of ``target`` left: if ``target`` is missing and a
+    complete ``.NAME.old-PID`` index is beside it (a replaced index moved away, the new one
+    not yet in), move it back; remove other leftovers of dead builds."""
+    target = Path(target)
+    for kind, d in _leftovers(target):
+        if kind == "old" and not os.path.lexists(target) and _is_complete(d):
+            os.replace(d, target)
+        else:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _fault(step: str) -> None:
+    from ..io import fault_point
+
+    fault_point(step)
+
+
 @contextlib.contextmanager
 def building(target: Path, overwrite: bool) -> Iterator[Path]:
-    """A temporary directory beside ``target`` that becomes ``target`` on success."""
+    """A temporary directory beside ``target`` that becomes ``target`` on success.
+
+    An existing index at ``target`` stays in place until the new one replaces it: the two
+    are swapped atomically where the system can (Linux), else the old one is renamed to
+    ``.NAME.old-PID``, the new one renamed in, and the old one removed; a build killed in
+    between is repaired by :func:`recover` (run by the next build and by opening).
+    """
     target = Path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"path {str(target)!r} already exists (pass overwrite=True to replace it)")
+    with contextlib.suppress(OSError):
+        recover(target)
+    if os.path.lexists(target):
+        if not overwrite:
+            raise FileExistsError(f"path {str(target)!r} already exists (pass overwrite=True to replace it)")
+        if not target.is_dir():
+            raise ValueError(f"path {str(target)!r} is not a directory; an index is a directory")
+        if any(target.iterdir()) and not (target / MANIFEST).is_file():
+            raise ValueError(f"path {str(target)!r} is a non-empty directory that is not a seenit index; "
+                             "refusing to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-{os.getpid()}-", dir=target.parent))
     os.chmod(tmp, 0o755)
     try:
         yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
+        _fault("index:built")
+        if os.path.lexists(target):
+            if _rename_exchange(tmp, target):
+                _fault("index:swapped")
+            else:
+                old = target.with_name(f".{target.name}.old-{os.getpid()}")
+                os.replace(target, old)
+                _fault("index:old-moved")
+                os.replace(tmp, target)
+                _fault("index:new-in")
+                tmp = old
+            _fsync_dir(target.parent)
+            shutil.rmtree(tmp, ignore_errors=True)
         else:
             os.replace(tmp, target)
+            _fsync_dir(target.parent)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.exists() and tmp != target:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ computed in C++ with the GIL released; results never depend on the thread count.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -97,6 +98,11 @@ class LSH:
     Keys are int64 labels; by default the insertion index (0, 1, 2, ...). Rows
     that are the empty signature (every slot at the dtype maximum, i.e. empty
     documents) are counted but never become candidates.
+
+    One object may be used from several threads: ``insert`` (key bookkeeping and the
+    native insert), ``query``, ``buckets`` and ``candidate_pairs`` each run under one
+    lock, so every call sees the index between two whole inserts (each native call
+    still uses every core).
     """
 
     def __init__(
@@ -121,6 +127,7 @@ class LSH:
             if b * r > self.num_perm:
                 raise ValueError(f"params (bands={b}, rows={r}) need bands * rows = {b * r} <= num_perm = {self.num_perm}")
         self._index = _core.LSHIndex(b, r)
+        self._lock = threading.RLock()
         self._dtype: np.dtype | None = None
         self._key_chunks: list[np.ndarray] = []
         self._custom_keys = False
@@ -143,11 +150,12 @@ class LSH:
     @property
     def keys(self) -> npt.NDArray[np.int64]:
         """The key of every inserted row, in insertion order."""
-        if not self._key_chunks:
-            return np.arange(len(self), dtype=np.int64)
-        if len(self._key_chunks) > 1:
-            self._key_chunks = [np.concatenate(self._key_chunks)]
-        return self._key_chunks[0]
+        with self._lock:
+            if not self._key_chunks:
+                return np.arange(len(self), dtype=np.int64)
+            if len(self._key_chunks) > 1:
+                self._key_chunks = [np.concatenate(self._key_chunks)]
+            return self._key_chunks[0]
 
     def _check_dtype(self, sig: np.ndarray, name: str) -> None:
         if self._dtype is not None and sig.dtype != self._dtype:
@@ -156,6 +164,10 @@ class LSH:
     def insert(self, signatures: npt.NDArray[np.unsignedinteger], keys: Any = None) -> None:
         """Index the rows of ``signatures`` (n, num_perm), with optional int64 ``keys`` (unique)."""
         sig = check_signatures(signatures, "signatures", self.num_perm)
+        with self._lock:
+            self._insert(sig, keys)
+
+    def _insert(self, sig: np.ndarray, keys: Any) -> None:
         self._check_dtype(sig, "signatures")
         n0, m = len(self), sig.shape[0]
         if keys is None:
@@ -171,7 +183,14 @@ class LSH:
                 self._sorted_keys = np.arange(n0, dtype=np.int64)
                 self._key_chunks = [self._sorted_keys.copy()]
             self._check_new_keys(new_keys)
-        self._index.insert(sig)
+        try:
+            self._index.insert(sig)
+        except BaseException:
+            if self._key_chunks and self._key_chunks[-1] is new_keys:  # keep keys and rows in step
+                self._key_chunks.pop()
+                self._sorted_keys = self._sorted_keys[~np.isin(self._sorted_keys, new_keys)] \
+                    if self._sorted_keys is not None else None
+            raise
         self._dtype = sig.dtype
 
     def _check_new_keys(self, new_keys: np.ndarray) -> None:
@@ -189,19 +208,22 @@ class LSH:
     def query(self, signatures: npt.NDArray[np.unsignedinteger]) -> Candidates:
         """Keys of the indexed rows sharing a band with each query row, as ragged :class:`Candidates`."""
         sig = check_signatures(signatures, "signatures", self.num_perm)
-        self._check_dtype(sig, "signatures")
-        values, offsets = self._index.query(sig)
-        if self._key_chunks:
+        with self._lock:
+            self._check_dtype(sig, "signatures")
+            values, offsets = self._index.query(sig)
+            keys = self.keys if self._key_chunks else None
+        if keys is not None:
             # map internal ids to keys, keeping each list sorted by key
             seg = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
-            mapped = self.keys[values]
+            mapped = keys[values]
             values = np.ascontiguousarray(mapped[np.lexsort((mapped, seg))])
         return Candidates(values, offsets)
 
     def buckets(self, min_size: int = 2) -> Candidates:
         """Every bucket with >= ``min_size`` members, band by band, as internal row ids."""
         check_int(min_size, "min_size", 1)
-        values, offsets = self._index.buckets(min_size)
+        with self._lock:
+            values, offsets = self._index.buckets(min_size)
         return Candidates(values, offsets)
 
     def candidate_pairs(self) -> npt.NDArray[np.int64]:
@@ -211,10 +233,12 @@ class LSH:
         grows with the square of the largest bucket; ``near_duplicates`` avoids
         that for giant buckets).
         """
-        values, offsets = self._index.buckets(2)
+        with self._lock:
+            values, offsets = self._index.buckets(2)
+            keys = self.keys if self._key_chunks else None
         pairs = _core.lsh_group_pairs(values, offsets)
-        if self._key_chunks and pairs.size:
-            pairs = self.keys[pairs]
+        if keys is not None and pairs.size:
+            pairs = keys[pairs]
             pairs.sort(axis=1)
             pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
         return pairs
