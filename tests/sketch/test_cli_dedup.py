@@ -108,7 +108,7 @@ def test_missing_field_and_missing_file(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--threshold", "1.5"], r"threshold must be in (0, 1)"),
+        (["--threshold", "1.5"], r"threshold must be a number in (0, 1)"),
         (["--num-perm", "0"], "num_perm must be in 1..8192"),
         (["--verify", "exact"], "--verify must be 'signature' or 'none'"),
         (["--scheme", "nope"], "scheme must be one of"),
