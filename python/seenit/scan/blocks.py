@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _core
 from ..sketch.dedup import RECALL_WEIGHTS
-from ..io import write_json
+from ..io import fault_point, write_json
 from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFormatError
 from ..sketch.lsh import LSH
 from ..ngram.index import NgramIndex
@@ -85,6 +85,7 @@ def write_scan_index(out_dir: Path, pieces: Sequence[tuple[str, NgramIndex]], ke
                 "normalisation": base["normalisation"], "token_width": base["token_width"],
                 "separator": base["separator"], "vocab_size": base["vocab_size"], "n_docs": n_docs,
                 "n_tokens": n_tokens, "input_chars": n_chars, "parts": {}, "shards": shards, "scan_index": key, **extra}
+    fault_point("scan:before-index-manifest")
     write_json(out_dir / MANIFEST, manifest)
     return NgramIndex.open(out_dir)
 

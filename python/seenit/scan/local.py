@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import Record, atomic_write, iter_batches, iter_records, write_json
+from ..io import Record, atomic_write, fault_point, iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex
 from .blocks import (BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, index_key, merge_topk,
                      take_piece, write_scan_index)
@@ -102,6 +102,7 @@ class LocalEngine:
                         break
                     bar.describe(f"indexing (suffix array of piece {k})")
                     idx = build_piece(piece, pdir, key)
+                    fault_point("scan:piece-before-sidecar")
                     write_json(pieces_dir / f"piece-{k:05d}.json", {"key": key, "first_doc": n_docs, "n_docs": len(piece)})
                     bar.describe("indexing")
                 pieces.append((rel, idx))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import expand_paths, iter_records, write_json
+from ..io import expand_paths, fault_point, iter_records, write_json
 from ..report import write_html
 from ..tokenize import Normalisation
 from .config import (
@@ -231,7 +231,9 @@ def scan(
         result = ScanReport(report)
         if tmp is None:
             result.path = root / "report.json"
+            fault_point("scan:before-report")
             write_json(result.path, report)
+            fault_point("scan:before-html")
             if html:
                 result.html = root / "report.html"
                 write_html(report, result.html)

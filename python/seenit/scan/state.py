@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ngram.index_format import sha256_file
-from ..io import write_json
+from ..io import fault_point, write_json
 
 RUN_FORMAT = "seenit-scan-run"
 RUN_VERSION = 1
@@ -142,6 +142,7 @@ class RunState:
         """Write piece ``name`` atomically, then record its checksum in the run manifest."""
         path = self.result_path(name)
         write_json(path, {"key": key, "data": data})
+        fault_point("scan:result-before-manifest")
         self.manifest["results"][name] = {"file": str(path.relative_to(self.root)), "size": path.stat().st_size,
                                           "sha256": sha256_file(path)}
         self.save_manifest()
