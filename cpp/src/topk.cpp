@@ -25,6 +25,17 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
     Queries Q;
     Q.n = nq;
     Q.d = d;
+    // Every query row must be finite with a squared norm that fits float32, as the database
+    // rows must (prepare_block): an overflowing q.q would make the l2 keys and the int8
+    // bound inf/NaN and the cosine normalisation a silent zero row. One pass, all threads;
+    // the first bad row is named.
+    std::vector<float> qq(nq);
+    parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t i = b; i < e; ++i) qq[i] = dot(queries.data + i * d, queries.data + i * d, d);
+    });
+    for (std::size_t i = 0; i < nq; ++i)
+        SEENIT_CHECK(std::isfinite(qq[i]), std::invalid_argument, "queries row ", i,
+                     " contains NaN or inf (or values whose squares overflow float32)");
     if (metric == Metric::IP) {
         Q.q = queries.data;
         return Q;
@@ -35,7 +46,7 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
             for (std::size_t i = b; i < e; ++i) {
                 const float* src = queries.data + i * d;
                 float* row = storage.data() + i * d;
-                const float inv = inv_norm_from_sq(dot(src, src, d));
+                const float inv = inv_norm_from_sq(qq[i]);
                 for (std::size_t k = 0; k < d; ++k) row[k] = src[k] * inv;
             }
         });
@@ -43,10 +54,7 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
         return Q;
     }
     Q.q = queries.data;
-    Q.aux.resize(nq);
-    parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
-        for (std::size_t i = b; i < e; ++i) Q.aux[i] = dot(Q.q + i * d, Q.q + i * d, d);
-    });
+    Q.aux = std::move(qq);
     return Q;
 }
 
@@ -189,6 +197,10 @@ TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::
     for (auto& h : local) heaps.merge(h);
     for (std::size_t i = 0; i < nq; ++i) {
         std::vector<Cand> v = heaps.sorted(i);
+        // every row is offered to every query (the int8 pass's bound guarantees it for the
+        // rows that matter), so each heap is full; never read past a short one
+        SEENIT_CHECK(v.size() == kk, std::logic_error, "topk: query ", i, " has ", v.size(), " of ", kk,
+                     " results (internal error)");
         for (std::size_t j = 0; j < kk; ++j) {
             scores.row(i)[j] = metric == Metric::L2 ? 0.0f - v[j].key : v[j].key;
             ids.row(i)[j] = v[j].id;
