@@ -149,3 +149,93 @@ def test_kmeans_tiny_rows_does_not_crash(env):
         print("OK")
     """, env=env)
     assert_clean(proc)
+
+
+# ---------------------------------------------------------------- 3. thread count
+
+def test_set_num_threads_bounds():
+    before = _core.get_num_threads()
+    try:
+        for bad in (4097, 100000, 2**31, 2**63):
+            with pytest.raises(ValueError, match="n must be in 0..4096"):
+                seenit.set_num_threads(bad)
+            if bad < 2**63:  # beyond long long: pybind11's TypeError, the public API's ValueError above
+                with pytest.raises(ValueError, match="0..4096"):
+                    _core.set_num_threads(bad)
+        seenit.set_num_threads(4096)
+        assert seenit.get_num_threads() == 4096
+    finally:
+        seenit.set_num_threads(0)
+    assert _core.get_num_threads() == before or "SEENIT_NUM_THREADS" in os.environ
+
+
+def test_env_thread_count_is_clamped():
+    proc = run_py("""
+        import numpy as np, seenit
+        assert seenit.get_num_threads() == 4096, seenit.get_num_threads()
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((500, 8)).astype(np.float32)
+        # at most one heap set per 64-row chunk, not one per thread (was 4096 x nq x k)
+        s, i = seenit.topk(x[:100], x, 50, metric="ip")
+        assert np.array_equal(i[:, 0], np.arange(100)) or s.shape == (100, 50)
+        print("OK")
+    """, env={"SEENIT_NUM_THREADS": "100000"})
+    assert_clean(proc)
+
+
+def test_thread_creation_failure_is_an_exception_not_terminate():
+    # with the address space capped, most of 4096 thread stacks cannot be mapped:
+    # std::thread threw std::system_error with joinable threads alive -> std::terminate
+    proc = run_py("""
+        import resource, numpy as np, seenit
+        from seenit import _core
+        vm = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (vm + (512 << 20), resource.RLIM_INFINITY))
+        seenit.set_num_threads(4096)
+        try:
+            _core._parallel_selftest(1 << 20)  # 4095 stacks of 8 MiB cannot fit in 512 MiB
+        except RuntimeError as e:
+            assert "could not start" in str(e), e
+        else:
+            raise AssertionError("no RuntimeError although thread stacks cannot be mapped")
+        seenit.set_num_threads(2)
+        assert _core._parallel_selftest(1000) == sum(range(1000))  # the process is still usable
+        print("OK")
+    """, timeout=300)
+    assert_clean(proc)
+
+
+def test_set_num_threads_while_kernels_run():
+    # topk / range_pairs / token_stats release the GIL; they sized per-thread state with one
+    # count and split work with another read later: out-of-bounds writes
+    proc = run_py("""
+        import threading, time, numpy as np, seenit
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((3000, 16)).astype(np.float32)
+        logits = rng.standard_normal((400, 64)).astype(np.float32)
+        targets = rng.integers(0, 64, 400)
+        ref_pairs = seenit.range_pairs(x, 0.8, metric="cosine")
+        ref_top = seenit.topk(x[:40], x, 5, metric="ip")
+        stop = time.monotonic() + 6
+        errors = []
+        def work():
+            try:
+                while time.monotonic() < stop:
+                    p = seenit.range_pairs(x, 0.8, metric="cosine")
+                    assert all(np.array_equal(a, b) for a, b in zip(p, ref_pairs))
+                    t = seenit.topk(x[:40], x, 5, metric="ip")
+                    assert np.array_equal(t[1], ref_top[1])
+                    seenit.token_stats(logits, targets)
+            except BaseException as e:
+                errors.append(e)
+        th = [threading.Thread(target=work) for _ in range(2)]
+        for t in th: t.start()
+        k = 0
+        while any(t.is_alive() for t in th):
+            seenit.set_num_threads((1, 64, 2, 200)[k % 4]); k += 1
+            time.sleep(0.0005)
+        seenit.set_num_threads(0)
+        assert not errors, errors
+        print("OK", k)
+    """, timeout=300)
+    assert_clean(proc)

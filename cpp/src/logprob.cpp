@@ -438,7 +438,7 @@ void token_stats(const void* logits, LogitType type, std::size_t rows, std::size
             if (out.sigma) out.sigma[i] = r.sigma;
             if (out.rank) out.rank[i] = r.rank;
         }
-    });
+    }, nt);
     i64 first = -1;
     int code = kOk;
     for (std::size_t t = 0; t < bad_row.size(); ++t) {

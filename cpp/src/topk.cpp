@@ -112,7 +112,7 @@ void check_rows(const DbView& db, const char* name) {
                 return;
             }
         }
-    });
+    }, nt);
     const std::size_t bad = *std::min_element(first.begin(), first.end());  // chunks are in row order
     SEENIT_CHECK(bad == db.rows, std::invalid_argument, name, " row ", bad,
                  " contains NaN or inf (or values whose squares overflow float32)");
@@ -164,15 +164,21 @@ TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::
     const bool int8 = P.int8;
     const QuantQueries* QQ = P.QQ.get();
 
-    const int nt = num_threads();
-    const bool split_queries = nq >= static_cast<std::size_t>(6 * nt);
+    const std::size_t block = block_rows_for(d);
+    // The thread count is read once and passed to every parallel_for below, so a concurrent
+    // set_num_threads cannot push a worker index past the per-thread state. The row split
+    // never has more workers than chunks of 64 rows in a block: no more heap sets than that.
+    const int nt_all = num_threads();
+    const bool split_queries = nq >= static_cast<std::size_t>(6) * static_cast<std::size_t>(nt_all);
+    const int nt = split_queries ? nt_all
+                                 : static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(nt_all),
+                                                                          (std::min(block, n) + 63) / 64));
     Heaps heaps(nq, kk);
     std::vector<Heaps> local;
     if (!split_queries)
         for (int t = 0; t < nt; ++t) local.emplace_back(nq, kk);
     std::vector<std::size_t> rescored(static_cast<std::size_t>(nt), 0);
 
-    const std::size_t block = block_rows_for(d);
     std::vector<float> conv, aux;
     Block B;
     for (std::size_t r0 = 0; r0 < n; r0 += block) {
@@ -187,11 +193,11 @@ TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::
             }
         };
         if (split_queries) {
-            parallel_for(nq, 3, [&](std::size_t qb, std::size_t qe, int t) { scan(qb, qe, 0, rows, heaps, t); });
+            parallel_for(nq, 3, [&](std::size_t qb, std::size_t qe, int t) { scan(qb, qe, 0, rows, heaps, t); }, nt);
         } else {
             parallel_for(rows, 64, [&](std::size_t rb, std::size_t re, int t) {
                 scan(0, nq, rb, re, local[static_cast<std::size_t>(t)], t);
-            });
+            }, nt);
         }
     }
     for (auto& h : local) heaps.merge(h);
