@@ -239,3 +239,32 @@ def test_set_num_threads_while_kernels_run():
         print("OK", k)
     """, timeout=300)
     assert_clean(proc)
+
+
+# ---------------------------------------------------------------- 4. lists of str and the GIL
+
+def test_minhash_list_cleared_by_another_thread():
+    # the binding kept raw pointers into the list's str objects with the GIL released;
+    # clearing the list in another thread freed them (use-after-free)
+    proc = run_py("""
+        import threading, numpy as np, seenit
+        base = [("word%d " % i) * 400 + "\u00e9" * (i % 3) for i in range(3000)]
+        for rep in range(20):
+            docs = ["".join(["x", s]) for s in base]  # fresh str objects owned by the list only
+            expect = seenit.minhash(list(docs), num_perm=32, seed=1)
+            out = {}
+            def run():
+                out["sig"] = seenit.minhash(docs, num_perm=32, seed=1)
+            t = threading.Thread(target=run)
+            t.start()
+            for _ in range(200):
+                if not t.is_alive():
+                    break
+                docs.clear()  # frees every str the kernel may be reading
+                docs.extend("y" * 50 for _ in range(10))
+            t.join()
+            sig = out["sig"]  # the list as the call found it: whole (then exact) or already replaced
+            assert sig.shape[0] != len(base) or np.array_equal(sig, expect)
+        print("OK")
+    """, timeout=300)
+    assert_clean(proc)
