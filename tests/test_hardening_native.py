@@ -249,7 +249,7 @@ def test_minhash_list_cleared_by_another_thread():
     proc = run_py("""
         import threading, numpy as np, seenit
         base = [("word%d " % i) * 400 + "\u00e9" * (i % 3) for i in range(3000)]
-        for rep in range(20):
+        for rep in range(6):
             docs = ["".join(["x", s]) for s in base]  # fresh str objects owned by the list only
             expect = seenit.minhash(list(docs), num_perm=32, seed=1)
             out = {}
@@ -268,3 +268,52 @@ def test_minhash_list_cleared_by_another_thread():
         print("OK")
     """, timeout=300)
     assert_clean(proc)
+
+
+# ---------------------------------------------------------------- 5. LSH arguments
+
+def test_lsh_index_width_check_does_not_overflow():
+    # bands * rows = 65536 * 65536 overflowed int to 0: any signature passed the width check
+    # and the band keys were read far past the row (segfault)
+    proc = run_py("""
+        import numpy as np
+        from seenit import _core
+        idx = _core.LSHIndex(65536, 65536)
+        sig = np.zeros((2, 16), np.uint32)
+        for f in (lambda: idx.query(sig), lambda: idx.insert(sig),
+                  lambda: _core.lsh_band_keys(sig, 65536, 65536)):
+            try:
+                f()
+            except ValueError as e:
+                assert "bands * rows" in str(e) and "4294967296" in str(e), e
+            else:
+                raise AssertionError("no ValueError")
+        print("OK")
+    """)
+    assert_clean(proc)
+
+
+@pytest.mark.parametrize("args", [(float("nan"), 1, 1), (0.5, -1, 1), (0.5, 1, 0), (-0.1, 2, 2), (1.5, 2, 2),
+                                  (float("inf"), 2, 2)],
+                         ids=["nan", "neg_bands", "zero_rows", "neg_t", "t_above_1", "inf"])
+def test_lsh_error_integrals_validates(args):
+    # NaN (or a negative band count) never returned, holding the GIL
+    proc = run_py(f"""
+        from seenit import _core
+        try:
+            _core.lsh_error_integrals(float({str(args[0])!r}), {args[1]}, {args[2]})
+        except ValueError as e:
+            print("OK", e)
+    """, timeout=60)
+    assert_clean(proc)
+
+
+def test_lsh_error_integrals_still_answers():
+    fp, fn = _core.lsh_error_integrals(0.5, 20, 5)
+    assert 0 < fp < 0.5 and 0 < fn < 0.5
+    assert _core.lsh_error_integrals(0.0, 1, 1)[0] == 0.0
+
+
+def test_lsh_optimal_params_num_perm_bounded():
+    with pytest.raises(ValueError, match="num_perm"):
+        _core.lsh_optimal_params(0.5, 2**31 - 1, 0.5, 0.5)
