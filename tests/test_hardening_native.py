@@ -317,3 +317,42 @@ def test_lsh_error_integrals_still_answers():
 def test_lsh_optimal_params_num_perm_bounded():
     with pytest.raises(ValueError, match="num_perm"):
         _core.lsh_optimal_params(0.5, 2**31 - 1, 0.5, 0.5)
+
+
+# ---------------------------------------------------------------- 6. unbounded allocations
+
+def test_familiarity_huge_k_allocates_only_what_it_uses():
+    # k = 2**32 - 1 built np.arange(k) float64 (32 GiB) although at most the training count is used
+    proc = run_py("""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, resource.RLIM_INFINITY))
+        import seenit
+        train = {"cat": 3, "dog": 5, "car": 2}
+        for w in ("zipf", "linear", "unweighted"):
+            big = seenit.familiarity(train, ["cat", "truck"], embed="hashed:32", k=2**32 - 1, weighting=w)
+            ref = seenit.familiarity(train, ["cat", "truck"], embed="hashed:32", k=10**9, weighting=w)
+            if w != "linear":  # the linear weights depend on k itself
+                small = seenit.familiarity(train, ["cat", "truck"], embed="hashed:32", k=10, weighting=w)
+                assert big.per_label == small.per_label, (big, small)
+            assert abs(big.mean - ref.mean) < 1e-6
+        print("OK")
+    """)
+    assert_clean(proc)
+
+
+@pytest.mark.parametrize("spec", ["hashed:100000000", "hashed:4097", "hashed:0", "hashed:-5", "hashed:abc"])
+def test_hashed_embedder_dimension_bounded(spec):
+    from seenit.embed import embedder
+
+    with pytest.raises(ValueError, match="hashed"):
+        embedder(spec)
+
+
+def test_hashed_embedder_arguments_bounded():
+    from seenit.embed import hashed_embedder
+
+    with pytest.raises(ValueError, match="dim"):
+        hashed_embedder(10**8)
+    with pytest.raises(ValueError, match="buckets"):
+        hashed_embedder(4096, buckets=1 << 20)
+    assert hashed_embedder(8)(["a b", "c"]).shape == (2, 8)
