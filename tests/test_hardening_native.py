@@ -356,3 +356,48 @@ def test_hashed_embedder_arguments_bounded():
     with pytest.raises(ValueError, match="buckets"):
         hashed_embedder(4096, buckets=1 << 20)
     assert hashed_embedder(8)(["a b", "c"]).shape == (2, 8)
+
+
+# ---------------------------------------------------------------- 7. token_stats temperature
+
+@pytest.mark.parametrize("simd", [True, False])
+@pytest.mark.parametrize("temperature", [1e-40, 1e-31, 1e31, 1e300])
+def test_token_stats_rejects_temperatures_whose_reciprocal_is_not_a_float32(simd, temperature):
+    # 1e-40: the AVX2 path (1/T in float32 = inf) gave NaN, the portable one finite values
+    from seenit import logprob
+
+    x = np.array([[1.0, 2.0, 3.0]], np.float32)
+    with pytest.raises(ValueError, match="temperature"):
+        logprob.token_stats(x, np.array([1]), temperature=temperature, simd=simd)
+    with pytest.raises(ValueError, match="temperature"):  # the native check too
+        _core.logprob_token_stats(x, np.array([1], np.int64), "f32", temperature, 1, simd)
+
+
+@pytest.mark.parametrize("temperature", [1e-30, 1e-20, 1e-3, 0.7, 3.0, 1e20, 1e30])
+def test_token_stats_simd_and_portable_agree_at_extreme_temperatures(temperature):
+    from seenit import logprob
+
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((5, 37)) * 5).astype(np.float32)
+    x[1, 3] = -np.inf
+    t = rng.integers(0, 37, 5)
+    stats = ("logprob", "entropy", "rank", "sigma")
+    a = logprob.token_stats(x, t, temperature=temperature, simd=True, stats=stats)
+    b = logprob.token_stats(x, t, temperature=temperature, simd=False, stats=stats)
+    for name in stats:
+        va, vb = np.asarray(getattr(a, name), np.float64), np.asarray(getattr(b, name), np.float64)
+        assert np.isfinite(va).all() and np.isfinite(vb).all(), name
+        np.testing.assert_allclose(va, vb, rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_token_stats_disable_simd_env_rejects_tiny_temperature():
+    proc = run_py("""
+        import numpy as np
+        from seenit import logprob
+        try:
+            logprob.token_stats(np.array([[1.0, 2.0]], np.float32), np.array([0]), temperature=1e-40)
+        except ValueError as e:
+            assert "temperature" in str(e)
+            print("OK")
+    """, env={"SEENIT_DISABLE_SIMD": "1"})
+    assert_clean(proc)
