@@ -358,6 +358,23 @@ def test_hashed_embedder_arguments_bounded():
     assert hashed_embedder(8)(["a b", "c"]).shape == (2, 8)
 
 
+# ---------------------------------------------------------------- 8. large ints: ValueError naming the argument
+
+def test_too_large_ints_are_value_errors_naming_the_argument():
+    x = np.random.default_rng(0).standard_normal((20, 4)).astype(np.float32)
+    cases = [
+        (lambda: seenit.topk(x, x, 2**64), "k"),
+        (lambda: seenit.kmeans(x, 2, iters=2**31), "iters"),
+        (lambda: seenit.minhash(["a b c"], ngram=2**64), "ngram"),
+        (lambda: seenit.exact_duplicates(["abcabc", "abcabc"], min_length=2**64), "min_length"),
+        (lambda: seenit.set_num_threads(2**64), "n"),
+        (lambda: seenit.LSH(num_perm=16, params=(2**40, 1)), "bands"),
+    ]
+    for f, name in cases:
+        with pytest.raises(ValueError, match=name):
+            f()
+
+
 # ---------------------------------------------------------------- 7. token_stats temperature
 
 @pytest.mark.parametrize("simd", [True, False])
