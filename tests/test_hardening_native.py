@@ -249,7 +249,7 @@ def test_minhash_list_cleared_by_another_thread():
     proc = run_py("""
         import threading, numpy as np, seenit
         base = [("word%d " % i) * 400 + "\u00e9" * (i % 3) for i in range(3000)]
-        for rep in range(6):
+        for rep in range(20):
             docs = ["".join(["x", s]) for s in base]  # fresh str objects owned by the list only
             expect = seenit.minhash(list(docs), num_perm=32, seed=1)
             out = {}
@@ -373,6 +373,17 @@ def test_too_large_ints_are_value_errors_naming_the_argument():
     for f, name in cases:
         with pytest.raises(ValueError, match=name):
             f()
+
+
+# ---------------------------------------------------------------- 9. histogram keeps exact copies
+
+def test_nearest_training_histogram_counts_exact_copies():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((200, 48)).astype(np.float32)
+    res = seenit.nearest_training(x, x, 1)
+    assert (res.scores[:, 0] > 1.0).any()  # float32 cosines of exact copies reach 1.0000002
+    assert int(res.histogram.sum()) == 200
+    assert int(res.histogram[-1]) == 200
 
 
 # ---------------------------------------------------------------- 7. token_stats temperature

@@ -271,11 +271,14 @@ def nearest_training(
     """The k nearest training examples of every test item, plus a histogram of each test
     item's top-1 similarity: the embedding-based contamination check for paraphrases
     that n-gram overlap misses. ``train_embeddings`` may be a memmap (read once)."""
-    bins = check_int(bins, "bins", lo=1)
+    bins = check_int(bins, "bins", lo=1, hi=1_000_000)
     s, i = topk(test_embeddings, train_embeddings, k, metric=metric, device=device)
     top = s[:, 0].astype(np.float64)
     if metric == "cosine":
         rng = (-1.0, 1.0)
+        # float32 cosines of exact copies reach 1.0000001 (and -1 - eps for negated rows);
+        # np.histogram drops values outside its range, so clip them into the end bins
+        top = np.clip(top, -1.0, 1.0)
     else:
         lo, hi = float(top.min()), float(top.max())
         rng = (lo, hi if hi > lo else lo + 1.0)
