@@ -30,8 +30,9 @@ when it is missing, unreadable, damaged, for another manifest, or when any ident
 of a part differs. Any write to a part changes its mtime/ctime (and ``cp``/``rsync`` make
 a new inode), so a modified part is hashed again; ctime cannot be set back by ``touch``.
 What a stat-keyed cache cannot see is a change below the file system (bit rot on disk
-after verification): ``verify=True`` hashes every part again whatever the cache says. A
-read-only index directory keeps the cache in this process only.
+after verification), or a write within the same timestamp tick as the verification on a
+file system with coarse timestamps: ``verify=True`` hashes every part again whatever the
+cache says. A read-only index directory keeps the cache in this process only.
 """
 
 from __future__ import annotations
