@@ -19,8 +19,12 @@ namespace {
 // Views of a list of str without copying or encoding: CPython's own storage
 // (PEP 393): ASCII strings are already UTF-8 (kind 0); others are passed as 1-, 2-
 // or 4-byte code units and encoded (and lower-cased) by the core, in parallel.
-// The list keeps the strings alive for the duration of the call.
+// The list itself does not keep the strings alive: the kernels run with the GIL
+// released, and another thread may clear or modify the list meanwhile, freeing a str
+// whose buffer is being read. `keep` (a tuple snapshot of the list, one reference per
+// str) owns them until the views are dropped, which happens with the GIL held.
 struct TextViews {
+    py::tuple keep;
     std::vector<const char*> ptr;
     std::vector<std::size_t> len;
     std::vector<u8> kind;
@@ -28,12 +32,14 @@ struct TextViews {
 
 TextViews text_views(const py::list& docs) {
     TextViews v;
-    const std::size_t n = docs.size();
+    v.keep = py::reinterpret_steal<py::tuple>(PySequence_Tuple(docs.ptr()));
+    if (!v.keep) throw py::error_already_set();
+    const std::size_t n = v.keep.size();
     v.ptr.resize(n);
     v.len.resize(n);
     v.kind.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        PyObject* o = PyList_GET_ITEM(docs.ptr(), static_cast<Py_ssize_t>(i));
+        PyObject* o = PyTuple_GET_ITEM(v.keep.ptr(), static_cast<Py_ssize_t>(i));
         if (!PyUnicode_Check(o))
             throw py::type_error("docs[" + std::to_string(i) + "] must be str, got " + Py_TYPE(o)->tp_name);
 #if PY_VERSION_HEX < 0x030C0000

@@ -15,11 +15,14 @@ void bind_runtime(py::module_& m) {
     m.def("get_num_threads", &seenit::num_threads, "Number of worker threads the kernels use.");
     m.def(
         "set_num_threads",
-        [](int n) {
-            if (n < 0) throw std::invalid_argument("num_threads must be >= 0 (0 restores the default), got " + std::to_string(n));
-            seenit::set_num_threads(n);
+        [](long long n) {
+            if (n < 0 || n > seenit::kMaxThreads)
+                throw std::invalid_argument("num_threads must be in 0.." + std::to_string(seenit::kMaxThreads) +
+                                            " (0 restores the default), got " + std::to_string(n));
+            seenit::set_num_threads(static_cast<int>(n));
         },
-        py::arg("n"), "Set the number of worker threads (0 restores SEENIT_NUM_THREADS / all cores).");
+        py::arg("n"), "Set the number of worker threads, 1..4096 (0 restores SEENIT_NUM_THREADS / all cores).");
+    m.attr("MAX_THREADS") = seenit::kMaxThreads;
     m.def("cpu_features", [] {
         const auto& f = seenit::cpu_features();
         py::dict d;

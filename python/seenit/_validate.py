@@ -72,6 +72,12 @@ def check_str_sequence(docs: Any, name: str = "docs") -> Sequence[str]:
     return docs
 
 
+# Upper bounds of the native integer types a checked int is passed to (C++ int, int64/size_t):
+# a larger Python int would reach the user as pybind11's "incompatible function arguments".
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
 def check_int(value: Any, name: str, lo: int | None = None, hi: int | None = None) -> int:
     """Check that ``value`` is an int within [lo, hi]; TypeError/ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -43,6 +43,9 @@ struct TokenStatsOut {
 // use_simd = false forces the portable path (it is also chosen when the CPU lacks AVX2+FMA).
 void token_stats(const void* logits, LogitType type, std::size_t rows, std::size_t vocab, const i64* targets,
                  double temperature, unsigned which, const TokenStatsOut& out, bool use_simd = true);
+// Accepted temperatures (1/T stays a normal float32 for the SIMD path).
+inline constexpr double kMinTemperature = 1e-30;
+inline constexpr double kMaxTemperature = 1e30;
 
 // Whether the AVX2+FMA path is available on this CPU (and not disabled by SEENIT_DISABLE_SIMD).
 bool token_stats_simd_available();

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,14 +16,14 @@ namespace {
 int default_threads() {
     if (const char* env = std::getenv("SEENIT_NUM_THREADS")) {
         try {
-            int v = std::stoi(env);
-            if (v >= 1) return v;
+            long long v = std::stoll(env);
+            if (v >= 1) return static_cast<int>(std::min<long long>(v, kMaxThreads));
         } catch (...) {
-            // fall through to the hardware default on an unparsable value
+            // fall through to the hardware default on an unparsable value (or one beyond long long)
         }
     }
     unsigned hc = std::thread::hardware_concurrency();
-    return hc == 0 ? 1 : static_cast<int>(hc);
+    return hc == 0 ? 1 : static_cast<int>(std::min<unsigned>(hc, kMaxThreads));
 }
 
 std::atomic<int> g_threads{0};
@@ -42,10 +43,21 @@ void run_workers(int nt, Worker&& worker) {
         }
     };
     std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(nt - 1));
-    for (int t = 1; t < nt; ++t) pool.emplace_back(guarded, t);
-    guarded(0);
+    std::string spawn_error;
+    try {
+        pool.reserve(static_cast<std::size_t>(nt - 1));
+        for (int t = 1; t < nt; ++t) pool.emplace_back(guarded, t);
+    } catch (const std::exception& e) {  // std::system_error (no more threads) or bad_alloc
+        spawn_error = e.what();
+    }
+    // a worker that was not started would leave its share undone: run none of the caller's,
+    // let the started ones finish (a joinable std::thread must never be destroyed), then fail
+    if (spawn_error.empty()) guarded(0);
     for (auto& th : pool) th.join();
+    if (!spawn_error.empty())
+        throw std::runtime_error("could not start " + std::to_string(nt - 1) + " worker threads (started " +
+                                 std::to_string(pool.size()) + "): " + spawn_error +
+                                 "; lower seenit.set_num_threads / SEENIT_NUM_THREADS");
     if (first) std::rethrow_exception(first);
 }
 
@@ -53,17 +65,23 @@ void run_workers(int nt, Worker&& worker) {
 
 int num_threads() {
     int v = g_threads.load(std::memory_order_relaxed);
-    return v > 0 ? v : default_threads();
+    return v > 0 ? std::min(v, kMaxThreads) : default_threads();
 }
 
-void set_num_threads(int n) { g_threads.store(n > 0 ? n : 0, std::memory_order_relaxed); }
+void set_num_threads(int n) {
+    if (n < 0 || n > kMaxThreads)
+        throw std::invalid_argument("num_threads must be in 0..." + std::to_string(kMaxThreads) +
+                                    " (0 restores the default), got " + std::to_string(n));
+    g_threads.store(n, std::memory_order_relaxed);
+}
 
-void parallel_for(std::size_t n, std::size_t grain,
-                  const std::function<void(std::size_t, std::size_t, int)>& fn) {
+void parallel_for(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t, int)>& fn,
+                  int threads) {
     if (n == 0) return;
     grain = std::max<std::size_t>(grain, 1);
     std::size_t max_chunks = (n + grain - 1) / grain;
-    int nt = static_cast<int>(std::min<std::size_t>(max_chunks, static_cast<std::size_t>(num_threads())));
+    if (threads <= 0) threads = num_threads();
+    int nt = static_cast<int>(std::min<std::size_t>(max_chunks, static_cast<std::size_t>(threads)));
     if (nt <= 1) {
         fn(0, n, 0);
         return;
@@ -77,12 +95,13 @@ void parallel_for(std::size_t n, std::size_t grain,
     });
 }
 
-void parallel_for_dynamic(std::size_t n, std::size_t chunk,
-                          const std::function<void(std::size_t, std::size_t, int)>& fn) {
+void parallel_for_dynamic(std::size_t n, std::size_t chunk, const std::function<void(std::size_t, std::size_t, int)>& fn,
+                          int threads) {
     if (n == 0) return;
     chunk = std::max<std::size_t>(chunk, 1);
     std::size_t nchunks = (n + chunk - 1) / chunk;
-    int nt = static_cast<int>(std::min<std::size_t>(nchunks, static_cast<std::size_t>(num_threads())));
+    if (threads <= 0) threads = num_threads();
+    int nt = static_cast<int>(std::min<std::size_t>(nchunks, static_cast<std::size_t>(threads)));
     if (nt <= 1) {
         fn(0, n, 0);
         return;

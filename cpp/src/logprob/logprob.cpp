@@ -394,8 +394,11 @@ void token_stats(const void* logits, LogitType type, std::size_t rows, std::size
     SEENIT_CHECK(vocab >= 1, std::invalid_argument, "logits must have a vocabulary axis of size >= 1");
     SEENIT_CHECK(vocab <= static_cast<std::size_t>(std::numeric_limits<int32_t>::max()), std::invalid_argument,
                  "vocabulary size ", vocab, " is too large (max 2^31 - 1)");
-    SEENIT_CHECK(temperature > 0 && std::isfinite(temperature), std::invalid_argument,
-                 "temperature must be a finite number > 0, got ", temperature);
+    // The AVX2 path scales by 1/T in float32: 1/T must be a normal float32 (1e-40 gave inf,
+    // NaN from 0 * inf, while the portable float64 path gave finite values). Within
+    // [kMinTemperature, kMaxTemperature] both paths compute the same quantities.
+    SEENIT_CHECK(temperature >= kMinTemperature && temperature <= kMaxTemperature, std::invalid_argument,
+                 "temperature must be a finite number > 0 in [", kMinTemperature, ", ", kMaxTemperature, "], got ", temperature);
     for (std::size_t i = 0; i < rows; ++i) {
         SEENIT_CHECK(targets[i] >= 0 && static_cast<std::size_t>(targets[i]) < vocab, std::invalid_argument,
                      "targets[", i, "]=", targets[i], " is outside [0, ", vocab, ") (the vocabulary size of logits)");
@@ -438,7 +441,7 @@ void token_stats(const void* logits, LogitType type, std::size_t rows, std::size
             if (out.sigma) out.sigma[i] = r.sigma;
             if (out.rank) out.rank[i] = r.rank;
         }
-    });
+    }, nt);
     i64 first = -1;
     int code = kOk;
     for (std::size_t t = 0; t < bad_row.size(); ++t) {

@@ -41,7 +41,7 @@ void for_segments(const T* values, const i64* offsets, std::size_t n, Body&& bod
             }
             if (nan && (bad < 0 || static_cast<i64>(i) < bad)) bad = static_cast<i64>(i);
         }
-    });
+    }, nt);
     i64 first = -1;
     for (i64 v : first_nan)
         if (v >= 0 && (first < 0 || v < first)) first = v;

@@ -24,14 +24,20 @@ void exact_duplicate_spans(ArrayView<const Tok> tokens, ArrayView<const Ptr> sa,
     parallel_for(n - 1, 1 << 14, [&](std::size_t b, std::size_t e, int) {
         for (std::size_t i = b + 1; i < e + 1; ++i) {
             if (static_cast<u64>(lcp[i]) < k) continue;
-            const u64 p = static_cast<u64>(sa[i]);
+            const u64 p = static_cast<u64>(sa[i]), p1 = static_cast<u64>(sa[i - 1]);
+            // both windows [p, p + k) and [p1, p1 + k) lie inside the text when sa and lcp are
+            // what they claim; a corrupted entry must not read or write outside it
+            SEENIT_CHECK(p <= n - k && p1 <= n - k, std::invalid_argument,
+                         "corrupted suffix array or LCP array: sa[", i - 1, "] = ", static_cast<i64>(sa[i - 1]),
+                         ", sa[", i, "] = ", static_cast<i64>(sa[i]), ", lcp[", i, "] = ", static_cast<i64>(lcp[i]),
+                         " with n = ", n, " and min_length = ", k);
             bool clean = true;
             for (u64 j = 0; j < k; ++j) {
                 if (static_cast<u64>(tokens[p + j]) == separator) { clean = false; break; }
             }
             if (!clean) continue;
             __atomic_store_n(mk + p, u8{1}, __ATOMIC_RELAXED);
-            __atomic_store_n(mk + static_cast<u64>(sa[i - 1]), u8{1}, __ATOMIC_RELAXED);
+            __atomic_store_n(mk + p1, u8{1}, __ATOMIC_RELAXED);
         }
     });
     // Union of the windows [p, p + k) of marked p, in one pass.

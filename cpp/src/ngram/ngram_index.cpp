@@ -10,6 +10,8 @@
 #include "seenit/ngram_index.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "seenit/parallel.hpp"
@@ -17,6 +19,16 @@
 namespace seenit {
 
 namespace {
+
+// A suffix-array entry outside [0, n): the index is corrupted (a flipped byte in a
+// memory-mapped sa.bin). Every entry is checked where it is dereferenced, so no content of
+// sa can make a query read outside the corpus; a permuted or repeated entry can still give
+// a wrong answer, which the index checksums (NgramIndex.open) catch.
+[[noreturn]] __attribute__((noinline, cold)) void corrupted_sa(u64 i, u64 v, u64 n) {
+    throw std::invalid_argument("corrupted suffix array: sa[" + std::to_string(i) + "] = " +
+                                std::to_string(static_cast<i64>(v)) + " is outside [0, " + std::to_string(n) +
+                                ") (the index is damaged; rebuild it or open it with verify=True)");
+}
 
 template <class Tok, class Ptr>
 struct Corpus {
@@ -27,6 +39,13 @@ struct Corpus {
 
     explicit Corpus(const SuffixIndexView<Tok, Ptr>& v)
         : t(v.tokens.data), n(v.tokens.size), sa(v.sa.data), sep(v.separator) {}
+
+    // sa[i] (i < n), checked to lie in [0, n): a negative entry converts to a huge u64.
+    u64 pos(u64 i) const {
+        const u64 p = static_cast<u64>(sa[i]);
+        if (__builtin_expect(p >= n, 0)) corrupted_sa(i, p, n);
+        return p;
+    }
 
     // Three-way comparison of suffix p with q[0, m), looking at q's m tokens only:
     // <0 suffix sorts before q, 0 q is a prefix of the suffix, >0 after.
@@ -41,8 +60,8 @@ struct Corpus {
 
     // The token at offset k of suffix sa[i], or -1 past the end of the corpus.
     i64 key(u64 i, u64 k) const {
-        const u64 p = static_cast<u64>(sa[i]) + k;
-        return p < n ? static_cast<i64>(t[p]) : -1;
+        const u64 p = pos(i);
+        return k < n - p ? static_cast<i64>(t[p + k]) : -1;
     }
 };
 
@@ -87,10 +106,10 @@ void run_lanes(const Corpus<Tok, Ptr>& c, Lane<Tok>* lanes, int nl) {
         }
         for (int j = 0; j < nl; ++j) {
             Lane<Tok>& L = lanes[j];
-            L.plo = static_cast<u64>(c.sa[L.lo + half]);
+            L.plo = c.pos(L.lo + half);
             prefetch(c.t + L.plo);
             if (L.hi != L.lo) {
-                L.phi = static_cast<u64>(c.sa[L.hi + half]);
+                L.phi = c.pos(L.hi + half);
                 prefetch(c.t + L.phi);
             }
         }
@@ -105,8 +124,8 @@ void run_lanes(const Corpus<Tok, Ptr>& c, Lane<Tok>* lanes, int nl) {
     }
     for (int j = 0; j < nl; ++j) {
         Lane<Tok>& L = lanes[j];
-        const int r = c.compare(static_cast<u64>(c.sa[L.lo]), L.q, L.m);
-        const int s = c.compare(static_cast<u64>(c.sa[L.hi]), L.q, L.m);
+        const int r = c.compare(c.pos(L.lo), L.q, L.m);
+        const int s = c.compare(c.pos(L.hi), L.q, L.m);
         *L.out_lo = static_cast<i64>(L.lo + (r < 0 ? 1 : 0));
         *L.out_hi = static_cast<i64>(L.hi + (s <= 0 ? 1 : 0));
     }

@@ -100,7 +100,7 @@ void count_symbols(const Char* T, std::size_t n, Index* C, std::size_t K) {
         auto& h = part[static_cast<std::size_t>(tid)];
         h.assign(K, Index{0});
         for (std::size_t i = b; i < e; ++i) ++h[sym(T[i])];
-    });
+    }, nt);
     for (auto& h : part)
         if (!h.empty())
             for (std::size_t c = 0; c < K; ++c) C[c] += h[c];
@@ -120,12 +120,13 @@ void zero_fill(Index* SA, std::size_t n) {
 template <class Index, class Char>
 std::vector<Index> histogram(const Char* T, std::size_t n) {
     constexpr std::size_t kAll = std::size_t{1} << (8 * sizeof(Char));
-    std::vector<std::vector<Index>> part(static_cast<std::size_t>(num_threads()));
+    const int nt = num_threads();  // read once: the per-thread histograms and the split agree
+    std::vector<std::vector<Index>> part(static_cast<std::size_t>(nt));
     parallel_for(n, std::size_t{1} << 18, [&](std::size_t b, std::size_t e, int tid) {
         auto& h = part[static_cast<std::size_t>(tid)];
         if (h.empty()) h.assign(kAll, Index{0});
         for (std::size_t i = b; i < e; ++i) ++h[sym(T[i])];
-    });
+    }, nt);
     std::vector<Index> out(kAll, Index{0});
     for (auto& h : part)
         if (!h.empty())
@@ -513,12 +514,13 @@ void build_suffix_array(ArrayView<const Char> text, u64 alphabet, ArrayView<Inde
         return;
     }
     // Every symbol must be < alphabet: checked in parallel before any work.
-    std::vector<u64> block_max(static_cast<std::size_t>(num_threads()), 0);
+    const int nt = num_threads();
+    std::vector<u64> block_max(static_cast<std::size_t>(nt), 0);
     parallel_for(n, 1 << 16, [&](std::size_t b, std::size_t e, int tid) {
         u64 mx = 0;
         for (std::size_t i = b; i < e; ++i) mx = std::max<u64>(mx, static_cast<u64>(text[i]));
         block_max[static_cast<std::size_t>(tid)] = std::max(block_max[static_cast<std::size_t>(tid)], mx);
-    });
+    }, nt);
     u64 mx = *std::max_element(block_max.begin(), block_max.end());
     SEENIT_CHECK(mx < alphabet, std::invalid_argument, "text has symbol ", mx, " >= alphabet (", alphabet, ")");
     // Buckets are indexed by symbol: fine up to max(n, 2^16) symbols; beyond

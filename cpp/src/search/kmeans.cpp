@@ -33,7 +33,10 @@ std::vector<float> working_rows(MatrixView<const float> x, Metric metric, DotFn 
         for (std::size_t i = b; i < e; ++i) {
             const float* src = x.data + i * x.cols;
             float* r = w.data() + i * x.cols;
-            const float inv = metric == Metric::Cosine ? inv_norm_from_sq(dot(src, src, x.cols)) : 1.0f;
+            const float sq = dot(src, src, x.cols);
+            SEENIT_CHECK(std::isfinite(sq), std::invalid_argument, "x row ", i,
+                         " contains NaN or inf (or values whose squares overflow float32)");
+            const float inv = metric == Metric::Cosine ? inv_norm_from_sq(sq) : 1.0f;
             for (std::size_t k = 0; k < x.cols; ++k) r[k] = metric == Metric::Cosine ? src[k] * inv : src[k];
         }
     });

@@ -23,7 +23,7 @@ PairList range_pairs(MatrixView<const float> x, const DbView* y, float threshold
     std::vector<float> qstore;
     Queries Q = prepare_queries(x, metric, simd, qstore);
     const float thr = metric == Metric::L2 ? -threshold : threshold;
-    const int nt = num_threads();
+    const int nt = num_threads();  // read once: per-thread buffers and every split below agree
     std::vector<std::vector<i64>> I(nt), J(nt);
     std::vector<std::vector<float>> S(nt);
     const std::size_t block = block_rows_for(x.cols);
@@ -38,7 +38,7 @@ PairList range_pairs(MatrixView<const float> x, const DbView* y, float threshold
         parallel_for_dynamic(nq, 48, [&](std::size_t qb, std::size_t qe, int t) {
             RangeSink sink{thr, self, &I[t], &J[t], &S[t]};
             scan_f32(metric, Q, qb, qe, B, 0, rows, sink, simd);
-        });
+        }, nt);
     }
     std::size_t total = 0;
     for (auto& v : I) total += v.size();

@@ -25,6 +25,17 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
     Queries Q;
     Q.n = nq;
     Q.d = d;
+    // Every query row must be finite with a squared norm that fits float32, as the database
+    // rows must (prepare_block): an overflowing q.q would make the l2 keys and the int8
+    // bound inf/NaN and the cosine normalisation a silent zero row. One pass, all threads;
+    // the first bad row is named.
+    std::vector<float> qq(nq);
+    parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t i = b; i < e; ++i) qq[i] = dot(queries.data + i * d, queries.data + i * d, d);
+    });
+    for (std::size_t i = 0; i < nq; ++i)
+        SEENIT_CHECK(std::isfinite(qq[i]), std::invalid_argument, "queries row ", i,
+                     " contains NaN or inf (or values whose squares overflow float32)");
     if (metric == Metric::IP) {
         Q.q = queries.data;
         return Q;
@@ -35,7 +46,7 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
             for (std::size_t i = b; i < e; ++i) {
                 const float* src = queries.data + i * d;
                 float* row = storage.data() + i * d;
-                const float inv = inv_norm_from_sq(dot(src, src, d));
+                const float inv = inv_norm_from_sq(qq[i]);
                 for (std::size_t k = 0; k < d; ++k) row[k] = src[k] * inv;
             }
         });
@@ -43,10 +54,7 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
         return Q;
     }
     Q.q = queries.data;
-    Q.aux.resize(nq);
-    parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
-        for (std::size_t i = b; i < e; ++i) Q.aux[i] = dot(Q.q + i * d, Q.q + i * d, d);
-    });
+    Q.aux = std::move(qq);
     return Q;
 }
 
@@ -104,7 +112,7 @@ void check_rows(const DbView& db, const char* name) {
                 return;
             }
         }
-    });
+    }, nt);
     const std::size_t bad = *std::min_element(first.begin(), first.end());  // chunks are in row order
     SEENIT_CHECK(bad == db.rows, std::invalid_argument, name, " row ", bad,
                  " contains NaN or inf (or values whose squares overflow float32)");
@@ -156,15 +164,21 @@ TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::
     const bool int8 = P.int8;
     const QuantQueries* QQ = P.QQ.get();
 
-    const int nt = num_threads();
-    const bool split_queries = nq >= static_cast<std::size_t>(6 * nt);
+    const std::size_t block = block_rows_for(d);
+    // The thread count is read once and passed to every parallel_for below, so a concurrent
+    // set_num_threads cannot push a worker index past the per-thread state. The row split
+    // never has more workers than chunks of 64 rows in a block: no more heap sets than that.
+    const int nt_all = num_threads();
+    const bool split_queries = nq >= static_cast<std::size_t>(6) * static_cast<std::size_t>(nt_all);
+    const int nt = split_queries ? nt_all
+                                 : static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(nt_all),
+                                                                          (std::min(block, n) + 63) / 64));
     Heaps heaps(nq, kk);
     std::vector<Heaps> local;
     if (!split_queries)
         for (int t = 0; t < nt; ++t) local.emplace_back(nq, kk);
     std::vector<std::size_t> rescored(static_cast<std::size_t>(nt), 0);
 
-    const std::size_t block = block_rows_for(d);
     std::vector<float> conv, aux;
     Block B;
     for (std::size_t r0 = 0; r0 < n; r0 += block) {
@@ -179,16 +193,20 @@ TopkStats topk_search_prepared(const PreparedQueries& P, const DbView& db, std::
             }
         };
         if (split_queries) {
-            parallel_for(nq, 3, [&](std::size_t qb, std::size_t qe, int t) { scan(qb, qe, 0, rows, heaps, t); });
+            parallel_for(nq, 3, [&](std::size_t qb, std::size_t qe, int t) { scan(qb, qe, 0, rows, heaps, t); }, nt);
         } else {
             parallel_for(rows, 64, [&](std::size_t rb, std::size_t re, int t) {
                 scan(0, nq, rb, re, local[static_cast<std::size_t>(t)], t);
-            });
+            }, nt);
         }
     }
     for (auto& h : local) heaps.merge(h);
     for (std::size_t i = 0; i < nq; ++i) {
         std::vector<Cand> v = heaps.sorted(i);
+        // every row is offered to every query (the int8 pass's bound guarantees it for the
+        // rows that matter), so each heap is full; never read past a short one
+        SEENIT_CHECK(v.size() == kk, std::logic_error, "topk: query ", i, " has ", v.size(), " of ", kk,
+                     " results (internal error)");
         for (std::size_t j = 0; j < kk; ++j) {
             scores.row(i)[j] = metric == Metric::L2 ? 0.0f - v[j].key : v[j].key;
             ids.row(i)[j] = v[j].id;

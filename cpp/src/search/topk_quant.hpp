@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "topk_dot.hpp"
@@ -38,6 +39,17 @@ inline std::size_t padded(std::size_t d) { return (d + 63) / 64 * 64; }
 
 // L: quantised values lie in [-L, L] (see above); the same for queries and rows.
 inline int quant_levels() { return vnni_available() ? 127 : 63; }
+
+// The scale s = max|x| / L of a row, shared by every quantiser (AVX2 tiles, VNNI and AMX
+// panels). A scale below FLT_MIN (max|x| under ~L * 1.2e-38: subnormal, or all-subnormal
+// bfloat16 rows) would have a reciprocal that overflows float32, turning x / s into inf or
+// NaN and the codes into garbage; such a row (and, defensively, a NaN or infinite scale)
+// quantises to all zeros with s = 0. The bound stays valid: Q = 0 gives e = |x| and
+// s |Q| = 0, so the row's every pair is tested against its exact float32 key instead.
+inline float quant_scale(float maxabs, int levels) {
+    const float s = maxabs / static_cast<float>(levels);
+    return s >= std::numeric_limits<float>::min() && s <= std::numeric_limits<float>::max() ? s : 0.0f;
+}
 
 struct QuantQueries {
     std::size_t dp = 0;     // padded row length in bytes (multiple of 64)

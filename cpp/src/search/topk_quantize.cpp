@@ -36,8 +36,8 @@ __attribute__((target("avx2,fma"))) inline float quantize_row_avx2(const float* 
         const float a = std::fabs(v[t] * scale_mul);
         maxabs = a > maxabs ? a : maxabs;
     }
-    const float s = maxabs / static_cast<float>(levels);
-    const float inv = s > 0.0f ? 1.0f / s : 0.0f;
+    const float s = quant_scale(maxabs, levels);
+    const float inv = s > 0.0f ? 1.0f / s : 0.0f;  // finite: s >= FLT_MIN
     const __m256 vinv = _mm256_set1_ps(inv), lo = _mm256_set1_ps(static_cast<float>(-levels)),
                  hi = _mm256_set1_ps(static_cast<float>(levels));
     const __m256d sd = _mm256_set1_pd(static_cast<double>(s));
@@ -96,8 +96,8 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) inline float quant
     _mm512_store_ps(lanes, mx);
     float maxabs = 0.0f;
     for (float l : lanes) maxabs = l > maxabs ? l : maxabs;
-    const float s = maxabs / static_cast<float>(levels);
-    const float inv = s > 0.0f ? 1.0f / s : 0.0f;
+    const float s = quant_scale(maxabs, levels);
+    const float inv = s > 0.0f ? 1.0f / s : 0.0f;  // finite: s >= FLT_MIN
     const __m512 vinv = _mm512_set1_ps(inv), lo = _mm512_set1_ps(static_cast<float>(-levels)),
                  hi = _mm512_set1_ps(static_cast<float>(levels)),
                  vs = _mm512_set1_ps(s);

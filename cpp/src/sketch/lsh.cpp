@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "seenit/hashing.hpp"
+#include "seenit/minhash.hpp"
 #include "seenit/parallel.hpp"
 
 namespace seenit {
@@ -70,6 +71,11 @@ bool lsh_is_empty(const T* row, std::size_t k) {
 }
 
 std::pair<double, double> lsh_error_integrals(double threshold, int bands, int rows) {
+    // NaN made the adaptive quadrature split to its depth limit everywhere (2^40 panels: a hang)
+    SEENIT_CHECK(threshold >= 0.0 && threshold <= 1.0, std::invalid_argument, "threshold must be in [0, 1], got ",
+                 threshold);
+    SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=", bands,
+                 ", rows=", rows);
     const double b = bands, r = rows;
     // P(candidate | s) = 1 - (1 - s^r)^b, written with log1p/expm1 so that tiny s^r keep their precision.
     auto p_miss = [&](double s) {
@@ -89,7 +95,9 @@ std::pair<double, double> lsh_error_integrals(double threshold, int bands, int r
 
 std::pair<int, int> lsh_optimal_params(double threshold, int num_perm, double fp_weight, double fn_weight) {
     SEENIT_CHECK(threshold > 0.0 && threshold < 1.0, std::invalid_argument, "threshold must be in (0, 1), got ", threshold);
-    SEENIT_CHECK(num_perm >= 1, std::invalid_argument, "num_perm must be >= 1, got ", num_perm);
+    // the search visits ~num_perm ln(num_perm) (b, r) pairs, each a quadrature: bounded like minhash's num_perm
+    SEENIT_CHECK(num_perm >= 1 && static_cast<std::size_t>(num_perm) <= kMaxNumPerm, std::invalid_argument,
+                 "num_perm must be in 1..", kMaxNumPerm, ", got ", num_perm);
     // Flat list of every (b, r) in datasketch's search order.
     std::vector<std::size_t> start(static_cast<std::size_t>(num_perm) + 1, 0);
     for (int b = 1; b <= num_perm; ++b) start[b] = start[b - 1] + static_cast<std::size_t>(num_perm / b);
@@ -121,8 +129,9 @@ template <class T>
 void lsh_band_keys(MatrixView<const T> sig, int bands, int rows, ArrayView<u64> keys, ArrayView<u8> empty) {
     SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=", bands,
                  ", rows=", rows);
-    SEENIT_CHECK(static_cast<std::size_t>(bands) * static_cast<std::size_t>(rows) <= sig.cols, std::invalid_argument,
-                 "signatures have ", sig.cols, " slots but bands * rows = ", bands, " * ", rows, " = ", bands * rows);
+    const std::size_t width = static_cast<std::size_t>(bands) * static_cast<std::size_t>(rows);  // no int overflow
+    SEENIT_CHECK(width <= sig.cols, std::invalid_argument, "signatures have ", sig.cols, " slots but bands * rows = ",
+                 bands, " * ", rows, " = ", width);
     SEENIT_CHECK(keys.size == sig.rows * static_cast<std::size_t>(bands) && empty.size == sig.rows,
                  std::invalid_argument, "output sizes do not match the signatures");
     const std::size_t nb = static_cast<std::size_t>(bands);
@@ -145,9 +154,9 @@ LSHIndex::LSHIndex(int bands, int rows) : bands_(bands), rows_(rows) {
 }
 
 void LSHIndex::check_width(std::size_t k) {
-    SEENIT_CHECK(k >= static_cast<std::size_t>(bands_) * static_cast<std::size_t>(rows_), std::invalid_argument,
-                 "signatures have ", k, " slots but the index needs bands * rows = ", bands_, " * ", rows_, " = ",
-                 bands_ * rows_);
+    const std::size_t need = static_cast<std::size_t>(bands_) * static_cast<std::size_t>(rows_);  // no int overflow
+    SEENIT_CHECK(k >= need, std::invalid_argument, "signatures have ", k, " slots but the index needs bands * rows = ",
+                 bands_, " * ", rows_, " = ", need);
     SEENIT_CHECK(width_ == 0 || width_ == k, std::invalid_argument, "signature width mismatch: the index holds ", width_,
                  "-slot signatures, got ", k);
 }
@@ -202,8 +211,12 @@ Ragged LSHIndex::query(MatrixView<const T> sig) {
     Ragged out;
     if (sig.rows == 0) return out;
     if (n_ > 0) check_width(sig.cols);
-    else SEENIT_CHECK(sig.cols >= static_cast<std::size_t>(bands_ * rows_), std::invalid_argument, "signatures have ",
-                      sig.cols, " slots but the index needs bands * rows = ", bands_ * rows_);
+    else {
+        // bands_ * rows_ in int overflowed (65536 * 65536 = 0) and let narrow rows through
+        const std::size_t need = static_cast<std::size_t>(bands_) * static_cast<std::size_t>(rows_);
+        SEENIT_CHECK(sig.cols >= need, std::invalid_argument, "signatures have ", sig.cols,
+                     " slots but the index needs bands * rows = ", need);
+    }
     build_locked();
     // Each worker fills its own buffer for a contiguous block of queries; the
     // blocks are concatenated in order, so the result is thread-count independent.

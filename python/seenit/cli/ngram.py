@@ -60,7 +60,7 @@ def index_info(
     """Print an index's manifest summary (and check its checksums with --verify)."""
     from ..ngram.index import NgramIndex
 
-    idx = NgramIndex.open(index, verify=verify)
+    idx = NgramIndex.open(index, verify=True if verify else None)
     m = idx.manifest
     t = Table(title=f"index {index}" + (" (checksums verified)" if verify else ""))
     for col in ("documents", "tokens", "shards", "tokenizer", "token bytes", "normalisation", "format"):

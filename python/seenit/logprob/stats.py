@@ -81,12 +81,18 @@ def _check_stats(stats: Sequence[str] | str) -> tuple[str, ...]:
     return stats
 
 
+MIN_TEMPERATURE = 1e-30  # the native kMinTemperature / kMaxTemperature (seenit/logprob.hpp)
+MAX_TEMPERATURE = 1e30
+
+
 def _check_temperature(temperature: float) -> float:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating, np.integer)):
         raise TypeError(f"temperature must be a number, got {type(temperature).__name__}")
     t = float(temperature)
-    if not (t > 0 and np.isfinite(t)):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
+    # 1/T must be a normal float32 (the SIMD path scales by it in float32): outside this range
+    # the SIMD and portable paths disagreed (NaN vs finite values)
+    if not (MIN_TEMPERATURE <= t <= MAX_TEMPERATURE):
+        raise ValueError(f"temperature must be a finite number > 0 in [{MIN_TEMPERATURE:g}, {MAX_TEMPERATURE:g}], got {temperature}")
     return t
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from .._validate import check_int
+from .._validate import INT64_MAX, check_int
 from .index import NgramIndex, _texts
 from ..tokenize import BytesTokenizer, Tokenizer, get_tokenizer
 
@@ -101,7 +101,7 @@ def exact_duplicates(
     """
     from .suffix import lcp_array, suffix_array
 
-    min_length = check_int(min_length, "min_length", lo=1)
+    min_length = check_int(min_length, "min_length", lo=1, hi=INT64_MAX)
     if isinstance(docs_or_index, NgramIndex):
         index = docs_or_index
         if len(index.shards) != 1:

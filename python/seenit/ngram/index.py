@@ -37,6 +37,7 @@ from .index_format import (
     describe_file,
     open_array,
     read_manifest,
+    record_verified,
     recover,
     write_array,
     write_manifest,
@@ -265,13 +266,35 @@ class NgramIndex:
                 "shards": shards,
             }
             write_manifest(tmp, manifest)
+        # the parts' SHA-256 were computed from the bytes as they were written: no re-read
+        record_verified(target, read_manifest(target))
         return cls.open(target)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, verify: bool = False) -> NgramIndex:
-        """Open the index at ``path`` by memory-mapping its parts (nothing is read in
-        full). Checks the manifest, that every part exists and has the recorded size;
-        ``verify=True`` also recomputes every SHA-256 (reads the whole index)."""
+    def open(cls, path: str | os.PathLike[str], *, verify: bool | None = None) -> NgramIndex:
+        """Open the index at ``path`` by memory-mapping its parts.
+
+        What is guaranteed: the manifest is checked (format, version, fields); every part
+        exists with the size the manifest and its counts imply; and, by default
+        (``verify=None``), every part's SHA-256 matches the manifest. The checksums are
+        computed on the first open of each state of a part (one sequential read of the
+        index) and remembered by the part's identity (name, size, mtime_ns, ctime_ns,
+        inode, device) in this process and in ``verified.json`` in the index directory
+        (written atomically, itself checksummed, ignored when it does not match), so
+        reopening an unchanged index reads nothing; a part written to since (a flipped
+        byte, a replaced file) is hashed again and raises :class:`IndexFormatError`
+        (a ValueError) instead of giving wrong counts. An index just built is recorded
+        as verified by the build itself.
+
+        ``verify=True`` hashes every part now, whatever was remembered (e.g. to catch
+        corruption below the file system, which a stat-keyed cache cannot see).
+        ``verify=False`` checks sizes only (opening a huge index on a trusted disk without
+        reading it); queries then still never read outside the index (the native search
+        rejects suffix-array entries outside the corpus with a ValueError), but a corrupted
+        part can give wrong counts.
+        """
+        if verify is not None and not isinstance(verify, bool):
+            raise TypeError(f"verify must be True, False or None, got {type(verify).__name__}")
         root = Path(path)
         if not os.path.lexists(root):
             with contextlib.suppress(OSError):

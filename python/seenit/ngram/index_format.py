@@ -21,9 +21,21 @@ nothing that :func:`read_manifest` accepts; an existing index stays in place unt
 new one replaces it (see :func:`building`), and the next build (or opening a missing
 index) repairs and removes what interrupted builds left (:func:`recover`).
 Opening checks that every part exists and has the recorded size (a truncated or
-missing file is named in the error); hashing every part is optional
-(``verify=True``) because reading a terabyte-sized index just to open it would defeat
-memory mapping.
+missing file is named in the error) and, by default, that every part's SHA-256 matches
+the manifest -- once per state of the file: a verified part is remembered by its
+identity (relative name, size, mtime_ns, ctime_ns, inode, device), in this process and in
+``verified.json`` beside the manifest, so reopening an unchanged index reads nothing.
+
+``verified.json`` (format ``seenit-verified``) is a cache, never an authority: it is
+written to a temporary name and renamed into place, carries the SHA-256 of the manifest it
+vouches for and a SHA-256 of its own content, and is ignored (the parts are hashed again)
+when it is missing, unreadable, damaged, for another manifest, or when any identity field
+of a part differs. Any write to a part changes its mtime/ctime (and ``cp``/``rsync`` make
+a new inode), so a modified part is hashed again; ctime cannot be set back by ``touch``.
+What a stat-keyed cache cannot see is a change below the file system (bit rot on disk
+after verification), or a write within the same timestamp tick as the verification on a
+file system with coarse timestamps: ``verify=True`` hashes every part again whatever the
+cache says. A read-only index directory keeps the cache in this process only.
 """
 
 from __future__ import annotations
@@ -47,6 +59,8 @@ import numpy as np
 FORMAT_NAME = "seenit-ngram-index"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+VERIFIED = "verified.json"
+VERIFIED_FORMAT = "seenit-verified"
 PARTS = ("tokens.bin", "sa.bin", "docs.bin")
 _CHUNK = 1 << 24
 
@@ -269,32 +283,133 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     return m
 
 
-def _check_part(file: Path, entry: Any, verify: bool, expected_size: int | None) -> None:
+def _check_part(file: Path, entry: Any, expected_size: int | None) -> os.stat_result:
     if not isinstance(entry, dict) or not isinstance(entry.get("size"), int) or not isinstance(entry.get("sha256"), str):
         raise IndexFormatError(f"{file}: manifest entry is malformed")
     if not file.is_file():
         raise IndexFormatError(f"{file}: missing part of the index")
-    size = file.stat().st_size
-    if size != entry["size"]:
-        raise IndexFormatError(f"{file}: size {size} bytes, manifest says {entry['size']} (truncated or replaced?)")
-    if expected_size is not None and size != expected_size:
-        raise IndexFormatError(f"{file}: size {size} bytes does not match the counts in the manifest ({expected_size})")
-    if verify and sha256_file(file) != entry["sha256"]:
-        raise IndexFormatError(f"{file}: SHA-256 checksum does not match the manifest (corrupted)")
+    st = file.stat()
+    if st.st_size != entry["size"]:
+        raise IndexFormatError(f"{file}: size {st.st_size} bytes, manifest says {entry['size']} (truncated or replaced?)")
+    if expected_size is not None and st.st_size != expected_size:
+        raise IndexFormatError(f"{file}: size {st.st_size} bytes does not match the counts in the manifest ({expected_size})")
+    return st
 
 
-def check_parts(root: Path, manifest: dict[str, Any], verify: bool = False) -> None:
-    """Every part present with the recorded size (and checksum when ``verify``)."""
-    for name, entry in manifest["parts"].items():
-        _check_part(root / name, entry, verify, None)
+def _parts(root: Path, manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any], int | None]]:
+    """(name relative to root, manifest entry, size implied by the counts) of every part."""
+    out: list[tuple[str, dict[str, Any], int | None]] = [(name, entry, None) for name, entry in manifest["parts"].items()]
     width = manifest["token_width"]
     for s in manifest["shards"]:
-        sdir = root / s["dir"]
         sizes = {"tokens.bin": s["n_tokens"] * width, "sa.bin": s["n_tokens"] * s["pointer_width"], "docs.bin": (s["n_docs"] + 1) * 8}
         for part in PARTS:
             if part not in s["parts"]:
                 raise IndexFormatError(f"{root / MANIFEST}: shard {s['dir']!r} lists no {part}")
-            _check_part(sdir / part, s["parts"][part], verify, sizes[part])
+            out.append(((Path(s["dir"]) / part).as_posix(), s["parts"][part], sizes[part]))
+    return out
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    """What identifies one state of a file: any write changes mtime/ctime, a copy the inode."""
+    return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ctime_ns), int(st.st_ino), int(st.st_dev)]
+
+
+# (resolved path of a part, identity) -> SHA-256 verified in this process (keyed by the file,
+# not by the index, so a piece verified alone counts inside an index that lists it)
+_VERIFIED: dict[tuple[str, tuple[int, ...]], str] = {}
+
+
+def _manifest_digest(root: Path) -> str:
+    return hashlib.sha256((root / MANIFEST).read_bytes()).hexdigest()
+
+
+def _sidecar_body_digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _read_sidecar(root: Path, manifest_digest: str) -> dict[str, Any]:
+    """The verified parts recorded in ``verified.json`` for this manifest; {} when absent or untrustworthy."""
+    try:
+        doc = json.loads((root / VERIFIED).read_text(encoding="utf-8"))
+        body = doc["body"]
+        if (not isinstance(body, dict) or doc.get("sha256") != _sidecar_body_digest(body)
+                or body.get("format") != VERIFIED_FORMAT or body.get("version") != 1
+                or body.get("manifest_sha256") != manifest_digest or not isinstance(body.get("parts"), dict)):
+            return {}
+        return body["parts"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_sidecar(root: Path, manifest_digest: str, parts: dict[str, Any]) -> None:
+    """Write ``verified.json`` atomically (temporary file, fsync, rename); silently skipped
+    where the directory is not writable (the in-process cache still holds)."""
+    body = {"format": VERIFIED_FORMAT, "version": 1, "manifest_sha256": manifest_digest, "parts": parts}
+    data = json.dumps({"body": body, "sha256": _sidecar_body_digest(body)}, indent=1) + "\n"
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{VERIFIED}.", suffix=".tmp", dir=root)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, root / VERIFIED)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def check_parts(root: Path, manifest: dict[str, Any], verify: bool | None = None) -> None:
+    """Every part present with the recorded size, and its SHA-256 equal to the manifest's.
+
+    ``verify=None`` hashes each part once per state of the file (see the module docstring:
+    remembered in this process and in ``verified.json``); ``True`` hashes every part now;
+    ``False`` checks sizes only. Raises :class:`IndexFormatError` naming the first bad part.
+    """
+    parts = _parts(root, manifest)
+    stats = [_check_part(root / name, entry, expected) for name, entry, expected in parts]
+    if verify is False:
+        return
+    digest = _manifest_digest(root)
+    recorded = {} if verify else _read_sidecar(root, digest)
+    fresh: dict[str, Any] = {}
+    changed = bool(verify)
+    for (name, entry, _), st in zip(parts, stats):
+        ident = _identity(st)
+        want = entry["sha256"]
+        key = (str((root / name).resolve()), tuple(ident))
+        cached = _VERIFIED.get(key)
+        rec = recorded.get(name)
+        if not verify and (cached == want or (isinstance(rec, dict) and rec.get("id") == ident and rec.get("sha256") == want)):
+            fresh[name] = {"id": ident, "sha256": want}
+            changed |= not (isinstance(rec, dict) and rec.get("id") == ident and rec.get("sha256") == want)
+            _VERIFIED[key] = want
+            continue
+        if sha256_file(root / name) != want:
+            raise IndexFormatError(f"{root / name}: SHA-256 checksum does not match the manifest (corrupted)")
+        _VERIFIED[key] = want
+        fresh[name] = {"id": ident, "sha256": want}
+        changed = True
+    if changed or set(recorded) != set(fresh):
+        _write_sidecar(root, digest, fresh)
+
+
+def record_verified(root: Path, manifest: dict[str, Any]) -> None:
+    """Mark the parts of an index just written (their SHA-256 computed from the bytes as they
+    were written) as verified, so the first open after a build does not read them again."""
+    parts = _parts(root, manifest)
+    stats = [_check_part(root / name, entry, expected) for name, entry, expected in parts]
+    fresh = {}
+    for (name, entry, _), st in zip(parts, stats):
+        ident = _identity(st)
+        _VERIFIED[(str((root / name).resolve()), tuple(ident))] = entry["sha256"]
+        fresh[name] = {"id": ident, "sha256": entry["sha256"]}
+    _write_sidecar(root, _manifest_digest(root), fresh)
 
 
 def open_array(path: Path, dtype: np.dtype, count: int) -> np.ndarray:

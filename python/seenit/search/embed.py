@@ -41,11 +41,30 @@ def _sentence_transformer(name: str) -> Any:
         raise RuntimeError(f"sentence-transformers model {name!r} is not available offline: {e}") from e
 
 
+# Bounds of the hashed embedder: its projection is a dense float32 (buckets, dim) matrix
+# (1 GiB at the largest dim with the default buckets), allocated when the embedder is made.
+MAX_HASHED_DIM = 4096
+MAX_HASHED_BUCKETS = 1 << 20
+MAX_HASHED_PROJ = 1 << 28  # buckets * dim entries (1 GiB of float32)
+
+
 def hashed_embedder(dim: int = 256, buckets: int = 1 << 16, seed: int = 0) -> Callable[[Sequence[str]], np.ndarray]:
     """A model-free, offline embedding: log-scaled hashed word counts, randomly
-    projected to ``dim`` (a lexical stand-in for tests and demos, not a semantic model)."""
+    projected to ``dim`` (a lexical stand-in for tests and demos, not a semantic model).
+
+    ``dim`` may be 1..4096 and ``buckets`` 1..2**20 with ``buckets * dim <= 2**28``
+    (the projection matrix, float32, at most 1 GiB); larger values raise ValueError before
+    anything is allocated."""
     import zlib
 
+    from ._validate import check_int
+
+    dim = check_int(dim, "dim", 1, MAX_HASHED_DIM)
+    buckets = check_int(buckets, "buckets", 1, MAX_HASHED_BUCKETS)
+    seed = check_int(seed, "seed", 0, 2**64 - 1)
+    if buckets * dim > MAX_HASHED_PROJ:
+        raise ValueError(f"buckets * dim must be <= {MAX_HASHED_PROJ} (a {buckets} x {dim} float32 projection "
+                         f"needs {buckets * dim * 4 / 2**30:.1f} GiB), got buckets={buckets}, dim={dim}")
     proj = np.random.default_rng(seed).standard_normal((buckets, dim)).astype(np.float32) / np.sqrt(dim)
 
     def fn(texts: Sequence[str]) -> np.ndarray:
@@ -68,7 +87,14 @@ def embedder(embed: EmbedSpec) -> Callable[[Sequence[str]], np.ndarray]:
     """A function list[str] -> float32 (n, d) array from a callable or a model name
     (``"hashed"`` or ``"hashed:DIM"`` selects :func:`hashed_embedder`)."""
     if isinstance(embed, str) and embed.split(":")[0] == "hashed":
-        dim = int(embed.split(":")[1]) if ":" in embed else 256
+        dim = 256
+        if ":" in embed:
+            spec = embed.split(":", 1)[1]
+            if not spec.isdigit():
+                raise ValueError(f"embed {embed!r}: the hashed embedder's dimension must be an integer, e.g. 'hashed:256'")
+            dim = int(spec)
+            if not 1 <= dim <= MAX_HASHED_DIM:
+                raise ValueError(f"embed {embed!r}: the hashed embedder's dimension must be in 1..{MAX_HASHED_DIM}, got {dim}")
         return hashed_embedder(dim)
     if isinstance(embed, str):
         model = _sentence_transformer(embed)

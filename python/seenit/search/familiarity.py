@@ -57,8 +57,11 @@ def _train_counts(train_labels: Any) -> tuple[list[str], np.ndarray]:
 def familiarity_from_similarity(sim: np.ndarray, ids: np.ndarray, counts: np.ndarray, k: int, weighting: str) -> np.ndarray:
     """Familiarity per row given each row's training labels sorted by similarity
     (``sim``/``ids`` as returned by topk over all distinct training labels)."""
-    ranks = np.arange(1, k + 1, dtype=np.float64)
-    w = {"zipf": 1.0 / ranks, "linear": (k - ranks + 1) / k, "unweighted": np.ones(k)}[weighting]
+    # only the first min(k, training occurrences) weights are ever used: never O(k) memory
+    # for a huge k (k = 2**32 - 1 allocated 32 GiB); the linear weights still depend on k
+    kk = int(min(k, int(np.sum(counts))))
+    ranks = np.arange(1, kk + 1, dtype=np.float64)
+    w = {"zipf": 1.0 / ranks, "linear": (k - ranks + 1) / k, "unweighted": np.ones(kk)}[weighting]
     out = np.empty(sim.shape[0])
     for r in range(sim.shape[0]):
         s = np.maximum(sim[r].astype(np.float64), 0.0)

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from .._validate import check_choice, check_float, check_int
+from .._validate import INT32_MAX, INT64_MAX, check_choice, check_float, check_int
 
 Metric = Literal["ip", "cosine", "l2"]
 METRICS = ("ip", "cosine", "l2")
@@ -149,7 +149,7 @@ def topk(
     from ..gpu import check_device
 
     check_device(device)
-    k = check_int(k, "k", lo=1)
+    k = check_int(k, "k", lo=1, hi=INT64_MAX)
     q = as_queries(queries)
     db = as_database(database)
     if q.shape[1] != db.shape[1]:
@@ -236,7 +236,7 @@ def kmeans(
     check_choice(init, "init", ("auto", "k-means++", "k-means||"))
     xq = as_queries(x, "x")
     n_clusters = check_int(n_clusters, "n_clusters", lo=1, hi=xq.shape[0])
-    iters = check_int(iters, "iters", lo=1)
+    iters = check_int(iters, "iters", lo=1, hi=INT32_MAX)
     seed = check_int(seed, "seed", lo=0, hi=2**64 - 1)
     c, lab, sc, inertia, it, used = _core.kmeans(xq, n_clusters, iters, seed, metric, init)
     return KMeans(c, lab, sc, float(inertia), int(it), str(used))
@@ -268,11 +268,14 @@ def nearest_training(
     """The k nearest training examples of every test item, plus a histogram of each test
     item's top-1 similarity: the embedding-based contamination check for paraphrases
     that n-gram overlap misses. ``train_embeddings`` may be a memmap (read once)."""
-    bins = check_int(bins, "bins", lo=1)
+    bins = check_int(bins, "bins", lo=1, hi=1_000_000)
     s, i = topk(test_embeddings, train_embeddings, k, metric=metric, device=device)
     top = s[:, 0].astype(np.float64)
     if metric == "cosine":
         rng = (-1.0, 1.0)
+        # float32 cosines of exact copies reach 1.0000001 (and -1 - eps for negated rows);
+        # np.histogram drops values outside its range, so clip them into the end bins
+        top = np.clip(top, -1.0, 1.0)
     else:
         lo, hi = float(top.min()), float(top.max())
         rng = (lo, hi if hi > lo else lo + 1.0)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
-from .._validate import as_contig, check_float, check_int
+from .._validate import INT32_MAX, INT64_MAX, as_contig, check_float, check_int
 from .minhash import MAX_NUM_PERM
 
 SIGNATURE_DTYPES = (np.dtype(np.uint32), np.dtype(np.uint64))
@@ -122,8 +122,8 @@ class LSH:
                 b, r = params
             except (TypeError, ValueError):
                 raise TypeError(f"params must be a pair (bands, rows), got {params!r}") from None
-            b = check_int(b, "params[0] (bands)", 1)
-            r = check_int(r, "params[1] (rows)", 1)
+            b = check_int(b, "params[0] (bands)", 1, INT32_MAX)
+            r = check_int(r, "params[1] (rows)", 1, INT32_MAX)
             if b * r > self.num_perm:
                 raise ValueError(f"params (bands={b}, rows={r}) need bands * rows = {b * r} <= num_perm = {self.num_perm}")
         self._index = _core.LSHIndex(b, r)
@@ -221,7 +221,7 @@ class LSH:
 
     def buckets(self, min_size: int = 2) -> Candidates:
         """Every bucket with >= ``min_size`` members, band by band, as internal row ids."""
-        check_int(min_size, "min_size", 1)
+        check_int(min_size, "min_size", 1, INT64_MAX)
         with self._lock:
             values, offsets = self._index.buckets(min_size)
         return Candidates(values, offsets)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core, gpu
-from .._validate import as_contig, check_choice, check_int, ragged
+from .._validate import INT64_MAX, as_contig, check_choice, check_int, ragged
 
 EMPTY: int = (1 << 32) - 1
 SCHEMES = ("fast", "oph", "datasketch", "datasketch-legacy")
@@ -72,7 +72,7 @@ class MinHashSpec:
 
 # ---------------------------------------------------------------- input preparation
 def _check_common(ngram: Any, unit: Any, lowercase: Any, errors: Any) -> tuple[int, str]:
-    ngram = check_int(ngram, "ngram", 1)
+    ngram = check_int(ngram, "ngram", 1, INT64_MAX)
     unit = check_choice(unit, "unit", UNITS)
     if not isinstance(lowercase, (bool, np.bool_)):
         raise TypeError(f"lowercase must be a bool, got {type(lowercase).__name__}")
