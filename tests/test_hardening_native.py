@@ -342,14 +342,14 @@ def test_familiarity_huge_k_allocates_only_what_it_uses():
 
 @pytest.mark.parametrize("spec", ["hashed:100000000", "hashed:4097", "hashed:0", "hashed:-5", "hashed:abc"])
 def test_hashed_embedder_dimension_bounded(spec):
-    from seenit.embed import embedder
+    from seenit.search.embed import embedder
 
     with pytest.raises(ValueError, match="hashed"):
         embedder(spec)
 
 
 def test_hashed_embedder_arguments_bounded():
-    from seenit.embed import hashed_embedder
+    from seenit.search.embed import hashed_embedder
 
     with pytest.raises(ValueError, match="dim"):
         hashed_embedder(10**8)
@@ -392,7 +392,7 @@ def test_nearest_training_histogram_counts_exact_copies():
 @pytest.mark.parametrize("temperature", [1e-40, 1e-31, 1e31, 1e300])
 def test_token_stats_rejects_temperatures_whose_reciprocal_is_not_a_float32(simd, temperature):
     # 1e-40: the AVX2 path (1/T in float32 = inf) gave NaN, the portable one finite values
-    from seenit import logprob
+    from seenit.logprob import stats as logprob
 
     x = np.array([[1.0, 2.0, 3.0]], np.float32)
     with pytest.raises(ValueError, match="temperature"):
@@ -403,7 +403,7 @@ def test_token_stats_rejects_temperatures_whose_reciprocal_is_not_a_float32(simd
 
 @pytest.mark.parametrize("temperature", [1e-30, 1e-20, 1e-3, 0.7, 3.0, 1e20, 1e30])
 def test_token_stats_simd_and_portable_agree_at_extreme_temperatures(temperature):
-    from seenit import logprob
+    from seenit.logprob import stats as logprob
 
     rng = np.random.default_rng(4)
     x = (rng.standard_normal((5, 37)) * 5).astype(np.float32)
@@ -421,7 +421,7 @@ def test_token_stats_simd_and_portable_agree_at_extreme_temperatures(temperature
 def test_token_stats_disable_simd_env_rejects_tiny_temperature():
     proc = run_py("""
         import numpy as np
-        from seenit import logprob
+        from seenit.logprob import stats as logprob
         try:
             logprob.token_stats(np.array([[1.0, 2.0]], np.float32), np.array([0]), temperature=1e-40)
         except ValueError as e:

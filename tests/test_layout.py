@@ -160,3 +160,23 @@ def test_no_private_names_across_areas() -> None:
             if private_module or private_names:
                 bad.append(f"{module_name(path)} imports {mod}: {private_names or 'a private module'}")
     assert not bad, bad
+
+
+AREAS = {"sketch", "ngram", "search", "logprob"}
+
+
+def test_native_layout_is_one_folder_and_one_binding_per_area() -> None:
+    root = PACKAGE.parents[1]
+    src = root / "cpp" / "src"
+    if not src.is_dir():  # an installed package without its sources
+        return
+    assert not [p.name for p in src.iterdir() if p.is_file()], "cpp/src holds area folders only"
+    assert {p.name for p in src.iterdir() if p.is_dir()} == AREAS | {"common"}
+    bindings = {p.stem for p in (root / "cpp" / "bindings").glob("bind_*.cpp")}
+    assert bindings == {f"bind_{a}" for a in AREAS} | {"bind_runtime"}
+    for area in AREAS:  # and the same word in every other layer
+        assert (PACKAGE / area / "__init__.py").is_file(), area
+        assert (PACKAGE / "reference" / f"{area}.py").is_file(), area
+        assert (root / "tests" / area).is_dir(), area
+        assert (root / "docs" / f"{area}.md").is_file(), area
+        assert any((root / "bench").glob(f"{area}*.py")), area

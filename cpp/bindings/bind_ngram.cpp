@@ -1,8 +1,10 @@
-// Bindings for the n-gram index queries and exact-substring duplicates:
-// dtype dispatch, shape checks, GIL release. No algorithms here.
+// Bindings of the ngram area (suffix and LCP arrays, n-gram index queries, exact duplicate
+// spans): each part converts and checks arrays, releases the GIL and calls the core.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,11 +12,77 @@
 #include "buffers.hpp"
 #include "seenit/exact_dups.hpp"
 #include "seenit/ngram_index.hpp"
+#include "seenit/suffix_array.hpp"
 
 namespace py = pybind11;
 
 namespace seenit::bind {
 
+// ---------------------------------------------------------------- suffix
+// Bindings for suffix arrays and LCP arrays: dtype dispatch by overload
+// (.noconvert, so a wrong dtype is a TypeError, never a silent copy), length
+// checks, and the GIL released around the kernels.
+namespace suffix_bindings {
+namespace {
+
+template <class Index, class Char>
+py::array sa_as(const carray<Char>& text, u64 alphabet) {
+    auto t = view_1d(text, "text");
+    carray<Index> out(static_cast<py::ssize_t>(t.size));
+    auto o = mut_view_1d(out);
+    {
+        py::gil_scoped_release nogil;
+        build_suffix_array<Char, Index>(t, alphabet, o);
+    }
+    return std::move(out);
+}
+
+template <class Char>
+py::array suffix_array(const carray<Char>& text, u64 alphabet, bool force64) {
+    SEENIT_CHECK(text.ndim() == 1, std::invalid_argument, "text must be 1-dimensional, got ndim=", text.ndim());
+    if (!force64 && text.shape(0) <= std::numeric_limits<i32>::max()) return sa_as<i32>(text, alphabet);
+    return sa_as<i64>(text, alphabet);
+}
+
+template <class Char, class Index>
+py::array lcp_array(const carray<Char>& text, const carray<Index>& sa) {
+    auto t = view_1d(text, "text");
+    auto s = view_1d(sa, "sa");
+    SEENIT_CHECK(s.size == t.size, std::invalid_argument, "sa must have the length of text (", t.size, "), got ",
+                 s.size);
+    carray<Index> out(static_cast<py::ssize_t>(t.size));
+    auto o = mut_view_1d(out);
+    {
+        py::gil_scoped_release nogil;
+        build_lcp<Char, Index>(t, s, o);
+    }
+    return std::move(out);
+}
+
+template <class Char>
+void bind_char(py::module_& m) {
+    using namespace pybind11::literals;
+    m.def("suffix_array", &suffix_array<Char>, "text"_a.noconvert(), "alphabet"_a, "force64"_a = false,
+          "Suffix array (SA-IS) of a 1-D unsigned integer array whose symbols are < alphabet; int32 when "
+          "len < 2**31 (unless force64), else int64.");
+    m.def("lcp_array", &lcp_array<Char, i32>, "text"_a.noconvert(), "sa"_a.noconvert(),
+          "LCP array of text given its suffix array: lcp[i] = LCP(sa[i-1], sa[i]), lcp[0] = 0.");
+    m.def("lcp_array", &lcp_array<Char, i64>, "text"_a.noconvert(), "sa"_a.noconvert());
+}
+
+}  // namespace
+
+void bind(py::module_& m) {
+    bind_char<u8>(m);
+    bind_char<u16>(m);
+    bind_char<u32>(m);
+}
+}  // namespace suffix_bindings
+
+// ---------------------------------------------------------------- ngram
+// Bindings for the n-gram index queries and exact-substring duplicates:
+// dtype dispatch, shape checks, GIL release. No algorithms here.
+namespace ngram_bindings {
 namespace {
 
 template <class T>
@@ -62,7 +130,7 @@ ArrayView<const Tok> query_values(const py::array& qvalues, const py::array& tok
 
 }  // namespace
 
-void bind_ngram(py::module_& m) {
+void bind(py::module_& m) {
     m.def(
         "ngram_ranges",
         [](py::array tokens, py::array sa, u64 separator, py::array qvalues, carray<i64> qoffsets) {
@@ -149,6 +217,12 @@ void bind_ngram(py::module_& m) {
         py::arg("tokens").noconvert(), py::arg("sa").noconvert(), py::arg("lcp").noconvert(), py::arg("separator"),
         py::arg("min_length"),
         "Maximal spans [start, end) (global token positions) of >= min_length tokens occurring at least twice.");
+}
+}  // namespace ngram_bindings
+
+void bind_ngram(py::module_& m) {
+    suffix_bindings::bind(m);
+    ngram_bindings::bind(m);
 }
 
 }  // namespace seenit::bind

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seenit import _core, index_format
-from seenit.index_format import IndexFormatError
-from seenit.ngram import NgramIndex
+from seenit import _core
+from seenit.ngram import index_format
+from seenit.ngram.index_format import IndexFormatError
+from seenit import NgramIndex
 
 DOCS = ["the quick brown fox jumps over the lazy dog", "a quick brown dog", "lorem ipsum dolor sit amet"] * 20
 
@@ -131,8 +132,8 @@ def test_flipped_byte_in_sa_is_an_error_not_a_wrong_count(index_dir, mask):
     sa = index_dir / "sa.bin"
     _flip(sa, sa.stat().st_size // 2 + 1 if mask == 0x80 else sa.stat().st_size // 2, mask)
     proc = run_py(f"""
-        from seenit.ngram import NgramIndex
-        from seenit.index_format import IndexFormatError
+        from seenit import NgramIndex
+        from seenit.ngram.index_format import IndexFormatError
         try:
             idx = NgramIndex.open({str(index_dir)!r})
         except IndexFormatError as e:
@@ -238,7 +239,7 @@ def test_verify_false_still_never_crashes_on_corrupted_sa(index_dir):
     raw[len(raw) // 2] = 10**9  # out of range, size unchanged
     raw.tofile(sa)
     proc = run_py(f"""
-        from seenit.ngram import NgramIndex
+        from seenit import NgramIndex
         idx = NgramIndex.open({str(index_dir)!r}, verify=False)
         for q in ("quick brown", "lorem", "the lazy dog", "z"):
             try:

@@ -1,5 +1,5 @@
-// Bindings of the search kernels (topk, range_pairs, kmeans): dtype/shape checks,
-// zero-copy views, GIL release. No algorithms here.
+// Bindings of the search area (top-k, range pairs, k-means): dtype and shape checks, zero-copy
+// views, GIL release. No algorithms here.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -49,7 +49,7 @@ const char* init_name(KmeansInit i) { return i == KmeansInit::Parallel ? "k-mean
 
 }  // namespace
 
-void bind_topk(py::module_& m) {
+void bind_search(py::module_& m) {
     m.def(
         "topk_search",
         [](const carray<float>& queries, const py::array& database, std::size_t k, const std::string& metric,
