@@ -341,3 +341,17 @@ def test_giant_bucket_is_not_expanded_into_all_pairs():
     assert d.n_clusters == 1 and d.n_removed == 19999
     assert (d.labels[:20000] == 0).all() and (d.labels[20000:] == np.arange(20000, 21000)).all()
     assert d.pairs.shape[0] == 19999 and (d.pairs[:, 0] == 0).all() and (d.similarity == 1.0).all()
+
+
+def test_candidate_pairs_cap_and_duplicate_bands():
+    # every row in one bucket of each of 4 bands: each pair is listed 4 times before deduplication
+    sig = np.repeat(np.arange(32, dtype=np.uint32)[None, :], 50, axis=0)
+    lsh = LSH(threshold=0.5, num_perm=32, params=(4, 8))
+    lsh.insert(sig)
+    want = np.array([(i, j) for i in range(50) for j in range(i + 1, 50)], dtype=np.int64)
+    np.testing.assert_array_equal(lsh.candidate_pairs(), want)
+    np.testing.assert_array_equal(lsh.candidate_pairs(max_pairs=4 * 1225), want)
+    with pytest.raises(ValueError, match=r"4,900 candidate pairs .* more than max_pairs=4,899"):
+        lsh.candidate_pairs(max_pairs=4 * 1225 - 1)
+    with pytest.raises(TypeError, match="max_pairs must be an int"):
+        lsh.candidate_pairs(max_pairs=1.5)  # type: ignore[arg-type]

@@ -289,13 +289,26 @@ Ragged LSHIndex::buckets(std::size_t min_size) {
 
 // ---------------------------------------------------------------- pairs
 
+namespace {
+struct PairKey {
+    i64 a, b;
+    bool operator<(const PairKey& o) const { return a < o.a || (a == o.a && b < o.b); }
+    bool operator==(const PairKey& o) const { return a == o.a && b == o.b; }
+};
+static_assert(sizeof(PairKey) == 2 * sizeof(i64), "pair layout");
+
+// One thread's sort + unique of a flat pair list, releasing the memory the duplicates took.
+void sort_unique_pairs_here(std::vector<i64>& flat) {
+    PairKey* p = reinterpret_cast<PairKey*>(flat.data());
+    const std::size_t m = flat.size() / 2;
+    std::sort(p, p + m);
+    flat.resize(2 * static_cast<std::size_t>(std::unique(p, p + m) - p));
+    flat.shrink_to_fit();
+}
+}  // namespace
+
 void sort_unique_pairs(std::vector<i64>& flat) {
-    struct P {
-        i64 a, b;
-        bool operator<(const P& o) const { return a < o.a || (a == o.a && b < o.b); }
-        bool operator==(const P& o) const { return a == o.a && b == o.b; }
-    };
-    static_assert(sizeof(P) == 2 * sizeof(i64), "pair layout");
+    using P = PairKey;
     P* p = reinterpret_cast<P*>(flat.data());
     const std::size_t m = flat.size() / 2;
     // Sort blocks in parallel, then merge them pairwise.
@@ -340,6 +353,9 @@ std::vector<i64> lsh_group_pairs(ArrayView<const i64> values, ArrayView<const i6
                         out.push_back(std::max(a, b));
                     }
             }
+            // A pair that shares several bands is listed once per band: drop the copies now, so
+            // the blocks waiting to be joined hold (nearly) the output only, not bands x it.
+            sort_unique_pairs_here(out);
         }
     });
     std::vector<i64> flat;

@@ -226,16 +226,28 @@ class LSH:
             values, offsets = self._index.buckets(min_size)
         return Candidates(values, offsets)
 
-    def candidate_pairs(self) -> npt.NDArray[np.int64]:
+    def candidate_pairs(self, max_pairs: int | None = None) -> npt.NDArray[np.int64]:
         """Every pair of keys sharing at least one bucket, shape (m, 2), first < second, sorted.
 
         This is exact: a bucket of s rows contributes s * (s - 1) / 2 pairs (memory
         grows with the square of the largest bucket; ``near_duplicates`` avoids
-        that for giant buckets).
+        that for giant buckets). Pairs listed in several bands are dropped block by block
+        as they are made, so the peak is about 12x the output in the worst case (every row
+        in one bucket of every band), 2x with few shared bands. ``max_pairs`` caps the work:
+        when the buckets hold more than that many pairs (counted before duplicates across
+        bands are removed), ValueError is raised before anything is allocated.
         """
+        if max_pairs is not None:
+            check_int(max_pairs, "max_pairs", 0, INT64_MAX)
         with self._lock:
             values, offsets = self._index.buckets(2)
             keys = self.keys if self._key_chunks else None
+        if max_pairs is not None:
+            sizes = np.diff(offsets)
+            listed = int((sizes * (sizes - 1) // 2).sum())
+            if listed > max_pairs:
+                raise ValueError(f"the buckets hold {listed:,} candidate pairs (before removing pairs listed in several "
+                                 f"bands; largest bucket {int(sizes.max()):,} rows), more than max_pairs={max_pairs:,}")
         pairs = _core.lsh_group_pairs(values, offsets)
         if keys is not None and pairs.size:
             pairs = keys[pairs]
