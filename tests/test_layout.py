@@ -180,3 +180,20 @@ def test_native_layout_is_one_folder_and_one_binding_per_area() -> None:
         assert (root / "tests" / area).is_dir(), area
         assert (root / "docs" / f"{area}.md").is_file(), area
         assert any((root / "bench").glob(f"{area}*.py")), area
+
+
+def test_every_import_resolves() -> None:
+    # imports inside functions run only when called: a moved module must not leave one dangling
+    import importlib
+    import importlib.util
+
+    bad = []
+    for path in library_modules():
+        for mod, names, _ in imports_of(path):
+            if importlib.util.find_spec(mod) is None:
+                bad.append(f"{module_name(path)}: no module {mod}")
+                continue
+            m = importlib.import_module(mod)
+            bad += [f"{module_name(path)}: {mod} has no {n}" for n in names
+                    if not hasattr(m, n) and importlib.util.find_spec(f"{mod}.{n}") is None]
+    assert not bad, bad

@@ -57,7 +57,7 @@ def hashed_embedder(dim: int = 256, buckets: int = 1 << 16, seed: int = 0) -> Ca
     anything is allocated."""
     import zlib
 
-    from ._validate import check_int
+    from .._validate import check_int
 
     dim = check_int(dim, "dim", 1, MAX_HASHED_DIM)
     buckets = check_int(buckets, "buckets", 1, MAX_HASHED_BUCKETS)
