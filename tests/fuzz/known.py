@@ -29,6 +29,19 @@ KNOWN: dict[str, str] = {
     "topk-l2-overflow": "topk/nearest_training metric='l2' with huge finite query values (squared distances "
                         "overflow float32) against an int8 database return uninitialised ids (e.g. 140683954658048) "
                         "and denormal garbage scores; queries are not checked for norm overflow as databases are",
+    "lsh-error-integrals-unchecked": "_core.lsh_error_integrals does not validate its arguments: bands < 0 "
+                                     "hangs (the adaptive integrator recurses to depth 40 on an infinite "
+                                     "integrand), bands/rows <= 0 or a threshold outside [0, 1] return "
+                                     "meaningless values (e.g. a negative false-positive integral)",
+    "causal-max-l2-one-row": "_core.causal_max(x, 'l2') of a single row gives -inf for row 0; the docstring "
+                             "(and the reference, and any x with >= 2 rows) give +inf for l2",
+    "cosine-above-one": "cosine scores of (near-)identical rows can exceed 1 by an ulp (1.0000001), so "
+                        "nearest_training's histogram over [-1, 1] drops those test items",
+    "complex-arrays-cast": "complex arrays are cast to real with a ComplexWarning (imaginary part dropped) "
+                           "instead of a TypeError where an integer array is expected (_validate.as_contig: offsets, "
+                           "ids) and in the metrics (auroc/roc_curve/tpr_at_fpr scores)",
+    "core-topk-nonfinite": "_core.topk_search segfaults on NaN/inf in the queries (any metric, first_pass "
+                           "'float32' included); seenit.topk checks queries first, the _core entry point does not",
 }
 
 

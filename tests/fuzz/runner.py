@@ -203,12 +203,17 @@ def _print_row(r: dict[str, Any]) -> None:
           f"{r.get('rejected', '-'):>7}  skipped {r.get('skipped', '-'):>6}  {r['wall']:>6.1f} s  {status}", flush=True)
 
 
+_EXC = re.compile(r"^[A-Za-z_][\w.]*(: .*)?$")
+
+
 def _summary(out: str) -> str:
+    """The finding in one line: the exception of an uncaught-exception report, or libFuzzer's error."""
     lines = out.splitlines()
     for i, line in enumerate(lines):
         if "Uncaught Python exception" in line:
-            tail = [x for x in lines[i + 1:i + 40] if x.strip() and not x.startswith(("  File", "    "))]
-            return tail[1] if len(tail) > 1 else (tail[0] if tail else line)
-        if "ERROR: libFuzzer" in line or "ERROR: AddressSanitizer" in line:
+            for x in lines[i + 1:]:
+                if _EXC.match(x):
+                    return x.strip()
+        if "ERROR: libFuzzer" in line or "ERROR: AddressSanitizer" in line or "deadly signal" in line:
             return line.strip()
     return lines[-1] if lines else ""

@@ -24,8 +24,9 @@ def _logits(d: Decoder, bad: int = 20) -> tuple[object, str]:
         x = d.mangle(x) if d.chance(bad) else x
     else:
         x = d.array(shape, np.float32 if kind == "f32" else np.float16, bad=bad)
-    if isinstance(x, np.ndarray) and x.size and d.chance(20):
-        x.reshape(-1)[d.int(0, x.size - 1)] = -np.inf if x.dtype != np.uint16 else 0xFF80
+    if isinstance(x, np.ndarray) and x.size and x.flags.writeable and x.dtype in (np.float32, np.float16, np.uint16) \
+            and x.flags.c_contiguous and d.chance(20):
+        x.reshape(-1)[d.int(0, x.size - 1)] = -np.inf if x.dtype != np.uint16 else 0xFF80  # p = 0
     return x, kind
 
 
