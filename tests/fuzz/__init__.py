@@ -59,7 +59,7 @@ def target(name: str, *, covers: tuple[str, ...] | list[str], area: str) -> Call
     def deco(fn: Callable[[Any], None]) -> Callable[[Any], None]:
         if name in TARGETS:
             raise RuntimeError(f"fuzz target {name!r} registered twice")
-        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        doc = " ".join((fn.__doc__ or "").split())
         TARGETS[name] = Target(name, fn, area, tuple(covers), doc, fn.__module__)
         return fn
 

@@ -33,12 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--artifacts", type=Path, default=REPO / "build" / "fuzz-artifacts",
                     help="where crashing inputs and logs are written")
     ap.add_argument("--json", type=Path, help="with 'all': write the per-target counts here")
+    ap.add_argument("--markdown", action="store_true", help="with 'list': a Markdown table")
     ap.add_argument("--repro", nargs="+", type=Path, help="run these input files in process")
     a = ap.parse_args(argv)
 
     targets = load_targets()
     if a.target == "list":
-        for t in sorted(targets.values(), key=lambda t: (t.area, t.name)):
+        rows = sorted(targets.values(), key=lambda t: (t.area, t.name))
+        if a.markdown:  # the table in docs/reliability.md
+            print("| target | area | entry points | checks |\n|---|---|---|---|")
+            for t in rows:
+                covers = ", ".join(f"`{c}`" for c in t.covers)
+                print(f"| `{t.name}` | {t.area} | {covers} | {t.doc.replace('|', '/')} |")
+            return 0
+        for t in rows:
             print(f"{t.name:<34} {t.area:<8} {', '.join(t.covers)}")
         return 0
     if a.target == "all":

@@ -79,15 +79,39 @@ def _z_overflows(lp: object, mu: object, sigma: object) -> bool:
     """(log p - mu) / sigma overflows float64 (known issue minkpp-overflow-warning)."""
     try:
         a, m, sg = (np.asarray(x, dtype=np.float64) for x in (lp, mu, sigma))
+        if not a.shape == m.shape == sg.shape:
+            return False
         with np.errstate(all="ignore"):
-            z = (a - m) / np.where(sg > 0, sg, 1.0)
-        return bool(np.isinf(z[np.isfinite(a - m)]).any() or np.isinf(a - m).any())
-    except (TypeError, ValueError):
+            diff = a - m
+            z = diff / np.where(sg > 0, sg, 1.0)
+        return bool(np.isinf(z[np.isfinite(diff)]).any() or np.isinf(diff).any())
+    except (TypeError, ValueError, IndexError):
         return False
 
 
 def _values(d: Decoder, dtype: object = None) -> tuple[object, object]:
     return d.ragged_floats(6, 40, dtype or d.pick((np.float64, np.float32)))
+
+
+def _consistent(d: Decoder, n_segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """Valid ragged log-probabilities with exactly ``n_segments`` segments (values finite, <= 0)."""
+    if n_segments and d.chance(80):  # no empty segment
+        lens = [d.int(1, 4) for _ in range(n_segments)]
+        n = sum(lens)
+        off = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
+    else:
+        n = d.size(24)
+        off = d.offsets(n, n_segments, bad=0) if n_segments else np.zeros(1, np.int64)
+    v = -np.abs(np.nan_to_num(d.floats(n), nan=0.0, posinf=0.0, neginf=0.0))
+    return v, off
+
+
+def _logprobs(d: Decoder) -> tuple[object, object]:
+    """Ragged log-probabilities: mostly <= 0 (what the MIA scores accept), sometimes anything."""
+    v, o = _values(d)
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f" and d.chance(85):
+        v = -np.abs(v)
+    return v, o
 
 
 @target("segment_reduce", area="logprob", covers=["seenit.segment_reduce"])
@@ -121,7 +145,7 @@ def fuzz_segment_quantiles(d: Decoder) -> None:
 @target("mink", area="logprob", covers=["seenit.mink", "seenit.perplexity"])
 def fuzz_mink(d: Decoder) -> None:
     """mink and perplexity of ragged log-probs."""
-    v, o = _values(d)
+    v, o = _logprobs(d)
     r = call(seenit.mink, v, o, d.float(0.01, 1, wild=15))
     check(r.shape == (len(o) - 1,), "mink shape")
     call(seenit.perplexity, v, o)
@@ -130,10 +154,12 @@ def fuzz_mink(d: Decoder) -> None:
 @target("minkpp", area="logprob", covers=["seenit.minkpp"])
 def fuzz_minkpp(d: Decoder) -> None:
     """minkpp with mu/sigma of matching or mismatched lengths (sigma 0 included)."""
-    v, o = _values(d)
+    v, o = _logprobs(d)
     n = len(v) if hasattr(v, "__len__") else 0
     mu = d.array((n if d.chance(90) else d.size(8),), np.float64, bad=10)
     sigma = d.array((n,), np.float64, bad=10)
+    if isinstance(sigma, np.ndarray) and sigma.dtype.kind == "f" and d.chance(80):
+        sigma = np.abs(sigma)
     if known("minkpp-overflow-warning") and _z_overflows(v, mu, sigma):
         skip()
     r = call(seenit.minkpp, v, mu, sigma, o, d.float(0.01, 1, wild=15))
@@ -143,7 +169,7 @@ def fuzz_minkpp(d: Decoder) -> None:
 @target("zlib_ratio", area="logprob", covers=["seenit.zlib_ratio"])
 def fuzz_zlib_ratio(d: Decoder) -> None:
     """zlib_ratio with texts (lone surrogates, empty) per document."""
-    v, o = _values(d)
+    v, o = _logprobs(d)
     n = len(o) - 1 if hasattr(o, "__len__") else 0
     texts = d.texts(n, 30, min_n=n) if d.chance(90) else d.docs(5, 20)
     call(seenit.zlib_ratio, v, o, texts)
@@ -152,7 +178,7 @@ def fuzz_zlib_ratio(d: Decoder) -> None:
 @target("dcpdd", area="logprob", covers=["seenit.dcpdd"])
 def fuzz_dcpdd(d: Decoder) -> None:
     """dcpdd with token ids beyond the frequency table, zero frequencies, any a."""
-    v, o = _values(d)
+    v, o = _logprobs(d)
     n = len(v) if hasattr(v, "__len__") else 0
     vocab = d.size(10, 1)
     ids = d.int_array((n,), 0, vocab - 1, np.int64, bad=10, wild=8)
@@ -163,20 +189,20 @@ def fuzz_dcpdd(d: Decoder) -> None:
 @target("mia_scores", area="logprob", covers=["seenit.mia_scores"])
 def fuzz_mia_scores(d: Decoder) -> None:
     """mia_scores with any subset of the optional inputs (mismatched lengths included)."""
-    v, o = _values(d)
+    v, o = _logprobs(d)
     n_tok = len(v) if hasattr(v, "__len__") else 0
     n = len(o) - 1 if hasattr(o, "__len__") else 0
     kw: dict = {}
     if d.bool():
-        kw["mu"], kw["sigma"] = d.array((n_tok,), np.float64, bad=5), d.array((n_tok,), np.float64, bad=5)
+        kw["mu"], kw["sigma"] = d.array((n_tok,), np.float64, bad=5), np.abs(d.array((n_tok,), np.float64, bad=0))
         if known("minkpp-overflow-warning") and _z_overflows(v, kw["mu"], kw["sigma"]):
             skip()
     if d.bool():
         kw["texts"] = d.texts(n, 20, min_n=n)
     if d.chance(30):
-        kw["ref_logprobs"], kw["ref_offsets"] = _values(d)
+        kw["ref_logprobs"], kw["ref_offsets"] = _consistent(d, n)
     if d.chance(30):
-        kw["lowercase_logprobs"], kw["lowercase_offsets"] = _values(d)
+        kw["lowercase_logprobs"], kw["lowercase_offsets"] = _consistent(d, n)
     if d.chance(30):
         kw["token_ids"] = d.int_array((n_tok,), 0, 5, np.int64, bad=5)
         kw["token_freq"] = d.int_array((6,), 0, 5, np.int64, bad=5)
@@ -200,7 +226,7 @@ def fuzz_perplexity_filter(d: Decoder) -> None:
 @target("surprisal_probes", area="logprob", covers=["seenit.surprisal_probes"])
 def fuzz_surprisal_probes(d: Decoder) -> None:
     """surprisal_probes with token ids and a decode callable."""
-    v, o = _values(d)
+    v, o = _logprobs(d)
     n_tok = len(v) if hasattr(v, "__len__") else 0
     ids = d.int_array((n_tok,), 0, 50, np.int64, bad=10) if d.bool() else None
     decode = (lambda t: " ".join(map(str, t))) if d.bool() else None
@@ -210,16 +236,29 @@ def fuzz_surprisal_probes(d: Decoder) -> None:
 @target("truth_ratio", area="logprob", covers=["seenit.truth_ratio", "seenit.truth_ratio_summary"])
 def fuzz_truth_ratio(d: Decoder) -> None:
     """truth_ratio with groups that do not match, then truth_ratio_summary of the ratios."""
-    pv, po = _values(d)
-    qv, qo = _values(d)
-    nq = len(qo) - 1 if hasattr(qo, "__len__") else 0
-    groups = d.offsets(nq, (len(po) - 1) if hasattr(po, "__len__") else 0)
+    if d.chance(70):  # consistent: one paraphrased answer and >= 1 perturbed answers per question
+        n_q = d.size(4, 1)
+        pv, po = _consistent(d, n_q)
+        per = [d.int(1, 3) for _ in range(n_q)]
+        qv, qo = _consistent(d, sum(per))
+        groups: object = np.concatenate(([0], np.cumsum(per))).astype(np.int64)
+    else:
+        pv, po = _logprobs(d)
+        qv, qo = _logprobs(d)
+        nq = len(qo) - 1 if hasattr(qo, "__len__") else 0
+        groups = d.offsets(nq, (len(po) - 1) if hasattr(po, "__len__") else 0)
     r = call(seenit.truth_ratio, pv, po, qv, qo, groups)
     call(seenit.truth_ratio_summary, r if d.chance(70) else d.array((d.size(6),), np.float64),
          split=d.choice(("retain", "forget")))
 
 
 def _scores_labels(d: Decoder) -> tuple[object, object]:
+    if d.chance(70):  # valid: finite scores (ties included) and both classes
+        n = d.size(16, 2)
+        s = d.ints(n, -8, 8).astype(np.float64) / d.pick((1.0, 4.0, 1e-300, 1e300))
+        y = d.ints(n, 0, 1)
+        y[0], y[-1] = 0, 1
+        return s, y.astype(d.pick((np.int64, np.bool_, np.float64, np.int8)))
     n = d.size(16)
     s = d.array((n,), np.float64, bad=10)
     y = d.int_array((n if d.chance(90) else d.size(16),), 0, 1, d.pick((np.int64, np.bool_, np.float64)), bad=10, wild=5)

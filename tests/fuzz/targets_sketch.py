@@ -359,9 +359,9 @@ def fuzz_core_lsh_index(d: Decoder) -> None:
 @target("core.lsh_band_keys", area="sketch", covers=["_core.lsh_band_keys"])
 def fuzz_core_lsh_band_keys(d: Decoder) -> None:
     """_core.lsh_band_keys with any (bands, rows) against the signature width."""
-    k = d.size(16)
-    s = _signatures(d, d.size(6), k)
     bands, rows = d.small_int(0, 8), d.small_int(0, 8)
+    k = bands * rows + d.size(3) if d.chance(80) and 0 <= bands * rows <= 64 else d.size(16)
+    s = _signatures(d, d.size(6), k)
     keys, empty = thread_invariant(lambda: call(_core.lsh_band_keys, s, bands, rows))
     check(keys.shape == (np.asarray(s).shape[0], bands) and empty.shape == (np.asarray(s).shape[0],), "band_keys shapes")
 
