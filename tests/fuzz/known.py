@@ -42,9 +42,10 @@ KNOWN: dict[str, str] = {
                            "ids) and in the metrics (auroc/roc_curve/tpr_at_fpr scores)",
     "core-topk-nonfinite": "_core.topk_search segfaults on NaN/inf in the queries (any metric, first_pass "
                            "'float32' included); seenit.topk checks queries first, the _core entry point does not",
-    "minkpp-overflow-warning": "minkpp / mia_scores(mu=, sigma=) emit numpy's RuntimeWarning 'overflow "
-                               "encountered in divide' for tiny sigma or huge log-probs (mia._z ignores only "
-                               "'invalid'); under -W error (the project's pytest setting) that is an exception",
+    "mia-overflow-warnings": "numpy's RuntimeWarning 'overflow encountered in divide/exp' escapes from minkpp and "
+                             "mia_scores(mu=, sigma=) (tiny sigma or huge log-probs; mia._z ignores only 'invalid') "
+                             "and from truth_ratio (np.exp of a huge log-prob difference); under -W error (the "
+                             "project's pytest setting) that is an exception",
 }
 
 
