@@ -9,6 +9,8 @@ checks that every id listed here is still used by some target.
 
 from __future__ import annotations
 
+import os
+
 KNOWN: dict[str, str] = {
     # --- being fixed on the native branch (wt-native) ---------------------------------------
     "topk-int8-extreme": "topk first_pass='int8'/'auto' (and kmeans metric='l2', which uses it) crash or "
@@ -46,9 +48,18 @@ KNOWN: dict[str, str] = {
                              "mia_scores(mu=, sigma=) (tiny sigma or huge log-probs; mia._z ignores only 'invalid') "
                              "and from truth_ratio (np.exp of a huge log-prob difference); under -W error (the "
                              "project's pytest setting) that is an exception",
+    "float32-cast-overflow": "topk / range_pairs / nearest_training / kmeans / semdedup given float64 values "
+                             "beyond float32's range emit numpy's RuntimeWarning 'overflow encountered in cast' "
+                             "(search.as_queries / as_database) before their ValueError; under -W error the "
+                             "warning is the exception",
 }
 
 
 def known(issue: str) -> bool:
-    """True while ``issue`` is listed in KNOWN (the input should be steered around)."""
+    """True while ``issue`` is listed in KNOWN (the input should be steered around). The environment
+    variable SEENIT_FUZZ_UNSTEER (comma-separated ids, or "all") turns guards off without editing this
+    file, e.g. to check a fix before deleting its entry."""
+    off = os.environ.get("SEENIT_FUZZ_UNSTEER", "")
+    if off and (off == "all" or issue in off.split(",")):
+        return False
     return issue in KNOWN
