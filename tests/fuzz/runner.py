@@ -146,6 +146,7 @@ def _tmp_root() -> str | None:
 
 # ---------------------------------------------------------------------- all targets
 _DONE = re.compile(r"Done (\d+) runs in (\d+) second")
+_UNITS = re.compile(r"stat::number_of_executed_units: (\d+)")
 
 
 def run_all(names: list[str], *, runs: int, seed: int, max_time: int, timeout: int, max_len: int, jobs: int,
@@ -171,8 +172,8 @@ def run_all(names: list[str], *, runs: int, seed: int, max_time: int, timeout: i
         for line in out.splitlines():
             if line.startswith(STATS_TAG):
                 res.update(json.loads(line[len(STATS_TAG):]))
-        if "inputs" not in res and (m := _DONE.search(out)):
-            res["inputs"] = int(m.group(1))
+        if "inputs" not in res and (m := _DONE.search(out) or _UNITS.search(out)):
+            res["inputs"] = int(m.group(1))  # a finding ended the run: inputs executed until then
         if rc != 0:
             log = artifacts / f"{name}.log"
             log.write_text(out)
