@@ -5,8 +5,8 @@
     python -m tests.fuzz all --runs N            # every target, each in its own process
 
 The contract every target checks: the call under test either returns, or raises
-ValueError/TypeError with a non-empty message (IndexError/MemoryError only where a target
-documents them). Anything else -- another exception type, a warning, a crash, a hang past
+ValueError/TypeError with a non-empty message (other types only where the entry point documents
+them, passed to :func:`call` as ``allowed``: FileNotFoundError for a str that is a path). Anything else -- another exception type, a warning, a crash, a hang past
 the per-input timeout, or a violated property (shape/dtype of results, 1 vs 2 threads,
 agreement with ``seenit.reference``) -- is a finding. Inputs that hit an issue already
 being fixed are steered around through :mod:`tests.fuzz.known`.
@@ -18,7 +18,7 @@ for the pytest smoke test, under atheris/libFuzzer from ``__main__``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .known import KNOWN, known

@@ -6,7 +6,6 @@ import numpy as np
 
 import seenit
 from seenit import _core
-from seenit import reference as _ref  # noqa: F401  (package import; submodules below)
 from seenit.reference import lsh as ref_lsh
 from seenit.reference import minhash as ref_mh
 
