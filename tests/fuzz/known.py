@@ -59,6 +59,10 @@ KNOWN: dict[str, str] = {
                                        "document(i) raise IndexError",
     "range-pairs-threshold-float32": "range_pairs compares float32 scores with the threshold rounded to float32: "
                                      "threshold=1e-310 returns pairs scoring 0.0, which is not >= threshold",
+    "lsh-band-keys-alloc-first": "_core.lsh_band_keys allocates its (n, bands) output before checking "
+                                 "bands * rows against the signature width: bands=2**31-1, rows=1 on 4-slot "
+                                 "signatures raises MemoryError (96 GiB) instead of the ValueError it gives "
+                                 "for smaller bands",
 }
 
 

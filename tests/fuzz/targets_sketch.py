@@ -279,9 +279,10 @@ def fuzz_core_jaccard_exact_pairs(d: Decoder) -> None:
 def fuzz_core_hash64(d: Decoder) -> None:
     """_core.minhash_hash64 equals the reference hash64 on every byte string."""
     data = d.bytes(d.size(80))
-    h = call(_core.minhash_hash64, data if d.chance(95) else d.maybe_weird(data, 100))
-    if isinstance(h, int) and d.remaining() >= 0:
-        check(h == ref_mh.hash64(data) or not isinstance(data, bytes), f"hash64({data!r}) != reference")
+    arg = data if d.chance(95) else d.maybe_weird(data, 100)
+    h = call(_core.minhash_hash64, arg)
+    if isinstance(arg, bytes):
+        check(h == ref_mh.hash64(arg), f"hash64({arg!r}) != reference")
 
 
 @target("core.minhash_sha1_hash32", area="sketch", covers=["_core.minhash_sha1_hash32"])
@@ -361,6 +362,8 @@ def fuzz_core_lsh_band_keys(d: Decoder) -> None:
     bands, rows = d.small_int(0, 8), d.small_int(0, 8)
     k = bands * rows + d.size(3) if d.chance(80) and 0 <= bands * rows <= 64 else d.size(16)
     s = _signatures(d, d.size(6), k)
+    if known("lsh-band-keys-alloc-first") and bands > 4096 and rows >= 1:
+        skip()
     keys, empty = thread_invariant(lambda: call(_core.lsh_band_keys, s, bands, rows))
     check(keys.shape == (np.asarray(s).shape[0], bands) and empty.shape == (np.asarray(s).shape[0],), "band_keys shapes")
 
