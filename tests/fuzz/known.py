@@ -63,6 +63,10 @@ KNOWN: dict[str, str] = {
                                  "bands * rows against the signature width: bands=2**31-1, rows=1 on 4-slot "
                                  "signatures raises MemoryError (96 GiB) instead of the ValueError it gives "
                                  "for smaller bands",
+    "familiarity-huge-count": "familiarity({label: count}) with a count >= 2**63 passes check_int and then "
+                              "raises OverflowError converting the counts to int64",
+    "dcpdd-nan-freq": "dcpdd accepts NaN in freq (its check (freq < 0).any() misses NaN) and returns NaN "
+                      "scores; a signalling NaN also raises numpy's RuntimeWarning 'invalid value'",
 }
 
 
