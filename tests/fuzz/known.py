@@ -67,6 +67,9 @@ KNOWN: dict[str, str] = {
                               "raises OverflowError converting the counts to int64",
     "dcpdd-nan-freq": "dcpdd accepts NaN in freq (its check (freq < 0).any() misses NaN) and returns NaN "
                       "scores; a signalling NaN also raises numpy's RuntimeWarning 'invalid value'",
+    "minhash-token-pair-list": "minhash / shingle_hashes with unit='token' read a (values, offsets) pair whose "
+                               "values are a Python list as two documents (the list and the offsets): "
+                               "minhash(([1, 2, 3, 4], [0, 1, 2, 3, 4]), unit='token') has 2 rows, not 4",
 }
 
 
