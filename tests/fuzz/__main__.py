@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-len", type=int, default=2048, help="longest fuzzer input in bytes")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="processes at a time for 'all'")
     ap.add_argument("--area", action="append", help="with 'all': only targets of this area (repeatable)")
+    ap.add_argument("--only", action="append", help="with 'all': only this target (repeatable)")
     ap.add_argument("--nice", type=int, default=0, help="with 'all': run each target under nice -n")
     ap.add_argument("--artifacts", type=Path, default=REPO / "build" / "fuzz-artifacts",
                     help="where crashing inputs and logs are written")
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.target == "all":
         if not a.runs and not a.max_time:
             ap.error("'all' needs --runs or --max-time")
-        names = sorted(n for n, t in targets.items() if not a.area or t.area in a.area)
+        names = sorted(n for n, t in targets.items()
+                       if (not a.area or t.area in a.area) and (not a.only or n in a.only))
         return run_all(names, runs=a.runs, seed=a.seed, max_time=a.max_time, timeout=a.timeout, max_len=a.max_len,
                        jobs=a.jobs, artifacts=a.artifacts, json_out=a.json, nice=a.nice)
     if a.target not in targets:
