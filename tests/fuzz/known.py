@@ -46,7 +46,8 @@ KNOWN: dict[str, str] = {
                            "'float32' included); seenit.topk checks queries first, the _core entry point does not",
     "mia-overflow-warnings": "numpy's RuntimeWarning 'overflow encountered in divide/exp' escapes from minkpp and "
                              "mia_scores(mu=, sigma=) (tiny sigma or huge log-probs; mia._z ignores only 'invalid') "
-                             "and from truth_ratio (np.exp of a huge log-prob difference); under -W error (the "
+                             "and from truth_ratio (np.exp of a huge log-prob difference; 'invalid value' and a NaN "
+                             "ratio when log-probs hold -inf); under -W error (the "
                              "project's pytest setting) that is an exception",
     "float32-cast-overflow": "topk / range_pairs / nearest_training / kmeans / semdedup given float64 values "
                              "beyond float32's range emit numpy's RuntimeWarning 'overflow encountered in cast' "
@@ -74,6 +75,8 @@ KNOWN: dict[str, str] = {
                                   "(values, offsets) token pair and raises IndexError in _num_docs",
     "perplexity-filter-inf": "perplexity_filter(keep=q) with infinite perplexities emits numpy's RuntimeWarning "
                              "'invalid value' from np.quantile (inf - inf) and cuts at NaN",
+    "token-stats-huge-temperature": "token_stats with a temperature beyond float32's range (1e300) and a -inf "
+                                    "logit: the SIMD path returns NaN log p, the portable path -inf",
 }
 
 
