@@ -56,8 +56,8 @@ KNOWN: dict[str, str] = {
     "nearest-training-huge-bins": "nearest_training(bins=...) has no upper bound: bins=2**63 raises IndexError "
                                   "from inside np.histogram, 2**40 MemoryError (8 TiB), 2**62 a numpy ValueError",
     "ngram-manifest-totals-unchecked": "NgramIndex.open (verify=True included) does not check the manifest's "
-                                       "n_docs / n_tokens against its shards; an edited n_docs makes "
-                                       "document(i) raise IndexError",
+                                       "n_docs / n_tokens against its shards, nor that it has a shard: an "
+                                       "edited n_docs, or shards = [], makes document(i) raise IndexError",
     "range-pairs-threshold-float32": "range_pairs compares float32 scores with the threshold rounded to float32: "
                                      "threshold=1e-310 returns pairs scoring 0.0, which is not >= threshold",
     "lsh-band-keys-alloc-first": "_core.lsh_band_keys allocates its (n, bands) output before checking "
