@@ -47,7 +47,8 @@ KNOWN: dict[str, str] = {
     "mia-overflow-warnings": "numpy's RuntimeWarning 'overflow encountered in divide/exp' escapes from minkpp and "
                              "mia_scores(mu=, sigma=) (tiny sigma or huge log-probs; mia._z ignores only 'invalid') "
                              "and from truth_ratio (np.exp of a huge log-prob difference; 'invalid value' and a NaN "
-                             "ratio when log-probs hold -inf); under -W error (the "
+                             "ratio when log-probs hold -inf) and from truth_ratio_summary(split='forget') (1 / r "
+                             "for subnormal r); under -W error (the "
                              "project's pytest setting) that is an exception",
     "float32-cast-overflow": "topk / range_pairs / nearest_training / kmeans / semdedup given float64 values "
                              "beyond float32's range emit numpy's RuntimeWarning 'overflow encountered in cast' "
