@@ -380,6 +380,11 @@ _PRISTINE: dict[tuple[str, int], Path] = {}
 
 
 def _tmp_root() -> str | None:
+    """Where work directories go: SEENIT_FUZZ_TMP (set by ``all``, which removes it afterwards, so a
+    target that crashes leaves nothing behind), else /dev/shm when writable, else the default."""
+    env = os.environ.get("SEENIT_FUZZ_TMP")
+    if env and os.path.isdir(env):
+        return env
     shm = "/dev/shm"
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 

@@ -154,6 +154,7 @@ def run_all(names: list[str], *, runs: int, seed: int, max_time: int, timeout: i
     """Every target in its own process, ``jobs`` at a time; a table of counts; rc 1 on any finding."""
     artifacts.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
+    scratch = tempfile.mkdtemp(prefix="seenit-fuzz-run-", dir=_tmp_root())
 
     def one(name: str) -> dict[str, Any]:
         cmd = [sys.executable, "-m", "tests.fuzz", name, f"--runs={runs}", f"--seed={seed}",
@@ -164,7 +165,7 @@ def run_all(names: list[str], *, runs: int, seed: int, max_time: int, timeout: i
         limit = (max_time or 600) * 2 + timeout + 120
         try:
             p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=limit,
-                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                               env={**os.environ, "PYTHONWARNINGS": "ignore", "SEENIT_FUZZ_TMP": scratch})
             rc, out = p.returncode, p.stdout + p.stderr
         except subprocess.TimeoutExpired as e:
             rc, out = -999, f"whole run exceeded {limit} s\n{e.stdout or ''}{e.stderr or ''}"
@@ -181,11 +182,14 @@ def run_all(names: list[str], *, runs: int, seed: int, max_time: int, timeout: i
             res["finding"] = _summary(out)
         return res
 
-    with ThreadPoolExecutor(max(1, jobs)) as ex:
-        results = []
-        for r in ex.map(one, names):
-            results.append(r)
-            _print_row(r)
+    try:
+        with ThreadPoolExecutor(max(1, jobs)) as ex:
+            results = []
+            for r in ex.map(one, names):
+                results.append(r)
+                _print_row(r)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     wall = time.perf_counter() - t_start
     bad = [r for r in results if r["rc"] != 0]
     total = sum(r.get("inputs", 0) for r in results)
