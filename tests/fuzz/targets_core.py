@@ -1,0 +1,64 @@
+"""Targets: runtime (threads, CPU features) in the public API and in _core."""
+
+from __future__ import annotations
+
+import seenit
+from seenit import _core
+
+from . import call, check, known, skip, target
+from .decode import Decoder
+
+MAX_SAFE_THREADS = 4  # known issue set-num-threads-huge: larger counts stay out while it is open
+
+
+def _threads(d: Decoder) -> object:
+    n = d.maybe_weird(d.small_int(0, MAX_SAFE_THREADS, wild=20), 5)
+    if known("set-num-threads-huge") and isinstance(n, int) and not 0 <= n <= MAX_SAFE_THREADS:
+        n = -1 if n < 0 else 0
+    return n
+
+
+@target("set_num_threads", area="runtime", covers=["seenit.set_num_threads", "seenit.get_num_threads"])
+def fuzz_set_num_threads(d: Decoder) -> None:
+    """set_num_threads then get_num_threads: the count set (0: the default), and a kernel still runs."""
+    before = seenit.get_num_threads()
+    n = _threads(d)
+    try:
+        call(seenit.set_num_threads, n)
+        got = seenit.get_num_threads()
+        check(got == n or (n == 0 and got >= 1), f"set_num_threads({n}) then get_num_threads() = {got}")
+        seenit.segment_reduce([1.0, 2.0, 3.0], [0, 1, 3], "sum")
+    finally:
+        seenit.set_num_threads(before)
+
+
+@target("cpu_features", area="runtime", covers=["seenit.cpu_features", "_core.cpu_features"])
+def fuzz_cpu_features(d: Decoder) -> None:
+    """cpu_features: a dict of bools, the same from the public API and from _core."""
+    f = call(seenit.cpu_features)
+    check(isinstance(f, dict) and all(isinstance(v, bool) for v in f.values()), f"cpu_features {f}")
+    check(f == dict(_core.cpu_features()), "public and _core cpu_features differ")
+
+
+@target("core.set_num_threads", area="runtime", covers=["_core.set_num_threads", "_core.get_num_threads"])
+def fuzz_core_set_num_threads(d: Decoder) -> None:
+    """_core.set_num_threads with raw values (negative, wrong types) and _core.get_num_threads."""
+    before = _core.get_num_threads()
+    n = _threads(d)
+    try:
+        call(_core.set_num_threads, n)
+        check(_core.get_num_threads() >= 1, "get_num_threads < 1")
+    finally:
+        _core.set_num_threads(before)
+
+
+@target("core._parallel_selftest", area="runtime", covers=["_core._parallel_selftest"])
+def fuzz_core_parallel_selftest(d: Decoder) -> None:
+    """_core._parallel_selftest: parallel_for over n items, an exception thrown at any index is rethrown."""
+    n = d.small_int(0, 5000, wild=5)
+    if n > 10**7:
+        skip()  # work proportional to n by design
+    throw_at = d.small_int(-1, max(n, 0), wild=5)
+    dynamic = d.bool()
+    r = call(_core._parallel_selftest, n, throw_at, dynamic, allowed=(RuntimeError,))
+    check(isinstance(r, int), f"_parallel_selftest returned {r!r}")
