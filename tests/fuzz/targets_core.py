@@ -13,8 +13,6 @@ MAX_SAFE_THREADS = 4  # known issue set-num-threads-huge: larger counts stay out
 
 def _threads(d: Decoder) -> object:
     n = d.maybe_weird(d.small_int(0, MAX_SAFE_THREADS, wild=20), 5)
-    if known("set-num-threads-huge") and isinstance(n, int) and not 0 <= n <= MAX_SAFE_THREADS:
-        n = -1 if n < 0 else 0
     return n
 
 

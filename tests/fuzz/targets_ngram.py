@@ -7,7 +7,7 @@ import numpy as np
 import seenit
 from seenit import _core
 from seenit.reference import ngram as ref_ngram
-from seenit.reference import suffix as ref_suffix
+from seenit.reference import ngram as ref_suffix
 
 from . import call, check, known, skip, target, thread_invariant
 from .decode import Decoder
@@ -166,8 +166,6 @@ def fuzz_ngram_open(d: Decoder) -> None:
     edited manifests), then a few queries: every damage is a ValueError, never a crash."""
     path, what = d.index_dir(corrupt=85)
     verify = d.bool()
-    if known("ngram-corrupt-sa") and _ngram_flipped(what):
-        verify = True  # only the checksummed open; queries of a silently corrupted index crash (known)
     idx = call(seenit.NgramIndex.open, path, verify=verify)
     if known("ngram-manifest-totals-unchecked") and what in ("manifest:n_docs", "manifest:n_tokens", "manifest:shards"):
         skip()
@@ -185,11 +183,6 @@ def fuzz_contamination(d: Decoder) -> None:
     index: object = path
     if known("ngram-manifest-totals-unchecked") and what in ("manifest:n_docs", "manifest:n_tokens", "manifest:shards"):
         skip()
-    if known("ngram-corrupt-sa") and _ngram_flipped(what):
-        try:
-            index = seenit.NgramIndex.open(path, verify=True)
-        except ValueError:
-            skip()
     bench = d.docs(5, 40)
     kw: dict = dict(recipe=d.choice(("default", "llama2", "gpt3", "palm")), max_docs=d.small_int(0, 3))
     if d.bool():
@@ -211,8 +204,6 @@ def fuzz_exact_duplicates(d: Decoder) -> None:
     remove = d.bool()
     if d.chance(30):
         path, what = d.index_dir(corrupt=20, tokenizers=("bytes",))
-        if known("ngram-corrupt-sa") and _ngram_flipped(what):
-            skip()
         if known("ngram-manifest-totals-unchecked") and what in ("manifest:n_docs", "manifest:n_tokens", "manifest:shards"):
             skip()
         idx = call(seenit.NgramIndex.open, path)
@@ -245,7 +236,6 @@ def _corpus(d: Decoder, *, steer: bool = False) -> tuple[np.ndarray, np.ndarray,
         toks[-1] = sep
     sa = ref_suffix.suffix_array(toks) if toks.size else np.zeros(0, np.int64)
     sa = sa.astype(d.pick((np.int32, np.int64)))
-    intact = sa.copy()
     valid = True
     if d.chance(15):
         valid = False
@@ -258,8 +248,6 @@ def _corpus(d: Decoder, *, steer: bool = False) -> tuple[np.ndarray, np.ndarray,
                 raw[d.int(0, raw.size - 1)] ^= d.int(1, 255)
         else:
             sa = d.mangle(sa)
-    if steer and not valid and known("ngram-corrupt-sa"):
-        sa, valid = intact, True
     return toks, sa, int(sep), valid
 
 
@@ -338,8 +326,6 @@ def fuzz_core_exact_duplicate_spans(d: Decoder) -> None:
             lcp = d.mangle(lcp) if d.bool() else (lcp + d.int(1, 5)).astype(sa.dtype)
     else:
         lcp = np.zeros(len(sa) if hasattr(sa, "__len__") else 0, np.int32)
-    if known("ngram-corrupt-sa") and not valid:  # a damaged LCP array: use the right one
-        lcp, valid = ref_suffix.lcp_array(toks, sa).astype(sa.dtype), True
     min_length = d.small_int(1, 6)
     s, e = thread_invariant(lambda: call(_core.exact_duplicate_spans, toks, sa, lcp, sep, min_length))
     if not valid:

@@ -98,3 +98,31 @@ def test_embed_model_name_without_sentence_transformers_is_clear():
         pass
     with pytest.raises(RuntimeError, match="seenit\\[embed\\]"):
         seenit.familiarity(["a"], ["a"], embed="all-MiniLM-L6-v2")
+
+
+@pytest.mark.parametrize("weighting", ["zipf", "linear", "unweighted"])
+def test_rank_weights_in_closed_form_match_the_expanded_sum(weighting):
+    # labels with counts fill consecutive ranks; the closed-form weight sums (harmonic numbers past
+    # the table's 4,096) equal expanding every occurrence, which is what the definition says
+    from seenit.search.familiarity import familiarity_from_similarity
+
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        n = int(rng.integers(1, 6))
+        counts = rng.integers(1, 6000, n)
+        k = int(rng.integers(1, 20000))
+        sim = -np.sort(-rng.random((1, n)), axis=1)
+        ids = np.arange(n)[None, :]
+        vals = np.repeat(sim[0], counts)[:k]
+        r = np.arange(1, vals.size + 1)
+        w = {"zipf": 1 / r, "linear": (k - r + 1) / k, "unweighted": np.ones(vals.size)}[weighting]
+        got = familiarity_from_similarity(sim, ids, counts, k, weighting)[0]
+        assert got == pytest.approx(float(w @ vals / w.sum()), abs=1e-12)
+
+
+def test_huge_k_and_counts_take_no_memory():
+    emb = lambda t: np.array([[len(x), 1.0 + (x == "a")] for x in t], np.float32)  # noqa: E731
+    r = seenit.familiarity({"a": 2**62, "b": 5}, ["a", "b"], embed=emb, k=2**62)
+    assert r.per_label["a"] == pytest.approx(1.0) and 0 < r.per_label["b"] < 1
+    with pytest.raises(ValueError, match="count of 'a' must be in 0..9223372036854775807"):
+        seenit.familiarity({"a": 2**64}, ["a"], embed=emb)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validate import check_choice, check_int
+from .._validate import INT64_MAX, check_choice, check_int
 from .embed import EmbedSpec, embedder
 from .topk import topk
 
@@ -45,7 +45,7 @@ def _train_counts(train_labels: Any) -> tuple[list[str], np.ndarray]:
     for lab, c in items:
         if not isinstance(lab, str):
             raise TypeError(f"train_labels must contain str labels, got {type(lab).__name__}")
-        c = check_int(c, f"train_labels count of {lab!r}", lo=0)
+        c = check_int(c, f"train_labels count of {lab!r}", lo=0, hi=INT64_MAX)
         if c > 0:
             labels.append(lab)
             counts.append(c)
@@ -54,25 +54,52 @@ def _train_counts(train_labels: Any) -> tuple[list[str], np.ndarray]:
     return labels, np.asarray(counts, dtype=np.int64)
 
 
+_EULER_GAMMA = 0.5772156649015329
+_HARMONIC_TABLE = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, 4097, dtype=np.float64))])
+
+
+def _harmonic(n: np.ndarray) -> np.ndarray:
+    """H(n) = 1 + 1/2 + ... + 1/n for integer n >= 0: a table up to 4,096, the asymptotic
+    expansion beyond (its next term, 1/(252 n^6), is below 1e-23 there)."""
+    n = np.asarray(n, dtype=np.float64)
+    small = n <= 4096
+    out = np.empty_like(n)
+    out[small] = _HARMONIC_TABLE[n[small].astype(np.int64)]
+    m = n[~small]
+    out[~small] = np.log(m) + _EULER_GAMMA + 1 / (2 * m) - 1 / (12 * m**2) + 1 / (120 * m**4)
+    return out
+
+
+def _weight_sums(lo: np.ndarray, hi: np.ndarray, k: int, weighting: str) -> np.ndarray:
+    """Sum of the rank weights w(r) over ranks r = lo..hi (1-based, inclusive), in closed form,
+    so that no array of k (or of all training occurrences) is ever built."""
+    lo = lo.astype(np.float64)
+    hi = hi.astype(np.float64)
+    n = hi - lo + 1
+    if weighting == "unweighted":
+        return n
+    if weighting == "linear":  # w(r) = (k - r + 1) / k
+        return (n * (k + 1) - (lo + hi) * n / 2) / k
+    return _harmonic(hi) - _harmonic(lo - 1)  # zipf: w(r) = 1 / r
+
+
 def familiarity_from_similarity(sim: np.ndarray, ids: np.ndarray, counts: np.ndarray, k: int, weighting: str) -> np.ndarray:
     """Familiarity per row given each row's training labels sorted by similarity
-    (``sim``/``ids`` as returned by topk over all distinct training labels)."""
-    # only the first min(k, training occurrences) weights are ever used: never O(k) memory
-    # for a huge k (k = 2**32 - 1 allocated 32 GiB); the linear weights still depend on k
-    kk = int(min(k, int(np.sum(counts))))
-    ranks = np.arange(1, kk + 1, dtype=np.float64)
-    w = {"zipf": 1.0 / ranks, "linear": (k - ranks + 1) / k, "unweighted": np.ones(kk)}[weighting]
+    (``sim``/``ids`` as returned by topk over all distinct training labels).
+
+    The first k occurrences are taken label by label (a label with count c fills c ranks);
+    each label's similarity is weighted by the sum of the weights of the ranks it fills,
+    computed in closed form: memory is O(labels) whatever k and the counts are."""
     out = np.empty(sim.shape[0])
     for r in range(sim.shape[0]):
         s = np.maximum(sim[r].astype(np.float64), 0.0)
-        c = counts[ids[r]]
-        cum = np.cumsum(c)
-        m = int(np.searchsorted(cum, k)) + 1  # labels needed to reach k occurrences
-        reps = c[:m].copy()
+        cum = np.cumsum(counts[ids[r]])
         taken = int(min(k, cum[-1]))
-        reps[-1] -= int(cum[min(m, len(cum)) - 1] - taken)
-        vals = np.repeat(s[:m], reps)
-        out[r] = float(np.dot(w[:taken], vals) / w[:taken].sum())
+        m = int(np.searchsorted(cum, taken)) + 1  # labels needed to fill the first `taken` ranks
+        hi = np.minimum(cum[:m], taken)
+        lo = np.concatenate([[0], hi[:-1]]) + 1
+        w = _weight_sums(lo, hi, k, weighting)
+        out[r] = float(np.dot(w, s[:m]) / w.sum())
     return out
 
 
