@@ -116,7 +116,8 @@ def register(app: typer.Typer) -> None:
             doc_texts = meta.get("text") if meta.get("text") and all(isinstance(t, str) for t in meta["text"]) else None
             y = parse_labels(meta.get(label_field) or [None] * docs.n_docs, f"{logprobs} (field {label_field!r})")
         else:
-            assert texts is not None and model is not None
+            if texts is None or model is None:  # ruled out by the checks above (and for the type checker)
+                raise fail("give TEXTS with --model, or --logprobs FILE")
             recs = list(sio.iter_records(texts, field=field, keep_data=True))
             doc_texts = [r.text for r in recs]
             y = parse_labels([(r.data or {}).get(label_field) for r in recs], f"{texts} (field {label_field!r})")

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import io as sio
+from .minhash import MinHashSpec, minhash
 
 CLUSTERS_FORMAT = "seenit-dedup-clusters"
 #: Version 1; the header's ``kept`` record (name, bytes, sha256 of the kept file) is an additive field.
@@ -134,7 +135,6 @@ def dedup_files(
     messages (the CLI passes its option names).
     """
     from .lsh import check_threshold, optimal_params
-    from .minhash import minhash
 
     names = dict(arg_names or {})
 
@@ -166,7 +166,7 @@ def dedup_files(
     sio.check_output_path(out, name=nm("out"), inputs=files, overwrite=overwrite, overwrite_hint=hint)
     sio.check_output_path(cpath, name=f"{nm('out')}'s clusters file", inputs=files, overwrite=overwrite,
                           overwrite_hint=hint)
-    minhash(["probe"], num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
+    spec = MinHashSpec(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
 
     if engine == "ray":
         from ..distributed import near_duplicates_with_sources
@@ -178,8 +178,8 @@ def dedup_files(
         n, fid, line, path_of = d.n_docs, src.file_of, src.line, list(src.files)
         t_sig = t_lsh = time.perf_counter() - t0
     else:
-        n, fid, line, path_of, d, t_sig, t_lsh = _dedup_local(files, field, threshold, num_perm, ngram, unit, seed,
-                                                              scheme, lowercase, verify, weights, batch_size, report)
+        n, fid, line, path_of, d, t_sig, t_lsh = _dedup_local(files, field, threshold, spec, verify, weights,
+                                                              batch_size, report)
 
     # Pass 2: the kept records, then the clusters file, both to temporary names.
     report("writing", 0)
@@ -224,12 +224,11 @@ def dedup_files(
                             seconds_clusters=t_lsh, seconds_total=time.perf_counter() - t0)
 
 
-def _dedup_local(files: list[Path], field: str, threshold: float, num_perm: int, ngram: int, unit: str, seed: int,
-                 scheme: str, lowercase: bool, verify: str, weights: Sequence[float], batch_size: int,
-                 report: Callable[[str, int], None]) -> tuple[int, np.ndarray, np.ndarray, list[str], Any, float, float]:
+def _dedup_local(files: list[Path], field: str, threshold: float, spec: MinHashSpec, verify: str,
+                 weights: Sequence[float], batch_size: int, report: Callable[[str, int], None],
+                 ) -> tuple[int, np.ndarray, np.ndarray, list[str], Any, float, float]:
     """Pass 1 in this process: signatures (and where each document came from), then clusters."""
     from .dedup import near_duplicates
-    from .minhash import minhash
 
     t0 = time.perf_counter()
     sigs: list[np.ndarray] = []
@@ -239,15 +238,14 @@ def _dedup_local(files: list[Path], field: str, threshold: float, num_perm: int,
     done = 0
     report("hashing", 0)
     for batch in sio.iter_batches(sio.iter_records(files, field=field), batch_size):
-        sigs.append(minhash([r.text for r in batch], num_perm=num_perm, ngram=ngram, unit=unit, seed=seed,
-                            scheme=scheme, lowercase=lowercase))
+        sigs.append(minhash([r.text for r in batch], **spec.kwargs()))
         file_ids.append(np.array([paths.setdefault(r.path, len(paths)) for r in batch], dtype=np.int32))
         lines.append(np.array([r.line for r in batch], dtype=np.int64))
         done += len(batch)
         report("hashing", done)
     n = done
     t_sig = time.perf_counter() - t0
-    sig = np.concatenate(sigs) if sigs else np.zeros((0, num_perm), dtype=np.uint32)
+    sig = np.concatenate(sigs) if sigs else np.zeros((0, spec.num_perm), dtype=np.uint32)
     del sigs
     fid = np.concatenate(file_ids) if file_ids else np.zeros(0, np.int32)
     line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
