@@ -42,13 +42,9 @@ KNOWN: dict[str, str] = {
                                  "bands * rows against the signature width: bands=2**31-1, rows=1 on 4-slot "
                                  "signatures raises MemoryError (96 GiB) instead of the ValueError it gives "
                                  "for smaller bands",
-    "dcpdd-nan-freq": "dcpdd accepts NaN in freq (its check (freq < 0).any() misses NaN) and returns NaN "
-                      "scores; a signalling NaN also raises numpy's RuntimeWarning 'invalid value'",
     "minhash-token-pair-list": "minhash / shingle_hashes with unit='token' read a (values, offsets) pair whose "
                                "values are a Python list as two documents (the list and the offsets): "
                                "minhash(([1, 2, 3, 4], [0, 1, 2, 3, 4]), unit='token') has 2 rows, not 4",
-    "near-duplicates-tuple-docs": "near_duplicates given a tuple of two str documents takes it for a ragged "
-                                  "(values, offsets) token pair and raises IndexError in _num_docs",
     "perplexity-filter-inf": "perplexity_filter(keep=q) with infinite perplexities emits numpy's RuntimeWarning "
                              "'invalid value' from np.quantile (inf - inf) and cuts at NaN",
 }

@@ -195,8 +195,6 @@ def fuzz_near_duplicates(d: Decoder) -> None:
     reference = None
     if d.chance(30):
         reference = _signatures(d, d.size(4), k) if use_sigs else d.docs(4, 40)
-    if known("near-duplicates-tuple-docs") and any(isinstance(x, tuple) and len(x) == 2 for x in (docs, reference)):
-        skip()
     kw = dict(threshold=d.float(0.05, 0.95), verify=d.choice(("signature", "exact", "none")),
               max_bucket=d.small_int(2, 4), ngram=d.small_int(1, 4), unit=d.choice(("word", "char")),
               num_perm=None if use_sigs else d.small_int(1, 24))

@@ -157,3 +157,9 @@ def test_bad_inputs():
         mia.mia_scores(lp, offs, texts=["a", "b"])
     with pytest.raises(ValueError, match="one entry per token"):
         mia.minkpp(lp, lp[:1], lp, offs)
+
+
+def test_dcpdd_rejects_nan_frequencies():
+    # NaN slipped past the (freq < 0) check and every score came out NaN
+    with pytest.raises(ValueError, match="freq must be a 1-D array of non-negative token counts"):
+        mia.dcpdd(np.array([-1.0]), np.array([0]), np.array([0, 1]), np.array([np.nan]))

@@ -203,3 +203,9 @@ def test_bytes_documents_and_invalid_utf8():
         seenit.near_duplicates(docs)
     d = seenit.near_duplicates(docs, errors="replace", verify="exact")
     assert d.labels.tolist() == [0, 0, 2] and d.similarity.tolist() == [1.0]
+
+
+def test_a_tuple_of_two_documents_is_two_documents():
+    # a 2-tuple of str was taken for a ragged (values, offsets) pair and raised IndexError
+    d = seenit.near_duplicates(("a b c d e", "a b c d e"))
+    assert d.labels.tolist() == [0, 0] and d.keep.tolist() == [True, False]

@@ -138,7 +138,7 @@ def dcpdd(logprobs: Any, token_ids: Any, offsets: Any, freq: Any, *, a: float = 
     if ids.size != lp.size:
         raise ValueError(f"token_ids has {ids.size} entries but logprobs has {lp.size}")
     fr = np.asarray(freq)
-    if fr.ndim != 1 or fr.size == 0 or fr.dtype.kind not in "iuf" or (fr < 0).any():
+    if fr.ndim != 1 or fr.size == 0 or fr.dtype.kind not in "iuf" or not (fr >= 0).all():  # NaN fails >= 0 too
         raise ValueError("freq must be a 1-D array of non-negative token counts (see token_frequencies)")
     if ids.size and (ids.min() < 0 or ids.max() >= fr.size):
         raise ValueError(f"token_ids must be in [0, {fr.size}) (the length of freq)")

@@ -131,15 +131,20 @@ def _is_signatures(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype.kind in "ui"
 
 
+def _is_ragged(docs: Any) -> bool:
+    """A ``(values, offsets)`` pair of token ids, not a tuple of two documents."""
+    return isinstance(docs, tuple) and len(docs) == 2 and not any(isinstance(x, (str, bytes)) for x in docs)
+
+
 def _num_docs(docs: Any) -> int:
-    if isinstance(docs, tuple) and len(docs) == 2:
+    if _is_ragged(docs):
         return int(np.asarray(docs[1]).shape[0]) - 1
     return len(docs)
 
 
 def _take(docs: Any, idx: np.ndarray) -> Any:
     """The documents at ``idx`` from a list of str, a pyarrow array or ragged token ids."""
-    if isinstance(docs, tuple) and len(docs) == 2:
+    if _is_ragged(docs):
         values, offsets = np.asarray(docs[0]), np.asarray(docs[1], dtype=np.int64)
         starts, ends = offsets[idx], offsets[idx + 1]
         lens = ends - starts
