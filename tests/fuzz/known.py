@@ -45,8 +45,6 @@ KNOWN: dict[str, str] = {
     "minhash-token-pair-list": "minhash / shingle_hashes with unit='token' read a (values, offsets) pair whose "
                                "values are a Python list as two documents (the list and the offsets): "
                                "minhash(([1, 2, 3, 4], [0, 1, 2, 3, 4]), unit='token') has 2 rows, not 4",
-    "perplexity-filter-inf": "perplexity_filter(keep=q) with infinite perplexities emits numpy's RuntimeWarning "
-                             "'invalid value' from np.quantile (inf - inf) and cuts at NaN",
 }
 
 

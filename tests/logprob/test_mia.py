@@ -163,3 +163,10 @@ def test_dcpdd_rejects_nan_frequencies():
     # NaN slipped past the (freq < 0) check and every score came out NaN
     with pytest.raises(ValueError, match="freq must be a 1-D array of non-negative token counts"):
         mia.dcpdd(np.array([-1.0]), np.array([0]), np.array([0, 1]), np.array([np.nan]))
+
+
+def test_perplexity_filter_with_infinite_perplexities():
+    # the 0.9-quantile of [inf, 1, inf] lies between two infinities: np.quantile warned and gave NaN
+    m = mia.perplexity_filter(np.array([np.inf, 1.0, np.inf]), keep=0.9)
+    assert m.tolist() == [True, True, True]
+    assert mia.perplexity_filter(np.array([np.inf, 1.0, 2.0]), keep=0.5).tolist() == [False, True, True]

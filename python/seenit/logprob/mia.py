@@ -244,7 +244,10 @@ def perplexity_filter(
         q = check_fraction(keep, "keep")
         if not valid.any():
             return np.zeros(p.size, dtype=bool)
-        cut = float(np.quantile(p[valid], q))
+        with np.errstate(invalid="ignore"):  # interpolating between two infinite perplexities: inf - inf
+            cut = float(np.quantile(p[valid], q))
+        if math.isnan(cut):  # the quantile falls between infinities: take the upper one
+            cut = float(np.quantile(p[valid], q, method="higher"))
     else:
         cut = float(threshold)  # type: ignore[arg-type]
         if math.isnan(cut):
