@@ -429,3 +429,16 @@ def test_token_stats_disable_simd_env_rejects_tiny_temperature():
             print("OK")
     """, env={"SEENIT_DISABLE_SIMD": "1"})
     assert_clean(proc)
+
+
+def test_l2_rows_whose_distances_would_overflow_are_rejected():
+    # each squared norm fits float32 (5 x 5.3e37 = 2.7e38) but |x|^2 + |c|^2 does not: the l2 keys were
+    # inf and _core.kmeans raised "query 0 has 0 of 1 results (internal error)"
+    x = np.full((9, 5), -7.3125e18, np.float32)
+    x[0, 0] = 6.25e17
+    for call in (lambda: _core.kmeans(x, 2, 4, 9, "l2", "k-means++"), lambda: seenit.kmeans(x, 2, metric="l2"),
+                 lambda: seenit.topk(x, x, 1, metric="l2"), lambda: seenit.range_pairs(x, 1.0, metric="l2")):
+        with pytest.raises(ValueError, match=r"squared norm .* \(FLT_MAX / 4\): its l2 distances could overflow"):
+            call()
+    ok = x / np.float32(4.0)  # 2.14e38 / 16: within the bound, answered normally
+    assert seenit.topk(ok, ok, 1, metric="l2")[1][:, 0].tolist()[0] == 0

@@ -12,10 +12,6 @@ from __future__ import annotations
 import os
 
 KNOWN: dict[str, str] = {
-    "l2-distance-overflow": "l2 search/k-means over rows whose squared norms each fit float32 but whose sum "
-                            "does not (|x|^2 + |c|^2 > FLT_MAX, e.g. entries ~7e18 in 5 dims): the distance "
-                            "keys become inf and _core.kmeans raises RuntimeError 'query has 0 of 1 results "
-                            "(internal error)'; fix: require squared norms <= FLT_MAX / 4 for l2",
     # --- being fixed on the native branch (wt-native) ---------------------------------------
     # --- found by this harness (see docs/reliability.md, "Findings") ----------------------------
     "causal-max-l2-one-row": "_core.causal_max(x, 'l2') of a single row gives -inf for row 0; the docstring "

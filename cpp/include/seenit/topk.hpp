@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "seenit/common.hpp"
@@ -21,6 +22,10 @@
 namespace seenit {
 
 enum class Metric { IP = 0, Cosine = 1, L2 = 2 };
+// l2 rows (queries, database, k-means points) must have |x|^2 <= FLT_MAX / 4: then every squared
+// distance |q - x|^2 <= (|q| + |x|)^2 and every partial key q.q - 2 q.x + x.x stays finite in float32.
+// Larger rows are a ValueError naming the row (a row whose norm alone fits could still overflow a sum).
+inline constexpr float kMaxL2SquaredNorm = std::numeric_limits<float>::max() / 4.0f;
 // Element type of a database matrix. BF16 is bfloat16 stored as uint16.
 enum class DType { F32 = 0, F16 = 1, BF16 = 2, I8 = 3 };
 // How candidates are found: Float32 scores every pair with the float32 kernel; Int8

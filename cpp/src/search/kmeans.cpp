@@ -36,6 +36,9 @@ std::vector<float> working_rows(MatrixView<const float> x, Metric metric, DotFn 
             const float sq = dot(src, src, x.cols);
             SEENIT_CHECK(std::isfinite(sq), std::invalid_argument, "x row ", i,
                          " contains NaN or inf (or values whose squares overflow float32)");
+            SEENIT_CHECK(metric != Metric::L2 || sq <= kMaxL2SquaredNorm, std::invalid_argument, "x row ", i,
+                         " has squared norm ", sq, ", beyond ", kMaxL2SquaredNorm,
+                         " (FLT_MAX / 4): its l2 distances could overflow float32");
             const float inv = metric == Metric::Cosine ? inv_norm_from_sq(sq) : 1.0f;
             for (std::size_t k = 0; k < x.cols; ++k) r[k] = metric == Metric::Cosine ? src[k] * inv : src[k];
         }

@@ -33,9 +33,13 @@ Queries prepare_queries(MatrixView<const float> queries, Metric metric, bool sim
     parallel_for(nq, 256, [&](std::size_t b, std::size_t e, int) {
         for (std::size_t i = b; i < e; ++i) qq[i] = dot(queries.data + i * d, queries.data + i * d, d);
     });
-    for (std::size_t i = 0; i < nq; ++i)
+    for (std::size_t i = 0; i < nq; ++i) {
         SEENIT_CHECK(std::isfinite(qq[i]), std::invalid_argument, "queries row ", i,
                      " contains NaN or inf (or values whose squares overflow float32)");
+        SEENIT_CHECK(metric != Metric::L2 || qq[i] <= kMaxL2SquaredNorm, std::invalid_argument, "queries row ", i,
+                     " has squared norm ", qq[i], ", beyond ", kMaxL2SquaredNorm,
+                     " (FLT_MAX / 4): its l2 distances could overflow float32");
+    }
     if (metric == Metric::IP) {
         Q.q = queries.data;
         return Q;
@@ -79,6 +83,9 @@ void prepare_block(const DbView& db, std::size_t r0, std::size_t rows, Metric me
             float xx = dot(x, x, d);
             SEENIT_CHECK(std::isfinite(xx), std::invalid_argument, "database row ", r0 + r,
                          " contains NaN or inf (or values whose squares overflow float32)");
+            SEENIT_CHECK(metric != Metric::L2 || xx <= kMaxL2SquaredNorm, std::invalid_argument, "database row ",
+                         r0 + r, " has squared norm ", xx, ", beyond ", kMaxL2SquaredNorm,
+                         " (FLT_MAX / 4): its l2 distances could overflow float32");
             aux[r] = metric == Metric::Cosine ? inv_norm_from_sq(xx) : xx;
         }
     });
