@@ -29,9 +29,6 @@ KNOWN: dict[str, str] = {
                              "beyond float32's range emit numpy's RuntimeWarning 'overflow encountered in cast' "
                              "(search.as_queries / as_database) before their ValueError; under -W error the "
                              "warning is the exception",
-    "ngram-manifest-totals-unchecked": "NgramIndex.open (verify=True included) does not check the manifest's "
-                                       "n_docs / n_tokens against its shards, nor that it has a shard: an "
-                                       "edited n_docs, or shards = [], makes document(i) raise IndexError",
     "range-pairs-threshold-float32": "range_pairs compares float32 scores with the threshold rounded to float32: "
                                      "threshold=1e-310 returns pairs scoring 0.0, which is not >= threshold",
     "lsh-band-keys-alloc-first": "_core.lsh_band_keys allocates its (n, bands) output before checking "

@@ -167,8 +167,6 @@ def fuzz_ngram_open(d: Decoder) -> None:
     path, what = d.index_dir(corrupt=85)
     verify = d.bool()
     idx = call(seenit.NgramIndex.open, path, verify=verify)
-    if known("ngram-manifest-totals-unchecked") and what in ("manifest:n_docs", "manifest:n_tokens", "manifest:shards"):
-        skip()
     q = d.text(20)
     call(idx.count, q)
     call(idx.locate, q, 3)
@@ -181,8 +179,6 @@ def fuzz_contamination(d: Decoder) -> None:
     """contamination of decoded benchmark items against a small (sometimes damaged) index."""
     path, what = d.index_dir(corrupt=20)
     index: object = path
-    if known("ngram-manifest-totals-unchecked") and what in ("manifest:n_docs", "manifest:n_tokens", "manifest:shards"):
-        skip()
     bench = d.docs(5, 40)
     kw: dict = dict(recipe=d.choice(("default", "llama2", "gpt3", "palm")), max_docs=d.small_int(0, 3))
     if d.bool():
@@ -204,8 +200,6 @@ def fuzz_exact_duplicates(d: Decoder) -> None:
     remove = d.bool()
     if d.chance(30):
         path, what = d.index_dir(corrupt=20, tokenizers=("bytes",))
-        if known("ngram-manifest-totals-unchecked") and what in ("manifest:n_docs", "manifest:n_tokens", "manifest:shards"):
-            skip()
         idx = call(seenit.NgramIndex.open, path)
         call(seenit.exact_duplicates, idx, min_length, remove=remove)
         return

@@ -326,9 +326,28 @@ def test_bad_manifests(idx, tmp_path):
 
 
 def test_count_mismatch_in_manifest(idx):
-    _corrupt_manifest(idx.path, lambda m: m["shards"][0].update(n_tokens=m["shards"][0]["n_tokens"] + 1))
+    def more_tokens(m):  # consistent totals, but more tokens than tokens.bin holds
+        m["shards"][0]["n_tokens"] += 1
+        m["n_tokens"] += 1
+
+    _corrupt_manifest(idx.path, more_tokens)
     with pytest.raises(IndexFormatError, match=r"tokens\.bin: size .* does not match the counts"):
         NgramIndex.open(idx.path)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda m: m["shards"][0].update(n_tokens=m["shards"][0]["n_tokens"] + 1), r"its shards hold 5 and"),
+    (lambda m: m.update(n_docs=m["n_docs"] + 1), r"says 6 documents .* its shards hold 5"),
+    (lambda m: m.update(shards=[]), r"says 5 documents .* its shards hold 0 and 0"),
+    (lambda m: m.update(shards=m["shards"] * 2), r"a shard is listed twice"),
+    (lambda m: m["shards"][0].update(doc_offset=1), r"starts at document 1, but the shards before it hold 0"),
+])
+def test_inconsistent_manifest_is_refused_even_before_checksums(idx, damage, message):
+    # a damaged manifest doubled every count or shifted document ids without a word, even with verify=True
+    _corrupt_manifest(idx.path, damage)
+    for verify in (False, True):
+        with pytest.raises(IndexFormatError, match=message):
+            NgramIndex.open(idx.path, verify=verify)
 
 
 def test_interrupted_build_leaves_nothing_openable(tmp_path, monkeypatch):

@@ -280,7 +280,29 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise IndexFormatError(f"{mpath}: pointer_width must be 4 or 8, got {s['pointer_width']}")
         if Path(s["dir"]).is_absolute() or ".." in Path(s["dir"]).parts:
             raise IndexFormatError(f"{mpath}: shard dir {s['dir']!r} must be relative and inside the index")
+    _check_totals(m, mpath)
     return m
+
+
+def _check_totals(m: dict[str, Any], mpath: Path) -> None:
+    """The manifest agrees with itself: each shard listed once, its documents numbered on from the
+    previous shard's, and the totals the sums of the shards' (a duplicated entry would double every
+    count, a wrong offset shift document ids: both silently, without this)."""
+    dirs = [str(Path(s["dir"])) for s in m["shards"]]
+    if len(set(dirs)) != len(dirs):
+        raise IndexFormatError(f"{mpath}: a shard is listed twice ({sorted(d for d in set(dirs) if dirs.count(d) > 1)})")
+    docs = 0
+    for s in m["shards"]:
+        if s["n_docs"] < 0 or s["n_tokens"] < 0:
+            raise IndexFormatError(f"{mpath}: shard {s['dir']!r} has negative counts")
+        if s["doc_offset"] != docs:
+            raise IndexFormatError(f"{mpath}: shard {s['dir']!r} starts at document {s['doc_offset']}, but the shards "
+                                   f"before it hold {docs} documents")
+        docs += s["n_docs"]
+    tokens = sum(s["n_tokens"] for s in m["shards"])
+    if m["n_docs"] != docs or m["n_tokens"] != tokens:
+        raise IndexFormatError(f"{mpath}: the manifest says {m['n_docs']} documents and {m['n_tokens']} tokens, its "
+                               f"shards hold {docs} and {tokens}")
 
 
 def _check_part(file: Path, entry: Any, expected_size: int | None) -> os.stat_result:
