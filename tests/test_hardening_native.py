@@ -442,3 +442,11 @@ def test_l2_rows_whose_distances_would_overflow_are_rejected():
             call()
     ok = x / np.float32(4.0)  # 2.14e38 / 16: within the bound, answered normally
     assert seenit.topk(ok, ok, 1, metric="l2")[1][:, 0].tolist()[0] == 0
+
+
+def test_causal_max_of_one_row_is_the_worst_score_for_every_metric():
+    # the l2 sign flip was skipped for a single row: -inf instead of +inf (no earlier row at any distance)
+    x = np.ones((1, 2), np.float32)
+    assert _core.causal_max(x, "l2")[0].tolist() == [np.inf]
+    assert _core.causal_max(x, "ip")[0].tolist() == [-np.inf]
+    assert _core.causal_max(np.ones((2, 2), np.float32), "l2")[0].tolist() == [np.inf, 0.0]

@@ -39,3 +39,11 @@ def test_wrong_types_are_type_errors_across_areas() -> None:
         MinHashSettings(threshold="0.5")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="num_perm must be in 1..8192"):
         MinHashSettings(num_perm=0)
+
+
+def test_complex_arrays_are_type_errors_not_silent_casts() -> None:
+    # they were cast to real with numpy's ComplexWarning, the imaginary part dropped
+    with pytest.raises(TypeError, match="scores must be a real array, got complex64"):
+        seenit.auroc(np.array([0.1, 0.9], np.complex64), [0, 1])
+    with pytest.raises(TypeError, match="offsets must be a real array"):
+        seenit.segment_reduce(np.array([1.0]), np.array([0, 1], np.complex64), "sum")

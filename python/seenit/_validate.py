@@ -26,6 +26,8 @@ def as_contig(x: Any, dtype: npt.DTypeLike, ndim: int, name: str) -> np.ndarray:
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.dtype != want:
+        if arr.dtype.kind == "c" and want.kind != "c":  # casting would drop the imaginary part (with a warning)
+            raise TypeError(f"{name} must be a real array, got {arr.dtype}")
         if arr.size and want.kind in "ui" and arr.dtype.kind == "f":
             raise TypeError(f"{name} must hold integers ({want}), got {arr.dtype}")
         if arr.size and want.kind in "ui" and arr.dtype.kind in "ui":

@@ -21,7 +21,6 @@ from typing import Any, Sequence
 import atheris
 import numpy as np
 
-from .known import known
 
 F32_TINY = 1e-42  # float32 subnormal
 SPECIAL_FLOATS: tuple[float, ...] = (
@@ -173,8 +172,6 @@ class Decoder:
                 return np.asfortranarray(a)
             if m == 2:
                 dt = self.pick(WRONG_DTYPES)
-                if dt is np.complex64 and known("complex-arrays-cast"):
-                    dt = np.float64
                 try:
                     return a.astype(dt)
                 except (TypeError, ValueError, OverflowError):

@@ -14,11 +14,6 @@ import os
 KNOWN: dict[str, str] = {
     # --- being fixed on the native branch (wt-native) ---------------------------------------
     # --- found by this harness (see docs/reliability.md, "Findings") ----------------------------
-    "causal-max-l2-one-row": "_core.causal_max(x, 'l2') of a single row gives -inf for row 0; the docstring "
-                             "(and the reference, and any x with >= 2 rows) give +inf for l2",
-    "complex-arrays-cast": "complex arrays are cast to real with a ComplexWarning (imaginary part dropped) "
-                           "instead of a TypeError where an integer array is expected (_validate.as_contig: offsets, "
-                           "ids) and in the metrics (auroc/roc_curve/tpr_at_fpr scores)",
     "mia-overflow-warnings": "numpy's RuntimeWarning 'overflow encountered in divide/exp' escapes from minkpp and "
                              "mia_scores(mu=, sigma=) (tiny sigma or huge log-probs; mia._z ignores only 'invalid') "
                              "and from truth_ratio (np.exp of a huge log-prob difference; 'invalid value' and a NaN "

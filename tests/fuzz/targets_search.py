@@ -236,8 +236,6 @@ def fuzz_core_causal_max(d: Decoder) -> None:
     """_core.causal_max equals the reference on moderate inputs."""
     x = _matrix(d, d.size(10), d.size(5, 1), bad=15)
     metric = d.choice(METRICS)
-    if known("causal-max-l2-one-row") and metric == "l2" and np.ndim(x) == 2 and np.shape(x)[0] == 1:
-        skip()
     best, arg = thread_invariant(lambda: call(_core.causal_max, x, metric))
     if _moderate(x) and x.ndim == 2 and x.shape[0]:
         rb, ra = ref_search.causal_max(x, metric)

@@ -68,11 +68,16 @@ PairList range_pairs(MatrixView<const float> x, const DbView* y, float threshold
 
 void causal_max(MatrixView<const float> x, Metric metric, float* best, i64* arg) {
     const std::size_t n = x.rows;
+    // no earlier row yet: the worst score, which for l2 (a distance, negated while scanning) is +inf
+    const float none = metric == Metric::L2 ? INFINITY : -INFINITY;
     for (std::size_t i = 0; i < n; ++i) {
         best[i] = -INFINITY;
         arg[i] = -1;
     }
-    if (n < 2) return;
+    if (n < 2) {
+        for (std::size_t i = 0; i < n; ++i) best[i] = none;
+        return;
+    }
     const bool simd = simd_available();
     std::vector<float> qstore;
     Queries Q = prepare_queries(x, metric, simd, qstore);

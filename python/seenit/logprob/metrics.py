@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._validate import as_contig
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -30,9 +32,7 @@ class Interval:
 
 def check_scores_labels(scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate 1-D finite scores and binary labels with both classes present."""
-    s = np.asarray(scores, dtype=np.float64) if not isinstance(scores, np.ndarray) or scores.dtype != np.float64 else scores
-    if s.ndim != 1:
-        raise ValueError(f"scores must be 1-dimensional, got shape {s.shape}")
+    s = as_contig(scores, np.float64, 1, "scores")
     y = np.asarray(labels)
     if y.ndim != 1 or y.shape != s.shape:
         raise ValueError(f"labels must be 1-D with the same length as scores ({s.size}), got shape {y.shape}")
