@@ -278,14 +278,20 @@ def test_lsh_index_width_check_does_not_overflow():
     proc = run_py("""
         import numpy as np
         from seenit import _core
-        idx = _core.LSHIndex(65536, 65536)
+        try:  # no signature is wider than 8192 slots: such a banding is refused when it is made
+            _core.LSHIndex(65536, 65536)
+        except ValueError as e:
+            assert "bands * rows must be <= 8192" in str(e), e
+        else:
+            raise AssertionError("no ValueError")
+        idx = _core.LSHIndex(64, 128)  # the widest banding there is
         sig = np.zeros((2, 16), np.uint32)
-        for f in (lambda: idx.query(sig), lambda: idx.insert(sig),
-                  lambda: _core.lsh_band_keys(sig, 65536, 65536)):
+        for f, size in ((lambda: idx.query(sig), "8192"), (lambda: idx.insert(sig), "8192"),
+                        (lambda: _core.lsh_band_keys(sig, 65536, 65536), "4294967296")):
             try:
                 f()
             except ValueError as e:
-                assert "bands * rows" in str(e) and "4294967296" in str(e), e
+                assert "bands * rows" in str(e) and size in str(e), e
             else:
                 raise AssertionError("no ValueError")
         print("OK")
@@ -450,3 +456,9 @@ def test_causal_max_of_one_row_is_the_worst_score_for_every_metric():
     assert _core.causal_max(x, "l2")[0].tolist() == [np.inf]
     assert _core.causal_max(x, "ip")[0].tolist() == [-np.inf]
     assert _core.causal_max(np.ones((2, 2), np.float32), "l2")[0].tolist() == [np.inf, 0.0]
+
+
+def test_lsh_band_keys_checks_the_width_before_allocating():
+    # bands = 2**31 - 1 on 4-slot signatures asked for a (6, 2**31 - 1) uint64 output (96 GiB) first
+    with pytest.raises(ValueError, match=r"signatures have 4 slots but bands \* rows = 2147483647 \* 1"):
+        _core.lsh_band_keys(np.zeros((6, 4), np.uint32), 2**31 - 1, 1)

@@ -398,6 +398,10 @@ void bind_typed(py::module_& m, py::class_<LSHIndex>& cls) {
             auto v = view_2d(sig, "signatures");
             SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=",
                          bands, ", rows=", rows);
+            // checked before the (n, bands) output is allocated: a huge bands count is an error, not a MemoryError
+            const std::size_t width = static_cast<std::size_t>(bands) * static_cast<std::size_t>(rows);
+            SEENIT_CHECK(width <= v.cols, std::invalid_argument, "signatures have ", v.cols,
+                         " slots but bands * rows = ", bands, " * ", rows, " = ", width);
             carray<u64> keys({static_cast<py::ssize_t>(v.rows), static_cast<py::ssize_t>(bands)});
             carray<bool> empty(static_cast<py::ssize_t>(v.rows));
             auto kv = mut_view_2d(keys);

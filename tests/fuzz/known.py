@@ -26,10 +26,6 @@ KNOWN: dict[str, str] = {
                              "warning is the exception",
     "range-pairs-threshold-float32": "range_pairs compares float32 scores with the threshold rounded to float32: "
                                      "threshold=1e-310 returns pairs scoring 0.0, which is not >= threshold",
-    "lsh-band-keys-alloc-first": "_core.lsh_band_keys allocates its (n, bands) output before checking "
-                                 "bands * rows against the signature width: bands=2**31-1, rows=1 on 4-slot "
-                                 "signatures raises MemoryError (96 GiB) instead of the ValueError it gives "
-                                 "for smaller bands",
     "minhash-token-pair-list": "minhash / shingle_hashes with unit='token' read a (values, offsets) pair whose "
                                "values are a Python list as two documents (the list and the offsets): "
                                "minhash(([1, 2, 3, 4], [0, 1, 2, 3, 4]), unit='token') has 2 rows, not 4",

@@ -360,8 +360,6 @@ def fuzz_core_lsh_band_keys(d: Decoder) -> None:
     bands, rows = d.small_int(0, 8), d.small_int(0, 8)
     k = bands * rows + d.size(3) if d.chance(80) and 0 <= bands * rows <= 64 else d.size(16)
     s = _signatures(d, d.size(6), k)
-    if known("lsh-band-keys-alloc-first") and bands > 4096 and rows >= 1:
-        skip()
     keys, empty = thread_invariant(lambda: call(_core.lsh_band_keys, s, bands, rows))
     check(keys.shape == (np.asarray(s).shape[0], bands) and empty.shape == (np.asarray(s).shape[0],), "band_keys shapes")
 

@@ -149,6 +149,11 @@ void lsh_band_keys(MatrixView<const T> sig, int bands, int rows, ArrayView<u64> 
 LSHIndex::LSHIndex(int bands, int rows) : bands_(bands), rows_(rows) {
     SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=", bands,
                  ", rows=", rows);
+    // no signature is wider than kMaxNumPerm: a wider banding could never be filled, and its per-band
+    // tables would be allocated here for nothing (bands = 2**31 - 1 was a std::bad_alloc)
+    SEENIT_CHECK(static_cast<std::size_t>(bands) * static_cast<std::size_t>(rows) <= kMaxNumPerm,
+                 std::invalid_argument, "bands * rows must be <= ", kMaxNumPerm, " (the widest signature), got ",
+                 bands, " * ", rows);
     table_.resize(static_cast<std::size_t>(bands));
     sorted_upto_.assign(static_cast<std::size_t>(bands), 0);
 }
