@@ -11,6 +11,7 @@
 
 #include "buffers.hpp"
 #include "seenit/exact_dups.hpp"
+#include "seenit/item_matcher.hpp"
 #include "seenit/ngram_index.hpp"
 #include "seenit/suffix_array.hpp"
 
@@ -220,9 +221,88 @@ void bind(py::module_& m) {
 }
 }  // namespace ngram_bindings
 
+// ---------------------------------------------------------------- item matcher
+// The streaming n-gram matcher (benchmark items indexed, corpus documents folded in):
+// converts and checks arrays, releases the GIL around fold.
+namespace item_matcher_bindings {
+namespace {
+
+py::tuple state_tuple(const ItemMatcher& self) {
+    ItemMatcher::State st;
+    {
+        py::gil_scoped_release nogil;
+        st = self.state();
+    }
+    const auto n = static_cast<py::ssize_t>(self.n_keys());
+    const auto md = static_cast<py::ssize_t>(self.max_docs());
+    carray<i64> best(n), fdoc(n), foff(n), docs({n, md});
+    std::copy(st.best_len.begin(), st.best_len.end(), best.mutable_data());
+    std::copy(st.first_doc.begin(), st.first_doc.end(), fdoc.mutable_data());
+    std::copy(st.first_off.begin(), st.first_off.end(), foff.mutable_data());
+    std::copy(st.docs.begin(), st.docs.end(), docs.mutable_data());
+    return py::make_tuple(best, fdoc, foff, docs);
+}
+
+}  // namespace
+
+void bind(py::module_& m) {
+    py::class_<ItemMatcher> cls(m, "ItemMatcher",
+                                "Benchmark items' byte windows indexed; corpus documents folded in "
+                                "(see seenit.ngram.stream.StreamMatcher).");
+    cls.def(py::init([](const carray<u8>& items, const carray<i64>& item_offsets, const carray<i64>& key_pos,
+                        const carray<i64>& key_item, const carray<i32>& key_window, int max_docs) {
+                auto it = view_1d(items, "items");
+                auto io = view_1d(item_offsets, "item_offsets");
+                check_offsets(io, it.size, "item_offsets");
+                auto kp = view_1d(key_pos, "key_pos");
+                auto ki = view_1d(key_item, "key_item");
+                auto kw = view_1d(key_window, "key_window");
+                py::gil_scoped_release nogil;
+                return new ItemMatcher(it, io, kp, ki, kw, max_docs);
+            }),
+            py::arg("items").noconvert(), py::arg("item_offsets").noconvert(), py::arg("key_pos").noconvert(),
+            py::arg("key_item").noconvert(), py::arg("key_window").noconvert(), py::arg("max_docs"));
+    cls.def_property_readonly("n_keys", &ItemMatcher::n_keys);
+    cls.def_property_readonly("max_docs", &ItemMatcher::max_docs);
+    cls.def(
+        "fold",
+        [](ItemMatcher& self, const carray<u8>& docs, const carray<i64>& doc_offsets, i64 base) {
+            auto d = view_1d(docs, "docs");
+            auto o = view_1d(doc_offsets, "doc_offsets");
+            check_offsets(o, d.size, "doc_offsets");
+            py::gil_scoped_release nogil;
+            self.fold(d, o, base);
+        },
+        py::arg("docs").noconvert(), py::arg("doc_offsets").noconvert(), py::arg("base"),
+        "Fold documents (ragged normalised bytes; ids base, base + 1, ...) into the state.");
+    cls.def("state", &state_tuple,
+            "(best_len, first_doc, first_off) int64 per key and docs (n_keys, max_docs) int64, -1 padded.");
+    cls.def(
+        "merge",
+        [](ItemMatcher& self, const carray<i64>& best_len, const carray<i64>& first_doc, const carray<i64>& first_off,
+           const carray<i64>& docs) {
+            SEENIT_CHECK(docs.ndim() == 2, std::invalid_argument, "docs must be 2-dimensional, got ndim=", docs.ndim());
+            ArrayView<const i64> dv{docs.data(), static_cast<std::size_t>(docs.size())};
+            auto b = view_1d(best_len, "best_len");
+            auto f = view_1d(first_doc, "first_doc");
+            auto o = view_1d(first_off, "first_off");
+            SEENIT_CHECK(static_cast<std::size_t>(docs.shape(1)) == static_cast<std::size_t>(self.max_docs()),
+                         std::invalid_argument, "docs must have max_docs (", self.max_docs(), ") columns, got ",
+                         docs.shape(1));
+            py::gil_scoped_release nogil;
+            self.merge(b, f, o, dv);
+        },
+        py::arg("best_len").noconvert(), py::arg("first_doc").noconvert(), py::arg("first_off").noconvert(),
+        py::arg("docs").noconvert(),
+        "Merge a state over the same keys (from other documents): order-independent.");
+}
+
+}  // namespace item_matcher_bindings
+
 void bind_ngram(py::module_& m) {
     suffix_bindings::bind(m);
     ngram_bindings::bind(m);
+    item_matcher_bindings::bind(m);
 }
 
 }  // namespace seenit::bind

@@ -1,0 +1,170 @@
+"""n-gram contamination without a corpus index: benchmark items indexed, the corpus streamed past.
+
+:class:`StreamMatcher` holds the benchmark items (normalised as a ``bytes`` index would
+normalise them) and folds corpus documents into per-item state, block by block, in one
+native call per block (cpp/src/ngram/item_matcher.cpp; GIL released, all cores). Memory is
+O(benchmark items); nothing corpus-sized is kept.
+
+What it reports is what :meth:`NgramIndex.overlap_many` and :meth:`NgramIndex.locate` report
+for the same items against an index of the same documents, for every quantity a
+contamination verdict uses:
+
+- the match length at every unit (word) start — the longest prefix of the item from there
+  that occurs in some document — exactly wherever it is at least the item's *window*
+  (the largest power of two <= 32 and <= the item's shortest n-gram in bytes), so every
+  n-gram's presence, the coverage mask and the fractions are identical;
+- the longest match, whenever some n-gram occurs (it is then at least one n-gram long, so
+  at least the window), with the smallest (document, offset) where it occurs and the
+  ``max_docs`` smallest documents containing it.
+
+Below the window a match length reads 0 (an index would report the short match); the
+scan's evidence therefore reports a longest match only when some n-gram occurs, on both
+paths. States of disjoint document sets merge (:meth:`merge`) in any order to the same
+result, which is how shards and Ray tasks combine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .. import _core
+from .._validate import check_int, check_str_sequence
+from ..tokenize import Normalisation
+from .index import Overlap, ngram_overlap, word_spans
+
+#: Widest window (bytes) a key hashes; a match of at least this length is always exact.
+MAX_WINDOW = 32
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """An item's n-gram result: its :class:`Overlap` (lengths at unit starts; 0 below the
+    window), and where its longest match occurs (``first_doc``/``first_off``: the smallest
+    document and normalised byte offset; ``doc_ids``: the smallest documents holding it).
+    ``longest`` is 0 and the locations empty when no n-gram of the item occurs."""
+
+    overlap: Overlap
+    longest: int
+    longest_start: int
+    first_doc: int
+    first_off: int
+    doc_ids: tuple[int, ...]
+
+
+def _window(required: int) -> int:
+    w = 1
+    while w * 2 <= min(required, MAX_WINDOW):
+        w *= 2
+    return w
+
+
+class StreamMatcher:
+    """Benchmark items' n-grams (``n`` words) against a streamed corpus; see the module docstring."""
+
+    def __init__(self, items: Sequence[str], *, n: int = 13, normalisation: Normalisation | None = None,
+                 max_docs: int = 5) -> None:
+        items = check_str_sequence(items, "items")
+        self.n = check_int(n, "n", lo=1)
+        self.max_docs = check_int(max_docs, "max_docs", lo=1, hi=4096)
+        self.normalisation = normalisation if normalisation is not None else Normalisation()
+        self.n_items = len(items)
+        self.values, self.offsets = encode_texts(items, self.normalisation, "items")
+        self.unit_starts, self.unit_ends = word_spans(self.values, self.offsets)
+        # units of item i: bounds[i]:bounds[i + 1]
+        self.bounds = np.searchsorted(self.unit_starts, self.offsets, side="left")
+        key_pos, key_item, key_window, self.key_of_unit = self._keys()
+        self._core = _core.ItemMatcher(self.values, self.offsets, key_pos, key_item, key_window, self.max_docs)
+
+    def _keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A key at every unit start with at least the item's window of bytes left."""
+        us, ue, offs = self.unit_starts, self.unit_ends, self.offsets
+        key_of_unit = np.full(us.size, -1, dtype=np.int64)
+        pos: list[np.ndarray] = []
+        item: list[np.ndarray] = []
+        win: list[np.ndarray] = []
+        k = 0
+        for i in range(self.n_items):
+            a, b = int(self.bounds[i]), int(self.bounds[i + 1])
+            m = b - a
+            if m == 0:
+                continue
+            g = min(self.n, m)
+            required = int((ue[a + g - 1 : b] - us[a : b - g + 1]).min())  # bytes of the item's shortest n-gram
+            w = _window(required)
+            units = np.flatnonzero(int(offs[i + 1]) - us[a:b] >= w) + a
+            key_of_unit[units] = np.arange(k, k + units.size)
+            k += units.size
+            pos.append(us[units])
+            item.append(np.full(units.size, i, dtype=np.int64))
+            win.append(np.full(units.size, w, dtype=np.int32))
+        cat = (lambda xs, dt: np.ascontiguousarray(np.concatenate(xs), dtype=dt) if xs else np.zeros(0, dt))
+        return cat(pos, np.int64), cat(item, np.int64), cat(win, np.int32), key_of_unit
+
+    @property
+    def n_keys(self) -> int:
+        return int(self._core.n_keys)
+
+    def fold(self, texts: Sequence[str], base: int) -> None:
+        """Fold corpus documents ``texts`` (ids ``base``, ``base + 1``, ...) into the state."""
+        vals, offs = encode_texts(check_str_sequence(texts, "texts"), self.normalisation, "texts")
+        self.fold_encoded(vals, offs, base)
+
+    def fold_encoded(self, values: np.ndarray, offsets: np.ndarray, base: int) -> None:
+        """:meth:`fold` of documents already normalised and UTF-8 encoded (ragged uint8)."""
+        self._core.fold(values, offsets, check_int(base, "base", lo=0))
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The running state as arrays (for checkpoints and for :meth:`merge` elsewhere)."""
+        best, fdoc, foff, docs = self._core.state()
+        return {"best_len": best, "first_doc": fdoc, "first_off": foff, "docs": docs}
+
+    def merge(self, state: dict[str, Any]) -> None:
+        """Merge the state of other documents (order-independent)."""
+        try:
+            arrays = [np.ascontiguousarray(state[k], dtype=np.int64)
+                      for k in ("best_len", "first_doc", "first_off", "docs")]
+        except KeyError as e:
+            raise ValueError(f"a StreamMatcher state needs {e.args[0]!r}") from None
+        self._core.merge(*arrays)
+
+    def results(self) -> list[ItemMatch]:
+        """Per item, in order: overlap, longest match and where it occurs."""
+        best, fdoc, foff, docs = self._core.state()
+        lens = np.zeros(self.unit_starts.size, dtype=np.int64)
+        has_key = self.key_of_unit >= 0
+        lens[has_key] = best[self.key_of_unit[has_key]]
+        out: list[ItemMatch] = []
+        for i in range(self.n_items):
+            a, b = int(self.bounds[i]), int(self.bounds[i + 1])
+            o = int(self.offsets[i])
+            ov = ngram_overlap(self.values[o : self.offsets[i + 1]], lens[a:b], self.unit_starts[a:b] - o,
+                               self.unit_ends[a:b] - o, self.n)
+            if not ov.n_present:
+                out.append(ItemMatch(ov, 0, 0, -1, -1, ()))
+                continue
+            u = a + int(np.argmax(lens[a:b]))
+            k = int(self.key_of_unit[u])
+            row = docs[k]
+            out.append(ItemMatch(ov, int(lens[u]), int(self.unit_starts[u]) - o, int(fdoc[k]), int(foff[k]),
+                                 tuple(int(d) for d in row[row >= 0])))
+        return out
+
+
+def encode_texts(texts: Sequence[str], norm: Normalisation, name: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """``texts`` normalised and UTF-8 encoded, joined, with CSR offsets."""
+    try:
+        enc = [norm(t).encode("utf-8") for t in texts]
+    except UnicodeEncodeError:
+        from ..io import check_no_surrogates
+
+        check_no_surrogates(list(texts), name)
+        raise
+    offs = np.zeros(len(enc) + 1, dtype=np.int64)
+    if enc:
+        np.cumsum([len(e) for e in enc], out=offs[1:])
+    return np.frombuffer(b"".join(enc), dtype=np.uint8), offs
