@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -50,6 +50,30 @@ class LSHIndex:
         ...
     @property
     def width(self) -> int:
+        ...
+class ItemMatcher:
+    """
+    Benchmark items' byte windows indexed; corpus documents folded in (see seenit.ngram.stream.StreamMatcher).
+    """
+    def __init__(self, items: numpy.typing.NDArray[numpy.uint8], item_offsets: numpy.typing.NDArray[numpy.int64], key_pos: numpy.typing.NDArray[numpy.int64], key_item: numpy.typing.NDArray[numpy.int64], key_window: numpy.typing.NDArray[numpy.int32], max_docs: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def fold(self, docs: numpy.typing.NDArray[numpy.uint8], doc_offsets: numpy.typing.NDArray[numpy.int64], base: typing.SupportsInt | typing.SupportsIndex) -> None:
+        """
+        Fold documents (ragged normalised bytes; ids base, base + 1, ...) into the state.
+        """
+    def merge(self, best_len: numpy.typing.NDArray[numpy.int64], first_doc: numpy.typing.NDArray[numpy.int64], first_off: numpy.typing.NDArray[numpy.int64], docs: numpy.typing.NDArray[numpy.int64]) -> None:
+        """
+        Merge a state over the same keys (from other documents): order-independent.
+        """
+    def state(self) -> tuple:
+        """
+        (best_len, first_doc, first_off) int64 per key and docs (n_keys, max_docs) int64, -1 padded.
+        """
+    @property
+    def max_docs(self) -> int:
+        ...
+    @property
+    def n_keys(self) -> int:
         ...
 def _parallel_selftest(n: typing.SupportsInt | typing.SupportsIndex, throw_at: typing.SupportsInt | typing.SupportsIndex = -1, dynamic: bool = False) -> int:
     ...

@@ -326,3 +326,44 @@ def fuzz_core_exact_duplicate_spans(d: Decoder) -> None:
         return
     want = ref_ngram.exact_duplicate_spans(toks, sep, min_length)
     check(list(zip(s.tolist(), e.tolist())) == [tuple(x) for x in want], "exact_duplicate_spans != reference")
+
+
+@target("core.ItemMatcher", area="ngram", covers=["_core.ItemMatcher", "_core.ItemMatcher.fold",
+                                                  "_core.ItemMatcher.state", "_core.ItemMatcher.merge"])
+def fuzz_core_item_matcher(d: Decoder) -> None:
+    """_core.ItemMatcher: keys of any position/window (bad ones included), folds and merges;
+    every state checked against the brute-force reference."""
+    items = [t.encode("utf-8", "replace") for t in d.texts(3, 24, min_n=1)]
+    docs = [t.encode("utf-8", "replace") for t in d.texts(4, 40)]
+    io = np.concatenate(([0], np.cumsum([len(b) for b in items]))).astype(np.int64)
+    iv = np.frombuffer(b"".join(items), np.uint8).copy()
+    keys, pos, win = [], [], []
+    for _ in range(d.size(6)):
+        i = d.int(0, len(items) - 1)
+        p = d.int(0, max(len(items[i]) - 1, 0))
+        w = d.pick((1, 2, 4, 8, 16, 32, 3, 0))
+        keys.append((i, p))
+        pos.append(int(io[i]) + p if d.chance(90) else d.int(-3, 100))
+        win.append(w)
+    max_docs = d.pick((1, 2, 5, 0))
+    kp = np.array(pos, np.int64) if d.chance(95) else np.array(pos, np.int32)
+    m = call(_core.ItemMatcher, iv, io, kp, np.array([i for i, _ in keys], np.int64), np.array(win, np.int32), max_docs)
+    do = np.concatenate(([0], np.cumsum([len(b) for b in docs]))).astype(np.int64)
+    dv = np.frombuffer(b"".join(docs), np.uint8).copy()
+    cut = d.int(0, len(docs))
+
+    def run() -> tuple:
+        mm = _core.ItemMatcher(iv, io, kp, np.array([i for i, _ in keys], np.int64), np.array(win, np.int32), max_docs)
+        mm.fold(dv[: do[cut]], do[: cut + 1], 0)
+        other = _core.ItemMatcher(iv, io, kp, np.array([i for i, _ in keys], np.int64), np.array(win, np.int32), max_docs)
+        other.fold(dv[do[cut] :], do[cut:] - do[cut], cut)
+        mm.merge(*other.state())
+        return tuple(a.tolist() for a in mm.state())
+
+    best, fdoc, foff, got = thread_invariant(run)
+    want = ref_ngram.item_key_matches(items, docs, [(i, q - int(io[i])) for (i, _), q in zip(keys, pos)], max_docs)
+    for k, (w_, exp) in enumerate(zip(win, want)):
+        e = exp if exp[0] >= w_ else (0, -1, -1, [])
+        row = [x for x in got[k] if x >= 0]
+        check((best[k], fdoc[k], foff[k], row) == (e[0], e[1], e[2], e[3]), f"ItemMatcher key {k}: {best[k], fdoc[k], foff[k], row} != {e}")
+    del m

@@ -125,3 +125,31 @@ def overlap(lengths: Sequence[int], unit_starts: Sequence[int], unit_ends: Seque
             present += 1
             mask[j : j + g] = True
     return present / (m - g + 1), mask
+
+
+def item_key_matches(items: Sequence[bytes], docs: Sequence[bytes], keys: Sequence[tuple[int, int]],
+                     max_docs: int) -> list[tuple[int, int, int, list[int]]]:
+    """Per key ``(item index, position in the item)``: ``(best_len, first_doc, first_off,
+    docs)`` where best_len is the longest prefix of ``item[pos:]`` found in any document,
+    (first_doc, first_off) the smallest place it occurs and docs the ``max_docs`` smallest
+    documents holding it ((0, -1, -1, []) when not even one byte matches). The plain form of
+    ``_core.ItemMatcher``, which reports best_len only when it reaches the key's window."""
+    out = []
+    for it, pos in keys:
+        s = items[it][pos:]
+        best, where = 0, []
+        for d, doc in enumerate(docs):
+            for p in range(len(doc)):
+                m = 0
+                while m < len(s) and p + m < len(doc) and s[m] == doc[p + m]:
+                    m += 1
+                if m > best:
+                    best, where = m, [(d, p)]
+                elif m == best and m > 0:
+                    where.append((d, p))
+        if best == 0:
+            out.append((0, -1, -1, []))
+            continue
+        where.sort()
+        out.append((best, where[0][0], where[0][1], sorted({d for d, _ in where})[:max_docs]))
+    return out
