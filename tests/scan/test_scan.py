@@ -123,15 +123,60 @@ def test_offset_map_round_trips_normalised_bytes() -> None:
 
 def test_ngram_evidence_equals_seenit_contamination(tmp_path: Path) -> None:
     fx = write_scan_fixture(tmp_path)
-    rep = seenit.scan(fx.corpus, {"alpha": fx.benchmarks["alpha"]}, methods="ngram", out=tmp_path / "run")
-    idx = NgramIndex.open(tmp_path / "run" / "index")
+    rep = seenit.scan(fx.corpus, {"alpha": fx.benchmarks["alpha"]}, methods="ngram", out=tmp_path / "run",
+                      index=tmp_path / "idx")
+    idx = NgramIndex.open(tmp_path / "idx")
     ref = seenit.contamination(fx.benchmarks["alpha"][0], idx, field="question")
+    n_found = 0
     for got, want in zip(rep.items("alpha"), ref.items):
         ng = got["evidence"]["ngram"]
-        for k in ("verdict", "value", "ngram_fraction", "covered_fraction", "n_units", "n_ngrams", "n_present",
-                  "longest_match_tokens", "longest_match_text"):
+        for k in ("verdict", "value", "ngram_fraction", "covered_fraction", "n_units", "n_ngrams", "n_present"):
             assert ng[k] == getattr(want, k), k
-        assert tuple(ng["doc_ids"]) == want.doc_ids
+        if want.n_present:  # the scan reports a longest match only when some n-gram occurs
+            n_found += 1
+            assert (ng["longest_match_tokens"], ng["longest_match_text"]) == (want.longest_match_tokens,
+                                                                              want.longest_match_text)
+            assert tuple(ng["doc_ids"]) == want.doc_ids
+        else:
+            assert (ng["longest_match_tokens"], ng["longest_match_text"], ng["doc_ids"]) == (0, "", [])
+    assert n_found >= 2
+
+
+@pytest.mark.parametrize("methods", ["ngram", "ngram,minhash,embed"])
+def test_the_stream_and_the_index_path_give_the_same_report(tmp_path: Path, methods: str) -> None:
+    fx = write_scan_fixture(tmp_path)
+    kw = dict(methods=methods, embed="hashed" if "embed" in methods else None)
+    stream = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "stream", **kw).to_dict()
+    indexed = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "indexed", index=tmp_path / "idx",
+                          shard_bytes=3000, **kw).to_dict()
+    assert stream["benchmarks"] == indexed["benchmarks"]
+    assert stream["documents"] == indexed["documents"] and stream["corpus"]["n_documents"] == 60
+    assert not (tmp_path / "stream" / "index").exists()  # nothing corpus-sized written on the stream path
+    # the index is reused as it is by a later scan (even from another run directory)
+    again = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "again", index=tmp_path / "idx", shard_bytes=3000,
+                        **kw).to_dict()
+    assert again["benchmarks"] == stream["benchmarks"]
+
+
+def test_an_index_built_elsewhere_is_checked_and_used(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path)
+    NgramIndex.build(fx.corpus, tmp_path / "mine", lowercase=True, collapse_whitespace=True, progress=False)
+    want = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram").to_dict()["benchmarks"]
+    got = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "mine").to_dict()["benchmarks"]
+    assert got == want
+    assert (tmp_path / "mine" / "manifest.json").is_file()  # a user's index is never rebuilt or removed
+    NgramIndex.build(fx.corpus, tmp_path / "cased", progress=False)
+    with pytest.raises(ValueError, match="normalisation"):
+        seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "cased")
+    half = [json.loads(line)["text"] for line in fx.corpus.read_text().splitlines()][:30]
+    NgramIndex.build(half, tmp_path / "half", lowercase=True, collapse_whitespace=True, progress=False)
+    with pytest.raises(ValueError, match="holds 30 documents but the corpus has 60"):
+        seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "half", out=tmp_path / "run")
+    assert not list((tmp_path / "run" / "results").glob("*.ngram.json"))  # nothing trusted from the wrong index
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "notes.txt").write_text("x")
+    with pytest.raises(ValueError, match="holds no n-gram index"):
+        seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "junk")
 
 
 # ------------------------------------------------------------------ the engine
@@ -217,7 +262,7 @@ def test_rerun_reuses_everything_and_an_interrupted_index_resumes(tmp_path: Path
         return real_build(texts, path, **kw)
 
     monkeypatch.setattr(local_mod.NgramIndex, "build", staticmethod(flaky_build))
-    args = dict(methods="ngram,minhash", out=tmp_path / "run", shard_bytes=3000)
+    args = dict(methods="ngram,minhash", out=tmp_path / "run", shard_bytes=3000, index=tmp_path / "run" / "index")
     with pytest.raises(KeyboardInterrupt):
         seenit.scan(fx.corpus, fx.benchmarks, **args)
     assert not (tmp_path / "run" / "index" / "manifest.json").exists()
@@ -231,7 +276,7 @@ def test_rerun_reuses_everything_and_an_interrupted_index_resumes(tmp_path: Path
         raise AssertionError("recomputed a finished piece")
 
     monkeypatch.setattr(LocalEngine, "build_index", boom)
-    monkeypatch.setattr(LocalEngine, "match_minhash", boom)
+    monkeypatch.setattr(LocalEngine, "run_pass", boom)
     again = seenit.scan(fx.corpus, fx.benchmarks, **args)
     assert len(builds) == n_builds
     assert again.to_dict()["benchmarks"] == rep.to_dict()["benchmarks"]
@@ -247,16 +292,16 @@ def test_changed_threshold_recomputes_only_that_method(tmp_path: Path, monkeypat
     fx = write_scan_fixture(tmp_path)
     seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "run")
     calls = []
-    real = LocalEngine.match_minhash
+    real = LocalEngine.run_pass
 
     def spy(self, *a, **k):  # type: ignore[no-untyped-def]
-        calls.append(1)
+        calls.append(a[3]().ngram is None)  # the pass recomputes the minhash evidence only
         return real(self, *a, **k)
 
-    monkeypatch.setattr(LocalEngine, "match_minhash", spy)
+    monkeypatch.setattr(LocalEngine, "run_pass", spy)
     monkeypatch.setattr(LocalEngine, "build_index", lambda *a, **k: (_ for _ in ()).throw(AssertionError("rebuilt")))
     rep = seenit.scan(fx.corpus, fx.benchmarks, out=tmp_path / "run", minhash_threshold=0.4)
-    assert calls == [1] and rep.settings["minhash"]["threshold"] == 0.4
+    assert calls == [True] and rep.settings["minhash"]["threshold"] == 0.4
     assert rep.items("alpha")[1]["evidence"]["minhash"]["verdict"] == "contaminated"  # Jaccard 0.43 >= 0.4
 
 
@@ -474,7 +519,7 @@ def test_an_interrupted_corpus_pass_continues_from_its_checkpoint(tmp_path: Path
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10, checkpoint_seconds=0), out=out, **kw)
-    assert list((out / "partial").glob(f"{method}-*.npz"))
+    assert list((out / "partial").glob("pass-*.npz"))
     calls.clear()
     got = seenit.scan(fx.corpus, fx.benchmarks, engine=LocalEngine(block_docs=10, checkpoint_seconds=0), out=out, **kw)
     # only the blocks not finished before: minhash signs the items + blocks 2..5; topk runs blocks 3..5

@@ -16,23 +16,25 @@ import seenit
 from _scan_fixtures import write_scan_fixture
 from seenit.report import check_report
 
-STEPS = ["scan:piece-before-sidecar", "scan:before-index-manifest", "scan:result-before-manifest",
-         "scan:before-report", "scan:before-html"]
+# (fault point, whether the scan uses the index path: the piece steps exist only there)
+STEPS = [("scan:piece-before-sidecar", True), ("scan:before-index-manifest", True), ("scan:result-before-manifest", False),
+         ("scan:result-before-manifest", True), ("scan:before-report", False), ("scan:before-html", False)]
 
 SCRIPT = """
 import sys, seenit
-corpus, alpha, beta, out = sys.argv[1:5]
-seenit.scan(corpus, {"alpha": (alpha, "question"), "beta": (beta, "prompt")}, out=out, shard_bytes=2000)
+corpus, alpha, beta, out, index = sys.argv[1:6]
+seenit.scan(corpus, {"alpha": (alpha, "question"), "beta": (beta, "prompt")}, out=out, shard_bytes=2000,
+            index=out + "/index" if index == "yes" else None)
 """
 
 
-def run_scan(fx, out: Path, fault: str | None) -> subprocess.CompletedProcess[str]:
+def run_scan(fx, out: Path, fault: str | None, index: bool = False) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SEENIT_FAULT"}
     if fault is not None:
         env["SEENIT_FAULT"] = fault
     alpha, beta = fx.benchmarks["alpha"][0], fx.benchmarks["beta"][0]
-    return subprocess.run([sys.executable, "-c", SCRIPT, str(fx.corpus), str(alpha), str(beta), str(out)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-c", SCRIPT, str(fx.corpus), str(alpha), str(beta), str(out),
+                           "yes" if index else "no"], env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +46,16 @@ def clean(tmp_path_factory: pytest.TempPathFactory):
     return fx, json.loads((d / "run" / "report.json").read_text())
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_killed_scan_resumes_to_the_same_report(step: str, clean, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("step", "index"), STEPS)
+def test_killed_scan_resumes_to_the_same_report(step: str, index: bool, clean, tmp_path: Path) -> None:
+    """(The clean run streams; the index-path runs must give its report too.)"""
     fx, want = clean
     out = tmp_path / "run"
-    killed = run_scan(fx, out, step)
+    killed = run_scan(fx, out, step, index)
     assert killed.returncode == 86, (step, killed.stderr[-2000:])  # the hook fired: the step is reached
     if (out / "report.json").exists():  # only complete, valid reports are ever in place
         check_report(json.loads((out / "report.json").read_text()))
-    again = run_scan(fx, out, None)
+    again = run_scan(fx, out, None, index)
     assert again.returncode == 0, again.stderr[-2000:]
     got = json.loads((out / "report.json").read_text())
     assert got["benchmarks"] == want["benchmarks"]

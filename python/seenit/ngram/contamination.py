@@ -185,7 +185,7 @@ def contamination(
             span = vals[us[best] : us[best] + blen]
             text = idx.tokenizer.decode(span) if blen else ""
             if ov.n_present and max_docs:
-                d, _ = idx.locate(span, limit=max(64, max_docs))
+                d, _ = idx.locate(span, limit=idx.count(span))  # all: the smallest documents are reported
                 doc_ids = tuple(int(x) for x in np.unique(d)[:max_docs])
         out.append(ContaminationItem(
             index=i, verdict=verdict_of(value, cfg["clean_below"], cfg["contaminated_at"]), value=float(value),

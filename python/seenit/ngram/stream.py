@@ -77,8 +77,8 @@ class StreamMatcher:
         self.unit_starts, self.unit_ends = word_spans(self.values, self.offsets)
         # units of item i: bounds[i]:bounds[i + 1]
         self.bounds = np.searchsorted(self.unit_starts, self.offsets, side="left")
-        key_pos, key_item, key_window, self.key_of_unit = self._keys()
-        self._core = _core.ItemMatcher(self.values, self.offsets, key_pos, key_item, key_window, self.max_docs)
+        key_pos, self.key_item, key_window, self.key_of_unit = self._keys()
+        self._core = _core.ItemMatcher(self.values, self.offsets, key_pos, self.key_item, key_window, self.max_docs)
 
     def _keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """A key at every unit start with at least the item's window of bytes left."""
@@ -131,6 +131,20 @@ class StreamMatcher:
         except KeyError as e:
             raise ValueError(f"a StreamMatcher state needs {e.args[0]!r}") from None
         self._core.merge(*arrays)
+
+    def cited_docs(self) -> npt.NDArray[np.int64]:
+        """The documents holding some item's current longest match (a superset of those
+        :meth:`results` would cite now; vectorised, for pruning a document cache per block)."""
+        best, fdoc, _, docs = self._core.state()
+        if not (best > 0).any():
+            return np.zeros(0, np.int64)
+        longest = np.zeros(self.n_items, np.int64)
+        np.maximum.at(longest, self.key_item, best)
+        k = np.flatnonzero((best > 0) & (best == longest[self.key_item]))
+        _, first = np.unique(self.key_item[k], return_index=True)  # keys run in position order per item
+        k = k[first]
+        ids = np.concatenate([fdoc[k], docs[k].ravel()])
+        return np.unique(ids[ids >= 0])
 
     def results(self) -> list[ItemMatch]:
         """Per item, in order: overlap, longest match and where it occurs."""

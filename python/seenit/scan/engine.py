@@ -18,13 +18,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from ..ngram.index import NgramIndex
 from ..sketch.minhash import MinHashSpec
+
+if TYPE_CHECKING:
+    from .corpus_pass import CorpusPass
 
 Paths = Sequence[str | os.PathLike[str]]
 
@@ -82,6 +85,13 @@ class Engine(Protocol):
 
     def build_index(self, corpus: Paths, out_dir: Path, options: IndexOptions, *, progress: bool = True) -> NgramIndex:
         """Build (or finish building) the corpus n-gram index at ``out_dir`` and open it."""
+        ...
+
+    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], CorpusPass], *,
+                 key: dict[str, Any], progress: bool = True) -> tuple[CorpusPass, list[str]]:
+        """Stream the whole corpus once through pass state(s) from ``new_pass`` (merged when
+        several): the finished pass and the skipped lines. ``key`` identifies the pass for
+        checkpoints."""
         ...
 
     def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,

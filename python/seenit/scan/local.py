@@ -7,6 +7,9 @@
   of one index. A build that is interrupted keeps its finished pieces: the next call
   re-reads the corpus, skips the documents of every piece whose checksums and recorded
   options still match, and builds only the rest.
+- ``run_pass`` streams the corpus once in blocks of ``block_docs`` documents through a
+  :class:`~seenit.scan.corpus_pass.CorpusPass` (every method's per-item state), saving it
+  every ``checkpoint_seconds`` so an interrupted pass continues after its last checkpoint.
 - ``match_minhash`` never holds the corpus' signatures: benchmark items' signatures go
   into an LSH band table; each corpus block is signed, looked up, verified by estimated
   Jaccard and folded into each item's best (document, Jaccard), ties to the smaller id.
@@ -33,6 +36,7 @@ from ..io import Record, atomic_write, fault_point, iter_batches, iter_records, 
 from ..ngram.index import NgramIndex
 from .blocks import (BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, index_key, merge_topk,
                      take_piece, write_scan_index)
+from .corpus_pass import CorpusPass
 from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
 from .._progress import ProgressBar
 from .._validate import check_int
@@ -130,6 +134,29 @@ class LocalEngine:
         except (ValueError, OSError, KeyError):
             return None
         return info
+
+    # ------------------------------------------------------------------ the streaming pass
+    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], CorpusPass], *,
+                 key: dict[str, Any], progress: bool = True) -> tuple[CorpusPass, list[str]]:
+        cpass = new_pass()
+        ck = self._checkpoint("pass", {"corpus": [str(c) for c in corpus], "field": field,
+                                       "skip_bad_lines": skip_bad_lines, "key": key})
+        if ck is not None and (got := ck.load()) is not None:
+            cpass.load(got)
+        base = cpass.n_docs
+        skipped: list[str] = []
+        records = iter_records(list(corpus), field=field, skip_bad_lines=skip_bad_lines, skipped=skipped)
+        with ProgressBar(progress, "scanning", self.total_docs) as bar:
+            _skip(records, base, bar)
+            for block in iter_batches(records, self.block_docs):
+                cpass.fold(block, base)
+                base += len(block)
+                bar.advance(len(block), sum(len(r.text) for r in block))
+                if ck is not None:
+                    ck.maybe_save(base, **cpass.state())
+        if ck is not None:
+            ck.remove()
+        return cpass, skipped
 
     # ------------------------------------------------------------------ MinHash
     def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,

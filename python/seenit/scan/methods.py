@@ -22,7 +22,8 @@ import numpy as np
 
 from ..ngram.contamination import verdict_of
 from ..io import iter_records
-from ..ngram.index import NgramIndex
+from ..ngram.index import NgramIndex, Overlap
+from ..ngram.stream import StreamMatcher
 from ..tokenize import Normalisation
 from .config import DEFAULT_FIELDS, BenchSpec, EmbedSettings, MinHashSettings, NgramSettings
 from .engine import ItemMatches, Neighbours
@@ -124,20 +125,63 @@ def to_chars(starts: np.ndarray, src: np.ndarray, b0: int, b1: int) -> tuple[int
 # ------------------------------------------------------------------ evidence
 
 
+@dataclass(frozen=True)
+class LongestMatch:
+    """Where an item's longest match occurs: the smallest (document, normalised byte offset)
+    holding it and the ``max_docs`` smallest documents that do."""
+
+    doc_ids: tuple[int, ...]
+    first_doc: int
+    first_off: int
+
+
 def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_docs: int = 5) -> list[dict[str, Any]]:
-    """The ``ngram`` evidence of every item. ``match`` carries the document side as
-    normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
-    :func:`seenit.scan.documents.collect_documents` maps them onto the document's original text."""
-    out: list[dict[str, Any]] = []
+    """The ``ngram`` evidence of every item against a corpus index (the index path)."""
     ovs = idx.overlap_many(list(texts), s.n, units="words")
-    for text, ov in zip(texts, ovs):
+    located: list[LongestMatch | None] = []
+    for ov in ovs:
+        if not ov.n_present:
+            located.append(None)
+            continue
+        b0, blen = _longest(ov)
+        span = np.asarray(ov.tokens[b0 : b0 + blen])
+        d, off = idx.locate(span, limit=idx.count(span))  # all of them: the smallest documents are reported
+        order = np.lexsort((off, d))
+        d, off = d[order], off[order]
+        located.append(LongestMatch(tuple(int(x) for x in np.unique(d)[:max_docs]), int(d[0]), int(off[0])))
+    return evidence_from_overlaps(texts, ovs, located, s, idx.normalisation)
+
+
+def stream_ngram_evidence(matcher: StreamMatcher, texts: Sequence[str], s: NgramSettings) -> list[dict[str, Any]]:
+    """The ``ngram`` evidence of every item from a streamed pass (the default path): the
+    same evidence :func:`ngram_evidence` gives against an index of the same documents."""
+    res = matcher.results()
+    located = [LongestMatch(r.doc_ids, r.first_doc, r.first_off) if r.overlap.n_present else None for r in res]
+    return evidence_from_overlaps(texts, [r.overlap for r in res], located, s, matcher.normalisation)
+
+
+def _longest(ov: Overlap) -> tuple[int, int]:
+    """(start, length) in normalised bytes of the longest match at a unit start (the first of equals)."""
+    best = int(np.argmax(ov.lengths))
+    return int(ov.unit_starts[best]), int(ov.lengths[best])
+
+
+def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located: Sequence[LongestMatch | None],
+                           s: NgramSettings, norm: Normalisation) -> list[dict[str, Any]]:
+    """Evidence per item from its overlap and where its longest match occurs. A longest match
+    is reported only when some n-gram of the item occurs (a shorter match is no evidence).
+    ``match`` carries the document side as normalised byte offsets (``doc_norm_start``/
+    ``doc_norm_end``) until :func:`seenit.scan.documents.document_entry` maps them onto the
+    document's original text."""
+    out: list[dict[str, Any]] = []
+    for text, ov, loc in zip(texts, ovs, located):
         if s.metric == "coverage":
             value = ov.covered
         elif s.metric == "ngram_fraction":
             value = ov.fraction
         else:
             value = 1.0 if ov.n_present else 0.0
-        starts, src = offset_map(text, idx.normalisation)
+        starts, src = offset_map(text, norm)
         spans: list[list[int]] = []
         m = ov.mask
         if m.any():
@@ -149,21 +193,13 @@ def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_
                 else:
                     spans.append([c0, c1])
         blen, mtext, doc_ids, match = 0, "", [], None
-        if ov.unit_starts.size:
-            best = int(np.argmax(ov.lengths))
-            blen = int(ov.lengths[best])
-            b0 = int(ov.unit_starts[best])
-            span = np.asarray(ov.tokens[b0 : b0 + blen])
-            mtext = idx.tokenizer.decode(span) if blen else ""
-            if ov.n_present and blen:
-                d, off = idx.locate(span, limit=max(64, max_docs))
-                if d.size:
-                    order = np.lexsort((off, d))
-                    d, off = d[order], off[order]
-                    doc_ids = [int(x) for x in np.unique(d)[:max_docs]]
-                    i0, i1 = to_chars(starts, src, b0, b0 + blen)
-                    match = {"doc_id": int(d[0]), "doc_norm_start": int(off[0]), "doc_norm_end": int(off[0]) + blen,
-                             "item_start": i0, "item_end": i1}
+        if ov.n_present and loc is not None:
+            b0, blen = _longest(ov)
+            mtext = np.asarray(ov.tokens[b0 : b0 + blen], dtype=np.uint8).tobytes().decode("utf-8", errors="replace")
+            doc_ids = list(loc.doc_ids)
+            i0, i1 = to_chars(starts, src, b0, b0 + blen)
+            match = {"doc_id": loc.first_doc, "doc_norm_start": loc.first_off, "doc_norm_end": loc.first_off + blen,
+                     "item_start": i0, "item_end": i1}
         out.append({
             "verdict": verdict_of(float(value), s.clean_below, s.contaminated_at), "value": float(value),
             "ngram_fraction": float(ov.fraction), "covered_fraction": float(ov.covered),

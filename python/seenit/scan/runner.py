@@ -4,11 +4,13 @@ Order of work (each step's output is a checksummed piece of the run directory, s
 rerun with the same arguments resumes after the last finished piece; see state.py):
 
 1. check every argument, read every benchmark, peek at the corpus (bad input fails here);
-2. ``ngram``: build (or reuse) DIR/index, then each benchmark's n-gram evidence;
-3. ``minhash``: one pass over the corpus for every benchmark still missing its result;
-4. ``embed``: one embedding pass likewise;
-5. one pass collecting the cited corpus documents (text, file, line), the corpus size and
-   the skipped lines; then report.json and report.html.
+2. with ``index=DIR`` only: the n-gram evidence from that corpus index (built there first
+   when DIR holds none);
+3. one streaming pass over the corpus (seenit.scan.corpus_pass) for every method and
+   benchmark still missing its result — n-grams against an index of the benchmark items,
+   MinHash against their band table, embeddings into their top-k — which also counts the
+   corpus and keeps the documents the evidence cites; checkpointed, so it resumes;
+4. report.json and report.html.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from .config import (
     bench_specs,
     parse_methods,
 )
-from .engine import Engine, IndexOptions, ItemMatches, MinHashOptions, Neighbours
+from .corpus_index import check_index_covers, open_or_build_index
+from .corpus_pass import PassPlan
+from .documents import documents_from, documents_key
+from .engine import Engine, IndexOptions
 from .local import LocalEngine
-from .methods import BenchItems, cited_docs, embed_evidence, load_items, minhash_evidence, ngram_evidence, overall
-from .documents import BRIEF_CHARS, EXCERPT_CONTEXT, EXCERPT_OVER, collect_documents
+from .methods import BenchItems, cited_docs, load_items, ngram_evidence, overall
 from .mia_block import read_mia
 from .result import SCHEMA_VERSION, ScanReport, summarize
 from .state import RunState, corpus_fingerprint, digest
@@ -72,6 +76,7 @@ def scan(
     methods: str | Sequence[str] = DEFAULT_METHODS,
     engine: str | Engine = "local",
     out: str | os.PathLike[str] | None = None,
+    index: str | os.PathLike[str] | None = None,
     field: str = "text",
     embed: str | None = None,
     recipe: str = "default",
@@ -158,71 +163,50 @@ def scan(
         keys = {b.spec.name: digest(b.texts) for b in benches}
         norm = Normalisation(lowercase=ng.lowercase, strip_punctuation=ng.strip_punctuation,
                              collapse_whitespace=ng.collapse_whitespace)
-
-        if "ngram" in meths:
-            todo = []
+        result_key = {
+            "ngram": lambda b: {"items": keys[b.spec.name], "settings": asdict(ng), "max_docs": max_docs},
+            "minhash": lambda b: {"items": keys[b.spec.name], "settings": asdict(settings.minhash)},
+            "embed": lambda b: {"items": keys[b.spec.name], "settings": asdict(settings.embed)},
+        }
+        todo: dict[str, list[BenchItems]] = {}
+        for m in meths:
             for b in benches:
-                key = {"items": keys[b.spec.name], "settings": asdict(ng), "max_docs": max_docs}
-                got = state.load(f"{b.spec.name}.ngram", key)
+                got = state.load(f"{b.spec.name}.{m}", result_key[m](b))
                 if got is None:
-                    todo.append((b, key))
+                    todo.setdefault(m, []).append(b)
                 else:
-                    evidence[b.spec.name]["ngram"] = got
-            if todo:
-                idx = eng.build_index(files, state.index_dir, index_opts, progress=progress)
-                _remember_total(state, eng, idx.n_docs)
-                for b, key in todo:
-                    ev = ngram_evidence(idx, b.texts, ng, max_docs)
-                    state.save(f"{b.spec.name}.ngram", key, ev)
-                    evidence[b.spec.name]["ngram"] = ev
+                    evidence[b.spec.name][m] = got
 
-        if "minhash" in meths:
-            mh = settings.minhash
-            opts = MinHashOptions(field=field, threshold=mh.partial_at, spec=mh.spec,
-                                  skip_bad_lines=settings.skip_bad_lines)
-            key_of = {b.spec.name: {"items": keys[b.spec.name], "settings": asdict(mh)} for b in benches}
+        ngram_index, from_index = None, []
+        if "ngram" in todo and index is not None:  # the index path: n-gram evidence from a corpus index
+            idx = ngram_index = open_or_build_index(eng, files, Path(index), index_opts, progress)
+            _remember_total(state, eng, idx.n_docs)
+            for b in todo.pop("ngram"):  # saved once the corpus pass has checked the index against the corpus
+                evidence[b.spec.name]["ngram"] = ngram_evidence(idx, b.texts, ng, max_docs)
+                from_index.append(b)
 
-            def run_minhash(texts: list[str]) -> ItemMatches:
-                return eng.match_minhash(files, texts, opts, progress=progress)
-
-            _batched(state, benches, evidence, "minhash", key_of, run_minhash,
-                     lambda m, sl: minhash_evidence(ItemMatches(m.doc_id[sl], m.jaccard[sl]), mh))
-
-        if "embed" in meths:
-            es = settings.embed
-            if es is None or embed_fn is None:  # ScanSettings already refuses 'embed' without a model
-                raise ValueError("method 'embed' needs an embedding model (embed=...)")
-            key_of = {b.spec.name: {"items": keys[b.spec.name], "settings": asdict(es)} for b in benches}
-
-            def run_embed(texts: list[str]) -> Neighbours:
-                q = np.asarray(embed_fn(texts), dtype=np.float32)
-                return eng.nearest_embedded(files, field, q, embed_fn, es.k, progress=progress,
-                                            skip_bad_lines=settings.skip_bad_lines)
-
-            _batched(state, benches, evidence, "embed", key_of, run_embed,
-                     lambda nb, sl: embed_evidence(Neighbours(nb.ids[sl], nb.scores[sl]), es))
-
-        # cited documents + corpus size + skipped lines: one last pass
-        cited: dict[int, bool] = {}  # doc id -> cited by some non-clean evidence
-        for b in benches:
-            for i in range(len(b.texts)):
-                for m in meths:
-                    ev = evidence[b.spec.name][m][i]
-                    for d in cited_docs({m: ev}):
-                        cited[d] = cited.get(d, False) or ev["verdict"] != "clean"
-        spans: dict[int, list[tuple[int, int]]] = {}
-        for b in benches:
-            for ev in evidence[b.spec.name].get("ngram", []):
-                if ev["match"] is not None:
-                    spans.setdefault(ev["match"]["doc_id"], []).append((ev["match"]["doc_norm_start"], ev["match"]["doc_norm_end"]))
-        dkey = {"cited": digest(sorted(cited.items())), "spans": digest(sorted((k, sorted(v)) for k, v in spans.items())),
-                "norm": norm.to_dict(), "excerpt": [EXCERPT_OVER, EXCERPT_CONTEXT, BRIEF_CHARS]}
-        docs_data = state.load("documents", dkey)
+        # One pass over the corpus for every streamed method still missing (it also finds the
+        # corpus' size and keeps the documents the evidence cites); none when all is finished.
+        docs_data = state.load("documents", documents_key(evidence, benches, meths, norm)) if not todo else None
         if docs_data is None:
-            docs_data = collect_documents(files, field, settings.skip_bad_lines, cited, spans, norm, progress,
-                                          state.manifest.get("corpus_docs"))
-            state.save("documents", dkey, docs_data)
-        _remember_total(state, eng, docs_data["corpus"]["n_documents"])
+            cite = {d for b in benches for m, evs in evidence[b.spec.name].items() for ev in evs
+                    for d in cited_docs({m: ev})}
+            plan = PassPlan.make(todo, ng, norm, settings, max_docs, embed_fn)
+            pass_key = {"corpus": fingerprint, "field": field, "skip_bad_lines": settings.skip_bad_lines,
+                        "plan": {m: [result_key[m](b) for b in bs] for m, bs in todo.items()}, "cite": sorted(cite)}
+            cpass, skipped = eng.run_pass(files, field, settings.skip_bad_lines, lambda: plan.new_pass(cite),
+                                          key=pass_key, progress=progress)
+            _remember_total(state, eng, cpass.n_docs)
+            for m, evs in plan.evidence(cpass).items():
+                for b, ev in evs:
+                    state.save(f"{b.spec.name}.{m}", result_key[m](b), ev)
+                    evidence[b.spec.name][m] = ev
+            docs_data = documents_from(cpass.kept, evidence, benches, meths, norm, cpass.n_docs, cpass.n_bytes, skipped)
+            state.save("documents", documents_key(evidence, benches, meths, norm), docs_data)
+        if ngram_index is not None:
+            check_index_covers(ngram_index, Path(index), docs_data["corpus"]["n_documents"])  # type: ignore[arg-type]
+            for b in from_index:
+                state.save(f"{b.spec.name}.ngram", result_key["ngram"](b), evidence[b.spec.name]["ngram"])
         matches = {int(k): v for k, v in docs_data["matches"].items()}
 
         report = assemble(settings, files, fingerprint, benches, evidence, docs_data, matches)
@@ -251,29 +235,6 @@ def _remember_total(state: RunState, eng: Engine, n_docs: int) -> None:
         state.save_manifest()
     if hasattr(eng, "total_docs"):
         eng.total_docs = int(n_docs)  # type: ignore[attr-defined]
-
-
-def _batched(state: RunState, benches: list[BenchItems], evidence: dict[str, dict[str, Any]], method: str,
-             key_of: dict[str, Any], run: Any, split: Any) -> None:
-    """One corpus pass for every benchmark still missing ``method``'s result."""
-    todo = []
-    for b in benches:
-        got = state.load(f"{b.spec.name}.{method}", key_of[b.spec.name])
-        if got is None:
-            todo.append(b)
-        else:
-            evidence[b.spec.name][method] = got
-    if not todo:
-        return
-    texts = [t for b in todo for t in b.texts]
-    res = run(texts)
-    lo = 0
-    for b in todo:
-        sl = slice(lo, lo + len(b.texts))
-        lo += len(b.texts)
-        ev = split(res, sl)
-        state.save(f"{b.spec.name}.{method}", key_of[b.spec.name], ev)
-        evidence[b.spec.name][method] = ev
 
 
 def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benches: list[BenchItems],
