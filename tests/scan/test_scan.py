@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from _scan_fixtures import sample_report, write_scan_fixture
 from typer.testing import CliRunner
 
@@ -18,6 +20,7 @@ from seenit.cli import app
 from seenit.ngram.index import NgramIndex
 from seenit.scan import local as local_mod
 from seenit.scan import blocks as blocks_mod
+from seenit.scan import methods as methods_mod
 from seenit.scan.config import parse_bench_spec
 from seenit.scan.engine import IndexOptions, MinHashOptions
 from seenit.sketch.minhash import MinHashSpec
@@ -539,3 +542,12 @@ def test_engine_ray_gives_the_local_report(tmp_path: Path) -> None:
     ray = seenit.scan(fx.corpus, fx.benchmarks, engine="ray", out=tmp_path / "ray", **kw).to_dict()
     assert ray["settings"]["engine"] == "ray"
     assert ray["benchmarks"] == local["benchmarks"] and ray["documents"] == local["documents"]
+
+
+@given(text=st.lists(st.sampled_from(list("aB \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028é€😀İΣ") + ["\ud800"]),
+                     max_size=30).map("".join) | st.text(max_size=30),
+       lowercase=st.booleans(), collapse=st.booleans())
+def test_offset_map_vectorised_equals_the_character_loop(text: str, lowercase: bool, collapse: bool) -> None:
+    norm = Normalisation(lowercase=lowercase, collapse_whitespace=collapse)
+    fast, slow = offset_map(text, norm), methods_mod._offset_map_chars(text, norm)
+    assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])

@@ -74,10 +74,42 @@ def load_items(spec: BenchSpec, skip_bad_lines: bool = False) -> BenchItems:
 # ------------------------------------------------------------------ offsets
 
 
+#: Python's whitespace (str.isspace, what ``\s`` matches) below U+3001, as a lookup table
+#: (no whitespace code point lies above U+3000).
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
+
+
 def offset_map(text: str, norm: Normalisation) -> tuple[np.ndarray, np.ndarray]:
     """For the UTF-8 bytes of ``norm(text)``: ``(byte_starts, src)`` where normalised
     character j starts at byte ``byte_starts[j]`` and comes from original character
     ``src[j]`` (``byte_starts`` has one extra entry, the total byte length)."""
+    low = text.lower() if norm.lowercase else text
+    if not norm.strip_punctuation and len(low) == len(text):
+        return _offset_map_vectorised(low, norm.collapse_whitespace)
+    return _offset_map_chars(text, norm)
+
+
+def _offset_map_vectorised(low: str, collapse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """offset_map when normalising keeps every character in place (lowercasing changed no
+    length, nothing stripped): whole arrays of code points instead of a loop over characters."""
+    cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if collapse:
+        space = np.zeros(cp.size, dtype=bool)
+        small = cp < _IS_SPACE.size
+        space[small] = _IS_SPACE[cp[small]]
+        src = np.flatnonzero(~(space & np.r_[False, space[:-1]]))  # the first of each whitespace run stays
+        kept = np.where(space[src], np.uint32(0x20), cp[src])  # ... as one space
+    else:
+        src = np.arange(cp.size)
+        kept = cp
+    widths = 1 + (kept >= 0x80).astype(np.int64) + (kept >= 0x800) + (kept >= 0x10000)
+    starts = np.zeros(kept.size + 1, dtype=np.int64)
+    np.cumsum(widths, out=starts[1:])
+    return starts, src.astype(np.int64)
+
+
+def _offset_map_chars(text: str, norm: Normalisation) -> tuple[np.ndarray, np.ndarray]:
+    """offset_map character by character (lowercasing that changes lengths, punctuation stripped)."""
     if norm.lowercase:
         low = text.lower()
         if len(low) == len(text):
