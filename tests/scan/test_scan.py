@@ -542,6 +542,10 @@ def test_engine_ray_gives_the_local_report(tmp_path: Path) -> None:
     ray = seenit.scan(fx.corpus, fx.benchmarks, engine="ray", out=tmp_path / "ray", **kw).to_dict()
     assert ray["settings"]["engine"] == "ray"
     assert ray["benchmarks"] == local["benchmarks"] and ray["documents"] == local["documents"]
+    # the index path on Ray: documents cited before the pass are found by file and position
+    indexed = seenit.scan(fx.corpus, fx.benchmarks, engine="ray", out=tmp_path / "ray-idx", index=tmp_path / "idx",
+                          **kw).to_dict()
+    assert indexed["benchmarks"] == local["benchmarks"] and indexed["documents"] == local["documents"]
 
 
 @given(text=st.lists(st.sampled_from(list("aB \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028é€😀İΣ") + ["\ud800"]),

@@ -11,6 +11,9 @@ in Ray tasks, with the same results as the local engine.
   boundaries than a local build, but every query answers the same; each piece is
   byte-identical to ``NgramIndex.build`` of its documents. A file whose pieces are
   finished (sidecar written, checksums verified) is not rebuilt by a later call.
+- ``run_pass``: the scan's streaming pass, one task per corpus file folding it into a fresh
+  :class:`~seenit.scan.corpus_pass.CorpusPass` under provisional ids (file, position); the
+  driver renumbers each task's state to corpus ids and merges them (order-independent).
 - ``match_minhash``: the benchmark items' signatures travel to every task (an object
   ref); each task signs its file block by block, looks the blocks up in a band table
   of the items, verifies by estimated Jaccard and keeps each item's best (document,
@@ -28,6 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,14 +40,15 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from ..io import write_json
+from ..io import iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
 from ..scan.blocks import (NO_ID, BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, fold_best,
                            index_key, merge_topk, take_piece, write_scan_index)
+from ..scan.corpus_pass import CorpusPass, renumbered
 from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
 from ..sketch.minhash import minhash
 from . import _ray
-from ._units import Paths, check_block_docs, iter_blocks, limit_threads, plan_units
+from ._units import Paths, check_block_docs, iter_blocks, limit_threads, packed, plan_units, unpack
 from .._validate import check_int
 
 SIDECAR_VERSION = 1
@@ -120,6 +125,30 @@ def _embed_unit(batch: dict[str, np.ndarray], *, q_ref: Any, embed: Callable[[Se
         scores, ids = merge_topk(scores, ids, s, i + base, k)
         base += len(texts)
     return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "scores": [scores], "ids": [ids]}
+
+
+def _count_unit(batch: dict[str, np.ndarray], *, field: str, skip_bad_lines: bool) -> dict[str, np.ndarray]:
+    u, path = int(batch["unit"][0]), str(batch["path"][0])
+    n = sum(1 for _ in iter_records(Path(path), field=field, skip_bad_lines=skip_bad_lines))
+    return {"unit": np.full(1, u, np.int64), "count": np.full(1, n, np.int64)}
+
+
+def _pass_unit(batch: dict[str, np.ndarray], *, new_pass: Callable[[], CorpusPass], field: str, block_docs: int,
+               skip_bad_lines: bool, cite: dict[int, list[int]]) -> dict[str, np.ndarray]:
+    """One corpus file through a fresh pass; its documents get provisional ids packed(unit, j)."""
+    limit_threads()
+    u, path = int(batch["unit"][0]), str(batch["path"][0])
+    cpass = new_pass()
+    cpass.cite = frozenset(int(x) for x in packed(u, np.asarray(cite.get(u, []), np.int64)))
+    skipped: list[str] = []
+    base = int(packed(u, np.zeros(1, np.int64))[0])
+    for block in iter_batches(iter_records(Path(path), field=field, skip_bad_lines=skip_bad_lines, skipped=skipped),
+                              block_docs):
+        cpass.fold(block, base)
+        base += len(block)
+    return {"unit": np.full(1, u, np.int64), "count": np.full(1, cpass.n_docs, np.int64),
+            "state": np.array([pickle.dumps(cpass.state())], dtype=object),
+            "skipped": np.array([json.dumps(skipped)], dtype=object)}
 
 
 def _shard_lengths(batch: dict[str, np.ndarray], *, root: str, vals_ref: Any) -> dict[str, np.ndarray]:
@@ -214,6 +243,44 @@ class RayEngine:
                 shutil.rmtree(x) if x.is_dir() else x.unlink()
         return write_scan_index(out_dir, pieces, key, built_by="seenit.distributed.RayEngine",
                                 inputs=[{"path": f, **_file_stamp(f)} for f in files])
+
+    # ------------------------------------------------------------------ the streaming pass
+    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], CorpusPass], *,
+                 key: dict[str, Any], progress: bool = True) -> tuple[CorpusPass, list[str]]:
+        """One task per corpus file, each folding its file into a fresh pass under provisional
+        document ids (file, position); the driver renumbers each state to corpus ids and
+        merges them (order-independent), so the result equals the local engine's."""
+        files = plan_units(corpus)
+        total = new_pass()
+        ray = self._ray()
+        cite: dict[int, list[int]] = {}
+        if total.cite:  # documents cited in advance: their files and positions need the files' sizes first
+            counts = self._unit_counts(ray, files, field, skip_bad_lines)
+            first = np.concatenate(([0], np.cumsum(counts)))
+            for d in sorted(total.cite):
+                u = int(np.searchsorted(first, d, side="right")) - 1
+                if 0 <= u < len(files):
+                    cite.setdefault(u, []).append(d - int(first[u]))
+        ds = _unit_dataset(ray, files).map_batches(
+            functools.partial(_pass_unit, new_pass=new_pass, field=field, block_docs=self.block_docs,
+                              skip_bad_lines=skip_bad_lines, cite=cite),
+            batch_size=1, batch_format="numpy", num_cpus=1)
+        rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
+        if [int(r["unit"]) for r in rows] != list(range(len(files))):
+            raise RuntimeError(f"expected one result per corpus file from Ray ({len(files)}), got {len(rows)}")
+        first = np.concatenate(([0], np.cumsum([int(r["count"]) for r in rows]))).astype(np.int64)
+        skipped: list[str] = []
+        for r in rows:
+            total.merge(renumbered(pickle.loads(r["state"]), lambda ids: unpack(ids, first)))
+            skipped += json.loads(str(r["skipped"]))
+        return total, skipped
+
+    @staticmethod
+    def _unit_counts(ray: Any, files: list[str], field: str, skip_bad_lines: bool) -> list[int]:
+        ds = _unit_dataset(ray, files).map_batches(
+            functools.partial(_count_unit, field=field, skip_bad_lines=skip_bad_lines),
+            batch_size=1, batch_format="numpy", num_cpus=1)
+        return [int(r["count"]) for r in sorted(_rows(ds), key=lambda r: int(r["unit"]))]
 
     # ------------------------------------------------------------------ MinHash
     def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,

@@ -195,3 +195,20 @@ class PassPlan:
                 out[m].append((b, evs[lo : lo + len(b.texts)]))
                 lo += len(b.texts)
         return out
+
+
+def renumbered(state: dict[str, Any], fn: Callable[[np.ndarray], np.ndarray]) -> dict[str, Any]:
+    """A pass state with every document id mapped through ``fn`` (vectorised; order-preserving),
+    e.g. from a task's provisional ids to the corpus' ids."""
+    out = dict(state)
+    for k, empty in (("ngram_first_doc", -1), ("ngram_docs", -1), ("minhash_doc", -1), ("embed_ids", NO_ID)):
+        if k in out:
+            a = np.array(out[k], dtype=np.int64)
+            real = a != empty
+            a[real] = fn(a[real])
+            out[k] = a
+    kept = json.loads(np.asarray(state["kept"], np.uint8).tobytes().decode("utf-8", "surrogatepass"))
+    ids = fn(np.array([d for d, *_ in kept], dtype=np.int64)) if kept else []
+    kept = [[int(i), *rest] for i, (_, *rest) in zip(ids, kept)]
+    out["kept"] = np.frombuffer(json.dumps(kept, ensure_ascii=False).encode("utf-8", "surrogatepass"), np.uint8)
+    return out
