@@ -46,6 +46,23 @@ def summary_table(report: dict[str, Any]) -> Table:
     return t
 
 
+def calibration_table(cal: dict[str, Any]) -> Table:
+    """Per benchmark and transformation: % of the K planted items each method (and the overall
+    verdict) flags, with the false positives (other items flagged) in brackets."""
+    cols = list(cal["methods"]) + [cal.get("overall", "overall")]
+    t = Table(title=f"calibration: % of {cal['k']} planted items flagged per benchmark (seed {cal['seed']})",
+              caption="in brackets: false positives, the benchmark's other items flagged in the planted documents")
+    t.add_column("benchmark")
+    t.add_column("planted as")
+    for m in cols:
+        t.add_column(f"{m} %", justify="right", style="bold" if m == cols[-1] else None)
+    for b in cal["benchmarks"]:
+        for tr in cal["transformations"]:
+            res = b["results"][tr]
+            t.add_row(b["name"], tr, *(f"{100.0 * res[m]['recall']:.0f} ({res[m]['false_positives']})" for m in cols))
+    return t
+
+
 def scan_cmd(
     corpus: List[str] = typer.Option(..., "--corpus", "-c", help="Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
     bench: List[str] = typer.Option(..., "--bench", "-b", help="Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
@@ -72,6 +89,8 @@ def scan_cmd(
     mia_scores: Optional[Path] = typer.Option(None, "--mia-scores", help="Scores JSONL from `seenit mia` (rows with a 0/1 label): adds ROC curves."),
     mia_labels: Optional[str] = typer.Option(None, "--mia-labels", help="FILE[:field] of 0/1 labels for --mia-scores rows (default field 'label')."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    calibrate: Optional[int] = typer.Option(None, "--calibrate", help="Plant K random items of each benchmark into real corpus documents (5 transformations) and report the recall measured on them."),
+    calibrate_seed: int = typer.Option(0, "--calibrate-seed", help="Seed of --calibrate's random choices."),
 ) -> None:
     """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings)."""
     from ..ngram.index_format import IndexFormatError
@@ -83,11 +102,13 @@ def scan_cmd(
                    minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
                    shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
                    shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
-                   mia_labels=mia_labels, progress=progress)
+                   mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
     except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise fail(str(e)) from None
     d = rep.to_dict()
     Console().print(summary_table(d))
+    if d.get("calibration"):
+        Console().print(calibration_table(d["calibration"]))
     skipped = d["corpus"].get("skipped_lines", 0) + sum(b.get("skipped_lines", 0) for b in d["benchmarks"])
     if skipped:
         err_console.print(f"skipped {skipped} malformed line(s); listed in report.json (corpus.skipped)")

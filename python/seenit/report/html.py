@@ -3,8 +3,9 @@ network) from a report dict that follows docs/report_schema.md.
 
 Sections: a header (corpus, versions), the summary table, one section per benchmark (verdict
 counts, histograms, a table of flagged items and, for each, the item beside the corpus passage
-with the matched spans marked), ROC curves when the report has a ``mia`` block, and an index of
-the cited corpus documents. Every piece of report text is escaped (benchmark and corpus text are
+with the matched spans marked), ROC curves when the report has a ``mia`` block, the measured
+recall per transformation when it has a ``calibration`` block, and an index of the cited corpus
+documents. Every piece of report text is escaped (benchmark and corpus text are
 untrusted).
 """
 
@@ -59,6 +60,8 @@ class Page:
         body += [self.benchmark(b, bench) for b, bench in enumerate(benches)]
         if self.r.get("mia"):
             body.append(self.mia(self.r["mia"]))
+        if self.r.get("calibration"):
+            body.append(self.calibration(self.r["calibration"]))
         body.append(self.documents())
         body.append(self.footer())
         version = self.r["tool"]["version"]
@@ -80,6 +83,8 @@ class Page:
         nav = [f'<a href="#b{b}">{esc(bench["name"])}</a>' for b, bench in enumerate(self.r["benchmarks"])]
         if self.r.get("mia"):
             nav.append('<a href="#mia">membership inference</a>')
+        if self.r.get("calibration"):
+            nav.append('<a href="#calibration">calibration</a>')
         nav.append('<a href="#documents">cited documents</a>')
         return (
             '<header class="top">\n<h1>Contamination report</h1>\n'
@@ -312,6 +317,44 @@ class Page:
             f'<div class="charts">{roc_svg(curves, title="ROC curves")}'
             f'<table class="mia"><thead><tr><th>score</th><th class="num">AUROC</th></tr></thead><tbody>{rows}</tbody></table>'
             "</div></section>"
+        )
+
+    # --------------------------------------------------------- calibration
+    def calibration(self, cal: Mapping[str, Any]) -> str:
+        """Per benchmark, a table: one row per transformation, per method (and overall) the share
+        of the K planted items flagged, the share called contaminated and the false positives."""
+        overall = cal.get("overall", "overall")
+        cols = [m for m in cal["methods"]] + [overall]
+        head = "<th>Planted as</th>" + "".join(
+            f'<th class="num">{esc(METHOD_NAMES.get(m, m))}</th>' for m in cols)
+        tables = []
+        for bench in cal["benchmarks"]:
+            rows = []
+            for t in cal["transformations"]:
+                res = bench["results"][t]
+                cells = [f"<td>{esc(t)}</td>"]
+                for m in cols:
+                    r = res[m]
+                    cls = "r-good" if r["recall"] >= 0.95 else "r-mid" if r["recall"] >= 0.5 else "r-low"
+                    cells.append(
+                        f'<td class="num {cls}"><b>{100.0 * r["recall"]:.0f} %</b>'
+                        f'<br><small>contaminated {100.0 * r["contaminated"]:.0f} % · FP {r["false_positives"]:,}</small></td>')
+                rows.append("<tr>" + "".join(cells) + "</tr>")
+            tables.append(
+                f'<h3>{esc(bench["name"])} <small>{len(bench["items"]):,} items planted; '
+                f'false positives counted among the other {bench["n_unplanted"]:,}</small></h3>'
+                f'<div class="scroll"><table class="calibration"><thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(rows)}</tbody></table></div>')
+        n_pool = cal.get("host_pool", {}).get("n_documents")
+        pool = f" · hosts drawn from the first {n_pool:,} corpus documents" if isinstance(n_pool, int) else ""
+        return (
+            f'<section id="calibration"><h2>Calibration <small>K = {esc(cal["k"])} items per benchmark, '
+            f'seed {esc(cal["seed"])}{pool}</small></h2>\n'
+            '<p class="hint">Random benchmark items were planted into real corpus documents (verbatim at a random word '
+            "boundary; embedded in the middle of a long document; rewrapped with a newline every 8 words; re-cased with "
+            "ASCII punctuation changed; one word in 10 replaced) and scanned again with the same settings. Each cell: the "
+            "share of planted items the method flags (not clean), the share it calls contaminated, and FP, the other "
+            "items of the benchmark it flags in those documents.</p>\n" + "\n".join(tables) + "</section>"
         )
 
     # ----------------------------------------------------------- documents

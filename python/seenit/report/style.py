@@ -56,6 +56,8 @@ mark.hl-match, mark.hl-match.hl-cover, mark.hl-match.hl-shared, mark.hl-match.hl
 .cut { color:var(--muted); }
 .omitted { margin-top:12px; padding:8px 12px; background:#fff8e6; border:1px solid #f3dfa8; border-radius:6px; font-size:13px; }
 table.mia { width:auto; }
+table.calibration { width:auto; } table.calibration td.num { min-width:120px; }
+td.r-good b { color:#2e7d32; } td.r-mid b { color:var(--partial); } td.r-low b { color:var(--contaminated); }
 footer { color:var(--muted); font-size:12px; margin-top:8px; }
 footer mark { padding:0 3px; }
 tr:target, article:target { outline:2px solid #2a5db0; }

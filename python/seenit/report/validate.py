@@ -73,6 +73,8 @@ def check_report(report: Any) -> None:
         _check_benchmark(bench, f"report.benchmarks[{b}]", documents)
     if report.get("mia") is not None:
         _check_mia(report["mia"])
+    if report.get("calibration") is not None:
+        _check_calibration(report["calibration"])
 
 
 def _check_benchmark(bench: Any, where: str, documents: Mapping[str, Any]) -> None:
@@ -157,3 +159,26 @@ def _check_mia(mia: Any) -> None:
         fpr, tpr = _need(m, "fpr", w, list), _need(m, "tpr", w, list)
         if len(fpr) != len(tpr) or not fpr:
             raise ValueError(f"{w}: fpr and tpr must be non-empty and of equal length, got {len(fpr)} and {len(tpr)}")
+
+
+def _check_calibration(cal: Any) -> None:
+    w = "report.calibration"
+    _need(cal, "k", w, int)
+    _need(cal, "seed", w, int)
+    transformations = _need(cal, "transformations", w, list)
+    cols = list(_need(cal, "methods", w, list)) + [cal.get("overall", "overall")]
+    for b, bench in enumerate(_need(cal, "benchmarks", w, list)):
+        wb = f"{w}.benchmarks[{b}]"
+        _need(bench, "name", wb, str)
+        _need(bench, "items", wb, list)
+        _need(bench, "n_unplanted", wb, int)
+        results = _need(bench, "results", wb, dict)
+        for t in transformations:
+            row = _need(results, t, f"{wb}.results", dict)
+            for m in cols:
+                r = _need(row, m, f"{wb}.results.{t}", dict)
+                for key in ("recall", "contaminated"):
+                    v = _need(r, key, f"{wb}.results.{t}.{m}", _NUM)
+                    if not 0.0 <= v <= 1.0:
+                        raise ValueError(f"{wb}.results.{t}.{m}.{key} must be a fraction in [0, 1], got {v!r}")
+                _need(r, "false_positives", f"{wb}.results.{t}.{m}", int)

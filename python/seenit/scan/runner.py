@@ -44,6 +44,7 @@ from .engine import Engine, IndexOptions
 from .local import LocalEngine
 from .methods import BenchItems, cited_docs, load_items, ngram_evidence, overall
 from .mia_block import read_mia
+from .calibrate import calibrate as run_calibration, check_calibrate
 from .result import SCHEMA_VERSION, ScanReport, summarize
 from .state import RunState, corpus_fingerprint, digest
 from .._validate import check_int
@@ -99,6 +100,8 @@ def scan(
     max_docs: int = 5,
     html: bool = True,
     progress: bool = False,
+    calibrate: int | None = None,
+    calibrate_seed: int = 0,
 ) -> ScanReport:
     """Scan ``corpus`` (files, directories, globs: JSONL, JSONL.gz/.zst, Parquet, CSV, .txt;
     text in ``field``) for the items of ``benchmarks`` (``{"gsm8k": "test.jsonl"}``,
@@ -119,7 +122,12 @@ def scan(
 
     ``mia_scores``: a ``seenit mia`` scores JSONL; labels (0/1) from its ``label`` field,
     or from ``mia_labels`` = ``"FILE[:field]"`` (row order). Adds report.json's ``mia`` block.
+
+    ``calibrate``: plant ``calibrate`` random items of each benchmark (seed ``calibrate_seed``)
+    into real corpus documents in five forms and rescan them: report.json's ``calibration``
+    block, the scan's recall per form and method (seenit.scan.calibrate, docs/scan.md).
     """
+    call = dict(locals())  # calibration reruns this function with the same arguments
     meths = parse_methods(methods)
     settings = ScanSettings(
         methods=meths, engine=engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__),
@@ -139,6 +147,7 @@ def scan(
 
         embed_fn = embedder(settings.embed.model)  # type: ignore[union-attr]
     _check_corpus_nonempty(files, field, settings.skip_bad_lines)
+    calibrate = check_calibrate(calibrate, calibrate_seed, benches, files, field, settings.skip_bad_lines)
     eng = make_engine(engine)
 
     tmp = tempfile.TemporaryDirectory(prefix="seenit-scan-") if out is None else None
@@ -212,6 +221,8 @@ def scan(
         report = assemble(settings, files, fingerprint, benches, evidence, docs_data, matches)
         if mia_block is not None:
             report["mia"] = mia_block
+        if calibrate is not None:
+            report["calibration"] = run_calibration(scan, call, benches, files, root / "calibration", calibrate, calibrate_seed)
         result = ScanReport(report)
         if tmp is None:
             result.path = root / "report.json"
