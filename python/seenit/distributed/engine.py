@@ -44,8 +44,8 @@ from ..io import iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
 from ..scan.blocks import (NO_ID, BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, fold_best,
                            index_key, merge_topk, take_piece, write_scan_index)
-from ..scan.corpus_pass import CorpusPass, renumbered
-from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours
+from ..scan.corpus_pass import renumbered
+from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, PassState
 from ..sketch.minhash import minhash
 from . import _ray
 from ._units import Paths, check_block_docs, iter_blocks, limit_threads, packed, plan_units, unpack
@@ -133,7 +133,7 @@ def _count_unit(batch: dict[str, np.ndarray], *, field: str, skip_bad_lines: boo
     return {"unit": np.full(1, u, np.int64), "count": np.full(1, n, np.int64)}
 
 
-def _pass_unit(batch: dict[str, np.ndarray], *, new_pass: Callable[[], CorpusPass], field: str, block_docs: int,
+def _pass_unit(batch: dict[str, np.ndarray], *, new_pass: Callable[[], PassState], field: str, block_docs: int,
                skip_bad_lines: bool, cite: dict[int, list[int]]) -> dict[str, np.ndarray]:
     """One corpus file through a fresh pass; its documents get provisional ids packed(unit, j)."""
     limit_threads()
@@ -245,8 +245,8 @@ class RayEngine:
                                 inputs=[{"path": f, **_file_stamp(f)} for f in files])
 
     # ------------------------------------------------------------------ the streaming pass
-    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], CorpusPass], *,
-                 key: dict[str, Any], progress: bool = True) -> tuple[CorpusPass, list[str]]:
+    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], PassState], *,
+                 key: dict[str, Any], progress: bool = True) -> tuple[PassState, list[str]]:
         """One task per corpus file, each folding its file into a fresh pass under provisional
         document ids (file, position); the driver renumbers each state to corpus ids and
         merges them (order-independent), so the result equals the local engine's."""

@@ -305,7 +305,7 @@ def calibrate(scan_fn: Callable[..., Any], scan_args: Mapping[str, Any], benches
                              for p in plans for i, d in zip(p.items, p.docs[t])))
         args = {**scan_args, "corpus": corpus, "out": out_dir / t, "field": "text", "engine": "local",
                 "overwrite": True, "html": False, "progress": False, "mia_scores": None, "mia_labels": None,
-                "calibrate": None}
+                "calibrate": None, "index": None}  # the planted documents stream (a corpus index holds other ones)
         rep = scan_fn(**args).to_dict()
         reports[t] = rep
         methods = list(rep["settings"]["methods"])

@@ -18,16 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from ..io import Record
 from ..ngram.index import NgramIndex
 from ..sketch.minhash import MinHashSpec
-
-if TYPE_CHECKING:
-    from .corpus_pass import CorpusPass
 
 Paths = Sequence[str | os.PathLike[str]]
 
@@ -78,6 +76,22 @@ class Neighbours:
     scores: npt.NDArray[np.float32]
 
 
+class PassState(Protocol):
+    """What an engine does with the scan pass' per-item state (implemented by
+    :class:`seenit.scan.corpus_pass.CorpusPass`): fold blocks, save and load it, merge parts."""
+
+    n_docs: int
+    cite: frozenset[int]
+
+    def fold(self, records: list[Record], base: int) -> None: ...
+
+    def state(self) -> dict[str, np.ndarray]: ...
+
+    def load(self, state: dict[str, Any]) -> None: ...
+
+    def merge(self, state: dict[str, Any]) -> None: ...
+
+
 class Engine(Protocol):
     """What a scan needs done over the corpus. Implementations: LocalEngine, RayEngine."""
 
@@ -87,8 +101,8 @@ class Engine(Protocol):
         """Build (or finish building) the corpus n-gram index at ``out_dir`` and open it."""
         ...
 
-    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], CorpusPass], *,
-                 key: dict[str, Any], progress: bool = True) -> tuple[CorpusPass, list[str]]:
+    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], PassState], *,
+                 key: dict[str, Any], progress: bool = True) -> tuple[PassState, list[str]]:
         """Stream the whole corpus once through pass state(s) from ``new_pass`` (merged when
         several): the finished pass and the skipped lines. ``key`` identifies the pass for
         checkpoints."""

@@ -36,8 +36,7 @@ from ..io import Record, atomic_write, fault_point, iter_batches, iter_records, 
 from ..ngram.index import NgramIndex
 from .blocks import (BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, index_key, merge_topk,
                      take_piece, write_scan_index)
-from .corpus_pass import CorpusPass
-from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, Paths
+from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, PassState, Paths
 from .._progress import ProgressBar
 from .._validate import check_int
 
@@ -136,8 +135,8 @@ class LocalEngine:
         return info
 
     # ------------------------------------------------------------------ the streaming pass
-    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], CorpusPass], *,
-                 key: dict[str, Any], progress: bool = True) -> tuple[CorpusPass, list[str]]:
+    def run_pass(self, corpus: Paths, field: str, skip_bad_lines: bool, new_pass: Callable[[], PassState], *,
+                 key: dict[str, Any], progress: bool = True) -> tuple[PassState, list[str]]:
         cpass = new_pass()
         ck = self._checkpoint("pass", {"corpus": [str(c) for c in corpus], "field": field,
                                        "skip_bad_lines": skip_bad_lines, "key": key})

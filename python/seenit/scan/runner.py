@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from .config import (
     parse_methods,
 )
 from .corpus_index import check_index_covers, open_or_build_index
-from .corpus_pass import PassPlan
+from .corpus_pass import CorpusPass, PassPlan
 from .documents import documents_from, documents_key
 from .engine import Engine, IndexOptions
 from .local import LocalEngine
@@ -203,8 +203,9 @@ def scan(
             plan = PassPlan.make(todo, ng, norm, settings, max_docs, embed_fn)
             pass_key = {"corpus": fingerprint, "field": field, "skip_bad_lines": settings.skip_bad_lines,
                         "plan": {m: [result_key[m](b) for b in bs] for m, bs in todo.items()}, "cite": sorted(cite)}
-            cpass, skipped = eng.run_pass(files, field, settings.skip_bad_lines, lambda: plan.new_pass(cite),
-                                          key=pass_key, progress=progress)
+            state_, skipped = eng.run_pass(files, field, settings.skip_bad_lines, lambda: plan.new_pass(cite),
+                                           key=pass_key, progress=progress)
+            cpass = cast(CorpusPass, state_)  # what plan.new_pass made
             _remember_total(state, eng, cpass.n_docs)
             for m, evs in plan.evidence(cpass).items():
                 for b, ev in evs:
