@@ -463,6 +463,13 @@ def test_cli_scan_prints_the_table_and_writes_the_report(tmp_path: Path) -> None
     assert res.exit_code == 1 and "no documents" in res.output
     res = CliRunner().invoke(app, ["scan", "--corpus", str(fx.corpus), "--bench", f"alpha={a[0]}:nope", "--out", str(tmp_path / "r3")])
     assert res.exit_code == 1 and "'nope'" in res.output and "alpha.jsonl" in res.output
+    # --index: the index path, same table; an index of another corpus is one error line
+    res = CliRunner().invoke(app, args[:-1] + ["--index", str(tmp_path / "idx"), "--out", str(tmp_path / "r4")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "r4" / "report.json").read_text())["benchmarks"] == rep["benchmarks"]
+    res = CliRunner().invoke(app, ["scan", "--corpus", str(empty.parent / "alpha.jsonl"), "--bench", f"alpha={a[0]}",
+                                   "--index", str(tmp_path / "idx"), "--out", str(tmp_path / "r5"), "--field", "question"])
+    assert res.exit_code == 1 and res.output.count("error:") == 1 and "Traceback" not in res.output
 
 
 def test_readme_scan_example_finds_exactly_what_it_planted(tmp_path: Path) -> None:

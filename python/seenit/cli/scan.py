@@ -66,7 +66,7 @@ def calibration_table(cal: dict[str, Any]) -> Table:
 def scan_cmd(
     corpus: List[str] = typer.Option(..., "--corpus", "-c", help="Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
     bench: List[str] = typer.Option(..., "--bench", "-b", help="Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run directory: index, finished pieces, report.json, report.html."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory: finished pieces, checkpoints, report.json, report.html."),
     methods: str = typer.Option("ngram,minhash", "--methods", help="Comma-separated: ngram, minhash, embed."),
     engine: str = typer.Option("local", "--engine", help="local | ray (pip install 'seenit[ray]')."),
     field: str = typer.Option("text", "--field", help="Text field of the corpus records."),
@@ -83,7 +83,8 @@ def scan_cmd(
     embed_k: int = typer.Option(5, "--embed-k", min=1, help="Nearest corpus documents kept per item."),
     embed_threshold: float = typer.Option(0.9, "--embed-threshold", help="Cosine from which an item is contaminated."),
     embed_partial_at: float = typer.Option(0.8, "--embed-partial-at", help="Cosine from which an item is partial."),
-    shard_bytes: Optional[int] = typer.Option(None, "--shard-bytes", min=1, help="Corpus bytes per index piece (the unit of resume; default 128 MiB)."),
+    index: Optional[Path] = typer.Option(None, "--index", help="n-gram evidence from a corpus index in DIR instead of the streaming pass: one built by `seenit index build` (reused), or built there now (resumable) and kept for later scans."),
+    shard_bytes: Optional[int] = typer.Option(None, "--shard-bytes", min=1, help="With --index: corpus bytes per index piece (the unit of resume; default 128 MiB)."),
     skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed lines instead of stopping."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the scan in --out even if it is from a different run."),
     mia_scores: Optional[Path] = typer.Option(None, "--mia-scores", help="Scores JSONL from `seenit mia` (rows with a 0/1 label): adds ROC curves."),
@@ -101,7 +102,7 @@ def scan_cmd(
                    n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at,
                    minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
                    shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
-                   shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
+                   index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
                    mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
     except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise fail(str(e)) from None
