@@ -28,6 +28,9 @@ def files(tmp_path, monkeypatch):
     Path("lp.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lp))
     Path("badlp.jsonl").write_text('{"logprobs": [-1.0, \n')
     assert runner.invoke(app, ["index", "build", "c.jsonl", "--out", "idx"]).exit_code == 0
+    for d, manifest in (("sh", "{}"), ("sh2", "{")):  # not a shard manifest; not JSON
+        Path(d).mkdir()
+        Path(d, "shard.json").write_text(manifest)
     return tmp_path
 
 
@@ -48,6 +51,7 @@ CASES: dict[str, tuple[list[str] | None, list[str] | None, list[str] | None]] = 
     "scan": (["--corpus", "c.jsonl", "--bench", "b=c.jsonl:question", "--out", "run", "--methods", "nope"],
              ["--corpus", "missing.jsonl", "--bench", "b=c.jsonl:question", "--out", "run"],
              ["--corpus", "bad.jsonl.gz", "--bench", "b=c.jsonl:question", "--out", "run", "--methods", "ngram"]),
+    "scan merge": (["sh", "--out", "m"], ["missing-dir", "--out", "m"], ["sh2", "--out", "m"]),
     "index build": (["c.jsonl", "--out", "idx2", "--tokenizer", "nope"],
                     ["missing.jsonl", "--out", "idx2"],
                     ["bad.jsonl.gz", "--out", "idx2"]),
@@ -69,6 +73,8 @@ def _commands() -> set[str]:
     found = set()
     for name, cmd in root.commands.items():  # type: ignore[attr-defined]
         found |= {f"{name} {sub}" for sub in cmd.commands} if hasattr(cmd, "commands") else {name}
+        if getattr(cmd, "invoke_without_command", False):  # a group that is a command too (seenit scan)
+            found.add(name)
     return found
 
 

@@ -37,7 +37,7 @@ from .logprob.cartography import Cartography, cartography
 from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
 from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
-from .scan import ScanReport, scan
+from .scan import ScanReport, merge_scan_shards, scan, scan_shard
 
 try:
     __version__ = _pkg_version("seenit")
@@ -103,5 +103,7 @@ __all__ = [
     "nearest_training",
     "NearestTraining",
     "scan",
+    "scan_shard",
+    "merge_scan_shards",
     "ScanReport",
 ]

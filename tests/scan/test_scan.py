@@ -562,3 +562,71 @@ def test_offset_map_vectorised_equals_the_character_loop(text: str, lowercase: b
     norm = Normalisation(lowercase=lowercase, collapse_whitespace=collapse)
     fast, slow = offset_map(text, norm), methods_mod._offset_map_chars(text, norm)
     assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
+
+
+# ------------------------------------------------------------------ shards
+
+
+def _split_corpus(fx, d: Path, parts: int = 3) -> list[Path]:
+    lines = fx.corpus.read_text().splitlines(keepends=True)
+    d.mkdir()
+    out = []
+    for k in range(parts):
+        p = d / f"part{k}.jsonl"
+        p.write_text("".join(lines[k * len(lines) // parts : (k + 1) * len(lines) // parts]))
+        out.append(p)
+    return out
+
+
+def test_shards_merge_to_the_unsharded_report(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path)
+    corpus = _split_corpus(fx, tmp_path / "corpus")
+    kw = dict(methods="ngram,minhash,embed", embed="hashed")
+    want = seenit.scan(corpus, fx.benchmarks, **kw).to_dict()
+    dirs = [tmp_path / f"s{i}" for i in range(3)]
+    for i in (2, 0, 1):  # any order
+        assert seenit.scan_shard(corpus, fx.benchmarks, f"{i}/3", out=dirs[i], **kw) == dirs[i] / "shard.json"
+    got = seenit.merge_scan_shards(dirs, out=tmp_path / "merged").to_dict()
+    assert got["benchmarks"] == want["benchmarks"] and got["documents"] == want["documents"]
+    assert got["corpus"]["n_documents"] == 60 and (tmp_path / "merged" / "report.html").is_file()
+
+    with pytest.raises(ValueError, match="missing 1/3"):
+        seenit.merge_scan_shards([dirs[0], dirs[2]], out=tmp_path / "m2")
+    with pytest.raises(ValueError, match="given twice 0/3"):
+        seenit.merge_scan_shards([dirs[0], dirs[0], dirs[1], dirs[2]], out=tmp_path / "m2")
+    seenit.scan_shard(corpus, fx.benchmarks, (1, 3), out=tmp_path / "other", minhash_threshold=0.4, **kw)
+    with pytest.raises(ValueError, match="differ in: minhash_threshold"):
+        seenit.merge_scan_shards([dirs[0], tmp_path / "other", dirs[2]], out=tmp_path / "m2")
+    (dirs[1] / "shard-state.npz").write_bytes(b"damaged")
+    with pytest.raises(ValueError, match="damaged"):
+        seenit.merge_scan_shards(dirs, out=tmp_path / "m2")
+    for bad, err in (("3/3", ValueError), ("1/0", ValueError), ("a/b", ValueError), ((1, 2, 3), TypeError)):
+        with pytest.raises(err, match="shard"):
+            seenit.scan_shard(corpus, fx.benchmarks, bad, out=tmp_path / "x", **kw)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="a shard would have no file"):
+        seenit.scan_shard(corpus, fx.benchmarks, "0/4", out=tmp_path / "x", **kw)
+    with pytest.raises(ValueError, match="index= and calibrate="):
+        seenit.scan_shard(corpus, fx.benchmarks, "0/3", out=tmp_path / "x", index=tmp_path / "i")
+    with pytest.raises(TypeError, match="unknown options: nope"):
+        seenit.scan_shard(corpus, fx.benchmarks, "0/3", out=tmp_path / "x", nope=1)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "m2").exists()
+
+
+def test_cli_shards_and_merge(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path)
+    corpus = _split_corpus(fx, tmp_path / "corpus", 2)
+    a = fx.benchmarks["alpha"]
+    base = ["scan", "--corpus", str(tmp_path / "corpus"), "--bench", f"alpha={a[0]}:question", "--no-progress"]
+    for i in range(2):
+        res = CliRunner().invoke(app, base + ["--shard", f"{i}/2", "--out", str(tmp_path / f"s{i}")])
+        assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["scan", "merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out",
+                                   str(tmp_path / "m"), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "overall %" in res.output
+    want = seenit.scan(corpus, {"alpha": a}).to_dict()["benchmarks"]
+    assert json.loads((tmp_path / "m" / "report.json").read_text())["benchmarks"] == want
+    res = CliRunner().invoke(app, base + ["--shard", "2/2", "--out", str(tmp_path / "s9")])
+    assert res.exit_code == 1 and "out of range" in res.output
+    res = CliRunner().invoke(app, ["scan", "--bench", f"alpha={a[0]}", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 1 and "--corpus is required" in res.output

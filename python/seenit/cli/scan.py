@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._common import add_command, err_console, fail
+from ._common import add_command, err_console, fail, user_errors
 
 
 
@@ -64,9 +64,10 @@ def calibration_table(cal: dict[str, Any]) -> Table:
 
 
 def scan_cmd(
-    corpus: List[str] = typer.Option(..., "--corpus", "-c", help="Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
-    bench: List[str] = typer.Option(..., "--bench", "-b", help="Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run directory: finished pieces, checkpoints, report.json, report.html."),
+    ctx: typer.Context,
+    corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="[required] Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
+    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="[required] Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="[required] Run directory: finished pieces, checkpoints, report.json, report.html (with --shard: the shard's partial state)."),
     methods: str = typer.Option("ngram,minhash", "--methods", help="Comma-separated: ngram, minhash, embed."),
     engine: str = typer.Option("local", "--engine", help="local | ray (pip install 'seenit[ray]')."),
     field: str = typer.Option("text", "--field", help="Text field of the corpus records."),
@@ -92,20 +93,50 @@ def scan_cmd(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
     calibrate: Optional[int] = typer.Option(None, "--calibrate", help="Plant K random items of each benchmark into real corpus documents (5 transformations) and report the recall measured on them."),
     calibrate_seed: int = typer.Option(0, "--calibrate-seed", help="Seed of --calibrate's random choices."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="I/N: scan only the I-th (0-based) of N slices of the corpus files into a partial state in --out; combine the N with `seenit scan merge`."),
 ) -> None:
-    """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings)."""
-    from ..ngram.index_format import IndexFormatError
-    from ..scan import scan
+    """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings).
 
+    `seenit scan merge DIR... --out OUT` combines the partial states of `--shard I/N` runs."""
+    from ..ngram.index_format import IndexFormatError
+    from ..scan import scan, scan_shard
+
+    if ctx.invoked_subcommand is not None:
+        return
+    for value, flag in ((corpus, "--corpus"), (bench, "--bench"), (out, "--out")):
+        if not value:
+            raise fail(f"{flag} is required (seenit scan --help)")
+    kw = dict(methods=methods, engine=engine, field=field, embed=embed, recipe=recipe,
+              n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at,
+              minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
+              shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
+              index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
+              mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
     try:
-        rep = scan(corpus, bench, methods=methods, engine=engine, out=out, field=field, embed=embed, recipe=recipe,
-                   n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at,
-                   minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
-                   shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
-                   index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
-                   mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
+        if shard is not None:
+            path = scan_shard(corpus, bench, shard, out=out, **kw)  # type: ignore[arg-type]
+            err_console.print(f"shard {shard}: partial state in {path.parent}; combine all shards with "
+                              f"`seenit scan merge DIR... --out OUT`")
+            return
+        rep = scan(corpus, bench, out=out, **kw)  # type: ignore[arg-type]
     except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise fail(str(e)) from None
+    _print_report(rep)
+
+
+def merge_cmd(
+    dirs: List[Path] = typer.Argument(..., help="The shard directories (every shard I/N of one scan, once)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory of the merged scan: report.json, report.html."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the scan in --out even if it is from a different run."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Combine the partial states of `seenit scan --shard I/N` runs into one report (identical to an unsharded scan)."""
+    from ..scan import merge_scan_shards
+
+    _print_report(merge_scan_shards(dirs, out=out, overwrite=overwrite, progress=progress))
+
+
+def _print_report(rep: Any) -> None:
     d = rep.to_dict()
     Console().print(summary_table(d))
     if d.get("calibration"):
@@ -117,4 +148,8 @@ def scan_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    add_command(app, "scan", scan_cmd)
+    sub = typer.Typer(invoke_without_command=True, no_args_is_help=False,
+                      help="Scan a training corpus for the items of one or more benchmarks; `merge` combines shards.")
+    sub.callback()(user_errors(scan_cmd))
+    add_command(sub, "merge", merge_cmd)
+    app.add_typer(sub, name="scan")

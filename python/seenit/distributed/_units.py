@@ -20,8 +20,8 @@ import numpy.typing as npt
 
 from ..io import expand_paths, iter_batches, iter_records
 from .._validate import check_int
+from ..scan.corpus_pass import UNIT_SHIFT, packed, unpack  # noqa: F401 (the ids Ray tasks use)
 
-UNIT_SHIFT = 40  # up to 2**40 documents per file, 2**23 files
 Paths = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 
 
@@ -46,16 +46,6 @@ def iter_blocks(path: str, field: str, block_docs: int, skip_bad_lines: bool = F
 
 def check_block_docs(block_docs: object) -> int:
     return check_int(block_docs, "block_docs", 1)
-
-
-def packed(unit: int, local: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    return (np.int64(unit) << np.int64(UNIT_SHIFT)) | local.astype(np.int64)
-
-
-def unpack(ids: npt.NDArray[np.int64], unit_offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Packed ids -> global ids, given the first global id of every unit."""
-    ids = np.asarray(ids, dtype=np.int64)
-    return unit_offsets[ids >> UNIT_SHIFT] + (ids & np.int64((1 << UNIT_SHIFT) - 1))
 
 
 def limit_threads() -> None:

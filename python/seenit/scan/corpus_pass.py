@@ -28,6 +28,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..io import Record
 from ..ngram.stream import StreamMatcher
@@ -36,6 +37,22 @@ from .blocks import NO_ID, BlockMatcher, embed_block_topk, empty_topk, fold_best
 from .config import NgramSettings, ScanSettings
 from .engine import ItemMatches, MinHashOptions, Neighbours
 from .methods import BenchItems, embed_evidence, minhash_evidence, stream_ngram_evidence
+
+
+#: Provisional document ids of a pass over part of the corpus (a Ray task, a shard): file
+#: ``unit`` and position ``j`` in it give ``unit << UNIT_SHIFT | j``. They sort like corpus ids,
+#: so "smallest document" tie-breaks agree, and map to corpus ids by one offset per file.
+UNIT_SHIFT = 40  # up to 2**40 documents per file, 2**23 files
+
+
+def packed(unit: int, local: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    return (np.int64(unit) << np.int64(UNIT_SHIFT)) | np.asarray(local, dtype=np.int64)
+
+
+def unpack(ids: npt.NDArray[np.int64], unit_offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Packed ids -> corpus ids, given the first corpus id of every unit."""
+    ids = np.asarray(ids, dtype=np.int64)
+    return unit_offsets[ids >> UNIT_SHIFT] + (ids & np.int64((1 << UNIT_SHIFT) - 1))
 
 
 @dataclass

@@ -30,6 +30,7 @@ from ..report import write_html
 from ..tokenize import Normalisation
 from .config import (
     DEFAULT_METHODS,
+    BenchSpec,
     EmbedSettings,
     MinHashSettings,
     NgramSettings,
@@ -39,6 +40,7 @@ from .config import (
 )
 from .corpus_index import check_index_covers, open_or_build_index
 from .corpus_pass import CorpusPass, PassPlan
+from .shards import SHARD_MANIFEST, SHARD_STATE, merge_states, parse_shard, read_shards, run_shard
 from .documents import documents_from, documents_key
 from .engine import Engine, IndexOptions
 from .local import LocalEngine
@@ -47,6 +49,7 @@ from .mia_block import read_mia
 from .calibrate import calibrate as run_calibration, check_calibrate
 from .result import SCHEMA_VERSION, ScanReport, summarize
 from .state import RunState, corpus_fingerprint, digest
+from .._progress import ProgressBar
 from .._validate import check_int
 
 
@@ -102,6 +105,8 @@ def scan(
     progress: bool = False,
     calibrate: int | None = None,
     calibrate_seed: int = 0,
+    _shard: tuple[int, int] | None = None,
+    _merge: list[dict[str, Any]] | None = None,
 ) -> ScanReport:
     """Scan ``corpus`` (files, directories, globs: JSONL, JSONL.gz/.zst, Parquet, CSV, .txt;
     text in ``field``) for the items of ``benchmarks`` (``{"gsm8k": "test.jsonl"}``,
@@ -127,7 +132,8 @@ def scan(
     into real corpus documents in five forms and rescan them: report.json's ``calibration``
     block, the scan's recall per form and method (seenit.scan.calibrate, docs/scan.md).
     """
-    call = dict(locals())  # calibration reruns this function with the same arguments
+    # calibration reruns this function with the same arguments; shards record them
+    call = {k: v for k, v in locals().items() if not k.startswith("_")}
     meths = parse_methods(methods)
     settings = ScanSettings(
         methods=meths, engine=engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__),
@@ -147,6 +153,8 @@ def scan(
 
         embed_fn = embedder(settings.embed.model)  # type: ignore[union-attr]
     _check_corpus_nonempty(files, field, settings.skip_bad_lines)
+    if _shard is not None:
+        return _run_shard(call, _shard, settings, specs, benches, files, embed_fn, max_docs)
     calibrate = check_calibrate(calibrate, calibrate_seed, benches, files, field, settings.skip_bad_lines)
     eng = make_engine(engine)
 
@@ -180,7 +188,7 @@ def scan(
         todo: dict[str, list[BenchItems]] = {}
         for m in meths:
             for b in benches:
-                got = state.load(f"{b.spec.name}.{m}", result_key[m](b))
+                got = state.load(f"{b.spec.name}.{m}", result_key[m](b)) if _merge is None else None
                 if got is None:
                     todo.setdefault(m, []).append(b)
                 else:
@@ -203,9 +211,12 @@ def scan(
             plan = PassPlan.make(todo, ng, norm, settings, max_docs, embed_fn)
             pass_key = {"corpus": fingerprint, "field": field, "skip_bad_lines": settings.skip_bad_lines,
                         "plan": {m: [result_key[m](b) for b in bs] for m, bs in todo.items()}, "cite": sorted(cite)}
-            state_, skipped = eng.run_pass(files, field, settings.skip_bad_lines, lambda: plan.new_pass(cite),
-                                           key=pass_key, progress=progress)
-            cpass = cast(CorpusPass, state_)  # what plan.new_pass made
+            if _merge is not None:  # the shards' passes, renumbered and merged
+                cpass, skipped = merge_states(_merge, plan.new_pass(cite))
+            else:
+                state_, skipped = eng.run_pass(files, field, settings.skip_bad_lines, lambda: plan.new_pass(cite),
+                                               key=pass_key, progress=progress)
+                cpass = cast(CorpusPass, state_)  # what plan.new_pass made
             _remember_total(state, eng, cpass.n_docs)
             for m, evs in plan.evidence(cpass).items():
                 for b, ev in evs:
@@ -282,3 +293,66 @@ def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benche
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "settings": settings.to_dict(), "corpus": corpus, "benchmarks": out_benches,
             "documents": docs_data["documents"]}
+
+
+# ------------------------------------------------------------------ shards
+
+#: Arguments that may differ between the shards of one scan (where and how each ran).
+_PER_RUN_ARGS = ("out", "overwrite", "html", "progress")
+
+
+def _recorded_args(call: dict[str, Any], specs: list[BenchSpec], files: list[Path]) -> dict[str, Any]:
+    """The scan's arguments as JSON (what a shard records and its merge replays)."""
+    args = {k: v for k, v in call.items() if k not in _PER_RUN_ARGS}
+    args["corpus"] = [str(f.resolve()) for f in files]
+    args["benchmarks"] = [f"{b.name}={b.path.resolve()}" + (f":{b.field}" if b.field else "") for b in specs]
+    for k in ("mia_scores",):
+        args[k] = None if args[k] is None else str(Path(args[k]).resolve())
+    if not isinstance(args["engine"], str):
+        raise ValueError("a sharded scan runs the local engine in each shard (engine='local')")
+    return args
+
+
+def _run_shard(call: dict[str, Any], shard: tuple[int, int], settings: ScanSettings, specs: list[BenchSpec],
+               benches: list[BenchItems], files: list[Path], embed_fn: Any, max_docs: int) -> ScanReport:
+    if call["out"] is None:
+        raise ValueError("a shard needs an output directory (out=...)")
+    if call["index"] is not None or call["calibrate"] is not None:
+        raise ValueError("a shard streams its slice of the corpus: index= and calibrate= belong to a whole scan")
+    out = Path(call["out"])
+    if out.exists() and any(p.name not in (SHARD_MANIFEST, SHARD_STATE) for p in out.iterdir()) and not call["overwrite"]:
+        raise ValueError(f"{out} holds other files; give an empty or new directory for the shard (or overwrite=True)")
+    ng = settings.ngram
+    norm = Normalisation(lowercase=ng.lowercase, strip_punctuation=ng.strip_punctuation,
+                         collapse_whitespace=ng.collapse_whitespace)
+    plan = PassPlan.make({m: list(benches) for m in settings.methods}, ng, norm, settings, max_docs, embed_fn)
+    args = _recorded_args(call, specs, files)
+    with ProgressBar(bool(call["progress"]), f"shard {shard[0]}/{shard[1]}", None) as bar:
+        path = run_shard(files, shard, settings.field, settings.skip_bad_lines, plan.new_pass, out, args,
+                         lambda k: bar.advance(k, 0))
+    return ScanReport({"shard": list(shard), "path": str(path / SHARD_MANIFEST)}, path=path / SHARD_MANIFEST)
+
+
+def scan_shard(corpus: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], benchmarks: Mapping[str, Any] | Sequence[str],
+               shard: str | tuple[int, int], *, out: str | os.PathLike[str], **options: Any) -> Path:
+    """Run shard ``I`` of ``N`` (``"I/N"``, 0-based) of a scan: its slice of the corpus files
+    streamed into a partial state under ``out`` (``shard.json``, ``shard-state.npz``), for
+    :func:`merge_scan_shards`. ``options``: :func:`scan`'s keyword options (the same in every
+    shard). Returns the path of ``shard.json``."""
+    import inspect
+
+    allowed = set(inspect.signature(scan).parameters) - {"corpus", "benchmarks", "out", "_shard", "_merge"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(f"scan_shard() got unknown options: {', '.join(unknown)}")
+    rep = scan(corpus, benchmarks, out=out, _shard=parse_shard(shard), **options)
+    assert rep.path is not None
+    return rep.path
+
+
+def merge_scan_shards(dirs: Sequence[str | os.PathLike[str]], *, out: str | os.PathLike[str] | None = None,
+                      overwrite: bool = False, html: bool = True, progress: bool = False) -> ScanReport:
+    """Merge the shard directories of one scan (every shard of ``I/N`` exactly once, same
+    arguments) into its report, identical to an unsharded :func:`scan`; see seenit.scan.shards."""
+    args, shards = read_shards(list(dirs))
+    return scan(**{**args, "out": out, "overwrite": overwrite, "html": html, "progress": progress}, _merge=shards)
