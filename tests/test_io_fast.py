@@ -94,3 +94,16 @@ def test_iter_records_uses_the_fast_reader_unless_told(tmp_path, monkeypatch):
     monkeypatch.setenv("SEENIT_PLAIN_IO", "1")
     called.clear()
     assert [r.text for r in sio.iter_records(path)] == ["a", "b"] and not called
+
+
+@pytest.mark.parametrize("isal", [True, False])
+@pytest.mark.parametrize("n, cut", [(50, 12), (5000, 12), (20000, 30)])
+def test_truncated_gzip_gives_the_same_records_before_the_error(tmp_path, monkeypatch, isal, n, cut):
+    if isal:
+        pytest.importorskip("isal")
+    else:
+        monkeypatch.setattr(sio, "_optional", lambda m: None if m == "isal.igzip" else orjson)
+    path = tmp_path / "t.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(b'{"text": "x%d"}\n' % i for i in range(n)))[:-cut])
+    plain, _, fast, _ = both(path)
+    assert plain[1] is not None and fast == plain

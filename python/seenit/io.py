@@ -322,8 +322,7 @@ def _open_binary(path: Path) -> IO[bytes]:
     """The decompressed bytes of ``path`` (.gz through isal when installed, .zst, or plain)."""
     name = path.name.lower()
     if name.endswith(".gz"):
-        igzip = _optional("isal.igzip")
-        return _IsalGzip(path, igzip) if igzip is not None else gzip.open(path, "rb")  # type: ignore[return-value]
+        return _GzipBlocks(path, _optional("isal.igzip"))  # type: ignore[return-value]
     if name.endswith(".zst"):
         try:
             import zstandard
@@ -333,16 +332,18 @@ def _open_binary(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-class _IsalGzip(io.RawIOBase):
-    """A gzip file decompressed by isal (python-isal, about 3x zlib's speed). When isal fails,
-    Python's gzip reads the file again from the start, skips what isal gave, and goes on, so a
-    corrupted file fails with exactly gzip's error (isal words some differently)."""
+class _GzipBlocks(io.RawIOBase):
+    """A gzip file's bytes, decompressed by isal (python-isal, about 3x zlib's speed) when
+    installed. When isal fails, Python's gzip reads the file again from the start, skips what
+    isal gave and goes on, so a corrupted file fails with exactly gzip's error (isal words some
+    differently). gzip is read with ``read1``, as a text stream reads it, so the lines before
+    the damage of a truncated file are read before the error, as by the plain reader."""
 
     def __init__(self, path: Path, igzip: Any) -> None:
         self._path = path
-        self._fh: Any = igzip.open(path, "rb")
+        self._isal = igzip is not None
+        self._fh: Any = igzip.open(path, "rb") if igzip is not None else gzip.open(path, "rb")
         self._pos = 0
-        self._fallen_back = False
 
     def readable(self) -> bool:
         return True
@@ -353,16 +354,17 @@ class _IsalGzip(io.RawIOBase):
         super().close()
 
     def read(self, n: int = -1) -> bytes:  # type: ignore[override]
-        try:
-            data = self._fh.read(n)
-        except Exception:
-            if self._fallen_back:
-                raise
-            self._fallen_back = True
-            self._fh.close()
-            self._fh = gzip.open(self._path, "rb")
-            self._fh.seek(self._pos)
-            data = self._fh.read(n)
+        if self._isal:
+            try:
+                data = self._fh.read(n)
+                self._pos += len(data)
+                return data
+            except Exception:
+                self._isal = False
+                self._fh.close()
+                self._fh = gzip.open(self._path, "rb")
+                self._fh.seek(self._pos)
+        data = self._fh.read1(n)
         self._pos += len(data)
         return data
 
