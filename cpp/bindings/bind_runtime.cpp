@@ -1,10 +1,14 @@
-// Runtime controls: thread count and detected CPU features.
+// Runtime controls (thread count, detected CPU features) and the shared text kernel
+// (normalise_utf8, used by seenit.tokenize.Normalisation.encode_block).
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 
+#include "buffers.hpp"
 #include "seenit/cpu.hpp"
+#include "seenit/normalise.hpp"
 #include "seenit/parallel.hpp"
 
 namespace py = pybind11;
@@ -59,6 +63,37 @@ void bind_runtime(py::module_& m) {
             return total.load();
         },
         py::arg("n"), py::arg("throw_at") = -1, py::arg("dynamic") = false);
+
+    m.def(
+        "normalise_utf8",
+        [](const carray<u8>& text, const carray<i64>& offsets, const carray<u32>& table, const carray<u8>& lowercase,
+           bool strip_punctuation, bool collapse_whitespace) {
+            auto t = view_1d(text, "text");
+            auto o = view_1d(offsets, "offsets");
+            auto tab = view_1d(table, "table");
+            auto lc = view_1d(lowercase, "lowercase");
+            check_offsets(o, t.size, "offsets");
+            seenit::NormaliseOptions opt;
+            opt.strip_punctuation = strip_punctuation;
+            opt.collapse_whitespace = collapse_whitespace;
+            seenit::NormalisedBlock block;
+            {
+                py::gil_scoped_release nogil;
+                block = seenit::normalise_utf8(t, o, tab, lc, opt);
+            }
+            carray<u8> out(static_cast<py::ssize_t>(block.total_bytes()));
+            carray<i64> out_offsets(static_cast<py::ssize_t>(block.offsets.size()));
+            std::copy(block.offsets.begin(), block.offsets.end(), out_offsets.mutable_data());
+            {
+                py::gil_scoped_release nogil;
+                seenit::gather_normalised(block, mut_view_1d(out));
+            }
+            return py::make_tuple(out, out_offsets);
+        },
+        py::arg("text").noconvert(), py::arg("offsets").noconvert(), py::arg("table").noconvert(),
+        py::arg("lowercase").noconvert(), py::arg("strip_punctuation"), py::arg("collapse_whitespace"),
+        "Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): "
+        "returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.");
 }
 
 }  // namespace seenit::bind

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -214,6 +214,10 @@ def ngram_prefix_lengths(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.An
 def ngram_ranges(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, qvalues: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], qoffsets: numpy.typing.NDArray[numpy.int64]) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
     """
     Suffix-array ranges [lo, hi) of ragged queries (values, offsets); count = hi - lo.
+    """
+def normalise_utf8(text: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], table: numpy.typing.NDArray[numpy.uint32], lowercase: numpy.typing.NDArray[numpy.uint8], strip_punctuation: bool, collapse_whitespace: bool) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64]]:
+    """
+    Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.
     """
 def range_pairs(x: numpy.typing.NDArray[numpy.float32], y: typing.Any, threshold: typing.SupportsFloat | typing.SupportsIndex, metric: str) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32]]:
     """

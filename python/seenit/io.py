@@ -13,6 +13,7 @@ import contextlib
 import csv
 import glob as _glob
 import gzip
+import importlib
 import io
 import json
 import os
@@ -203,20 +204,185 @@ def _field_value(obj: Any, field: str, path: Path, line: int) -> str:
 
 
 def _read_jsonl(path: Path, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str]) -> Iterator[Record]:
+    """The JSONL reader: :func:`_read_jsonl_fast` when orjson is installed, else the plain one."""
+    orjson = _optional("orjson")
+    if orjson is not None:
+        return _read_jsonl_fast(path, field, keep_data, skip_bad_lines, skipped, orjson)
+    return _read_jsonl_plain(path, field, keep_data, skip_bad_lines, skipped)
+
+
+def _read_jsonl_plain(path: Path, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str]) -> Iterator[Record]:
+    """Line by line through a text stream and json.loads: the definition the fast reader matches."""
     for lineno, line in _nonblank_lines(path):
+        yield from _jsonl_record(path, lineno, line, field, keep_data, skip_bad_lines, skipped)
+
+
+def _jsonl_record(path: Path, lineno: int, line: str, field: str, keep_data: bool, skip_bad_lines: bool,
+                  skipped: list[str]) -> Iterator[Record]:
+    """The record of one non-blank JSONL line (none when it is skipped as bad)."""
+    try:
         try:
+            obj = json.loads(line)
+        except RecursionError:
+            raise ValueError(f"{path}:{lineno}: JSON nested too deeply to read") from None
+        text = _field_value(obj, field, path, lineno)
+    except (json.JSONDecodeError, ValueError) as e:
+        msg = str(e) if isinstance(e, ValueError) and str(e).startswith(str(path)) else f"{path}:{lineno}: malformed JSON line: {e}"
+        if skip_bad_lines:
+            skipped.append(msg)
+            return
+        raise ValueError(msg) from None
+    yield Record(text, str(path), lineno, obj if keep_data else None)
+
+
+def _read_jsonl_fast(path: Path, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str],
+                     orjson: Any) -> Iterator[Record]:
+    """The records :func:`_read_jsonl_plain` gives, read as bytes in large blocks and parsed
+    with orjson. A line orjson parses to an object whose ``field`` is a str is taken as is
+    (orjson refuses lone surrogates, so that str encodes); every other line (orjson rejects
+    it: NaN, a lone surrogate escape, nesting past 1024, bad UTF-8; or the field is missing or
+    not a str; or ``keep_data``, since orjson reads integers past 64 bits as floats) goes
+    through the plain reader's own code, so its record or error is the same. Bad UTF-8 is
+    reported by reading the file again the plain way, for the identical message."""
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    spath = str(path)
+    for lineno, raw in _raw_lines(path):
+        if raw[:1] != b"{":  # a blank line (str.strip: Unicode whitespace too) or not an object
             try:
-                obj = json.loads(line)
-            except RecursionError:
-                raise ValueError(f"{path}:{lineno}: JSON nested too deeply to read") from None
-            text = _field_value(obj, field, path, lineno)
-        except (json.JSONDecodeError, ValueError) as e:
-            msg = str(e) if isinstance(e, ValueError) and str(e).startswith(str(path)) else f"{path}:{lineno}: malformed JSON line: {e}"
-            if skip_bad_lines:
-                skipped.append(msg)
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                _raise_plain_error(path)
+                raise
+            if not line.strip():
                 continue
-            raise ValueError(msg) from None
-        yield Record(text, str(path), lineno, obj if keep_data else None)
+        elif not keep_data:
+            try:
+                obj = loads(raw)
+            except decode_error:
+                obj = None
+            if type(obj) is dict:
+                text = obj.get(field)
+                if type(text) is str:
+                    yield Record(text, spath, lineno, None)
+                    continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            _raise_plain_error(path)
+            raise
+        yield from _jsonl_record(path, lineno, line, field, keep_data, skip_bad_lines, skipped)
+
+
+def _raise_plain_error(path: Path) -> None:
+    """Read ``path`` the plain way to raise its error (bad UTF-8) with the plain reader's message."""
+    for _ in _nonblank_lines(path):
+        pass
+
+
+#: Bytes read at a time by the fast JSONL reader.
+_BLOCK = 1 << 22
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line with its ending) for every line of a file (.gz / .zst too), split
+    exactly where ``open(newline="")`` splits text (at \\n, \\r and \\r\\n), read in blocks;
+    corrupted compressed data raises ValueError naming the file, as in :func:`_nonblank_lines`."""
+    ln = 0
+    try:
+        with _open_binary(path) as fh:
+            pending: list[bytes] = []
+            while True:
+                block = fh.read(_BLOCK)
+                if not block:
+                    break
+                # cut after the last line end that cannot be the \r of a \r\n split by the block
+                cut = max(block.rfind(b"\n"), block.rfind(b"\r", 0, len(block) - 1))
+                if cut < 0:
+                    pending.append(block)
+                    continue
+                head = block[: cut + 1]
+                if pending:
+                    pending.append(head)
+                    head = b"".join(pending)
+                    pending = []
+                for line in head.splitlines(keepends=True):
+                    ln += 1
+                    yield ln, line
+                if cut + 1 < len(block):
+                    pending.append(block[cut + 1 :])
+            if pending:
+                for line in b"".join(pending).splitlines(keepends=True):
+                    ln += 1
+                    yield ln, line
+    except (EOFError, gzip.BadGzipFile) as e:
+        raise ValueError(f"{path}: corrupted or truncated compressed file ({e})") from None
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    """The decompressed bytes of ``path`` (.gz through isal when installed, .zst, or plain)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return _GzipBlocks(path, _optional("isal.igzip"))  # type: ignore[return-value]
+    if name.endswith(".zst"):
+        try:
+            import zstandard
+        except ImportError as e:
+            raise ImportError(f"reading {path} needs zstandard: pip install 'seenit[io]'") from e
+        return io.BufferedReader(_ZstdFrames(path, zstandard))
+    return open(path, "rb")
+
+
+class _GzipBlocks(io.RawIOBase):
+    """A gzip file's bytes, decompressed by isal (python-isal, about 3x zlib's speed) when
+    installed. When isal fails, Python's gzip reads the file again from the start, skips what
+    isal gave and goes on, so a corrupted file fails with exactly gzip's error (isal words some
+    differently). gzip is read with ``read1``, as a text stream reads it, so the lines before
+    the damage of a truncated file are read before the error, as by the plain reader."""
+
+    def __init__(self, path: Path, igzip: Any) -> None:
+        self._path = path
+        self._isal = igzip is not None
+        self._fh: Any = igzip.open(path, "rb") if igzip is not None else gzip.open(path, "rb")
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._fh.close()
+        super().close()
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        if self._isal:
+            try:
+                data = self._fh.read(n)
+                self._pos += len(data)
+                return data
+            except Exception:
+                self._isal = False
+                self._fh.close()
+                self._fh = gzip.open(self._path, "rb")
+                self._fh.seek(self._pos)
+        data = self._fh.read1(n)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _optional(module: str) -> Any:
+    """An optional accelerator module (orjson, isal.igzip), or None when it is not installed
+    or ``SEENIT_PLAIN_IO=1`` asks for the plain readers."""
+    if os.environ.get("SEENIT_PLAIN_IO") == "1":
+        return None
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
 
 
 def _read_json_array(path: Path, field: str, keep_data: bool) -> Iterator[Record]:

@@ -20,9 +20,10 @@ the text before tokenizing; an index records the one it was built with and every
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,48 @@ class Normalisation:
             text = _SPACE.sub(" ", text)
         return text
 
+    def encode_block(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Normalise many documents at once, in C++: ``(blob, offsets)`` with ``blob``
+        (uint8) exactly ``b"".join(self(t).encode("utf-8") for t in texts)`` and ``offsets``
+        (int64, ``len(texts) + 1``, from 0) where each document starts and ends in it.
+
+        The kernel reads each document's UTF-8 and looks every code point up in a table
+        built once per process from this interpreter's ``str.lower`` and the same
+        regexes ``__call__`` uses, so the result is identical for any text. Documents
+        whose lowercase needs context or more than one character (U+0130, U+03A3) are
+        lowercased here in Python first. A lone surrogate that normalisation keeps is a
+        ValueError naming the document (it has no UTF-8 encoding, as ``encode`` says).
+        """
+        from ._core import normalise_utf8
+        from ._validate import check_str_sequence
+
+        texts = check_str_sequence(texts, "texts")
+        table, defer = _char_table()
+        lower = self.lowercase
+        parts: list[bytes] = []
+        flags = bytearray(len(texts))
+        for i, t in enumerate(texts):
+            if lower:
+                if not t.isascii() and any(c in t for c in defer):
+                    t = t.lower()  # context-dependent or one-to-many lowercase: the reference's own
+                else:
+                    flags[i] = 1
+            parts.append(t.encode("utf-8", "surrogatepass"))
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        blob = np.frombuffer(b"".join(parts), dtype=np.uint8)
+        del parts
+        try:
+            return normalise_utf8(blob, offsets, table, np.frombuffer(flags, dtype=np.uint8),
+                                  self.strip_punctuation, self.collapse_whitespace)
+        except ValueError as e:
+            m = re.match(r"document (\d+) \(byte \d+\) holds a lone surrogate", str(e))
+            if m:
+                i = int(m.group(1))
+                raise ValueError(f"texts[{i}] {str(e).split(') ', 1)[1]}") from None
+            raise
+
     def to_dict(self) -> dict[str, bool]:
         return asdict(self)
 
@@ -66,6 +109,45 @@ class Normalisation:
         if unknown:
             raise ValueError(f"unknown normalisation options: {sorted(unknown)}")
         return cls(**{k: bool(v) for k, v in d.items()})
+
+
+@functools.cache
+def _char_table() -> tuple[np.ndarray, tuple[str, ...]]:
+    """The per-code-point table of the normalise kernel (cpp/include/seenit/normalise.hpp)
+    and the characters it cannot lowercase alone, built from this interpreter's own
+    ``str.lower``, ``_SPACE`` and ``_PUNCT``: bits 0..20 the lowercase, bit 21 ``\\s``,
+    bit 22 ``[^\\w\\s]``, bit 23 "lowercase not one context-free code point"."""
+    n = 0x110000
+    cps = np.arange(n, dtype=np.uint32)
+    every = cps.tobytes().decode("utf-32-le", "surrogatepass")  # every code point, surrogates too
+    table = cps.copy()
+    deferred = []
+    block = 4096
+    for b in range(0, n, block):
+        chunk = every[b : b + block]
+        low = chunk.lower()
+        if low == chunk:
+            continue
+        if len(low) == len(chunk):
+            changed = np.flatnonzero(np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != cps[b : b + block])
+        else:
+            changed = np.arange(len(chunk))
+        for j in changed.tolist():  # each changed character lowered on its own: no context
+            one = chunk[j].lower()
+            if len(one) == 1:
+                table[b + j] = ord(one)
+            else:
+                deferred.append(b + j)
+    # str.lower maps U+03A3 (capital sigma) to final or non-final sigma by its neighbours
+    # (CPython's handle_capital_sigma): the only context rule in str.lower
+    deferred.append(0x3A3)
+    table[deferred] |= np.uint32(1 << 23)
+    for m in _SPACE.finditer(every):
+        table[m.start() : m.end()] |= np.uint32(1 << 21)
+    for m in re.finditer(f"(?:{_PUNCT.pattern})+", every):
+        table[m.start() : m.end()] |= np.uint32(1 << 22)
+    table.flags.writeable = False
+    return table, tuple(chr(c) for c in sorted(set(deferred)))
 
 
 class Tokenizer:

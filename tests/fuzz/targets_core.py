@@ -60,3 +60,54 @@ def fuzz_core_parallel_selftest(d: Decoder) -> None:
     dynamic = d.bool()
     r = call(_core._parallel_selftest, n, throw_at, dynamic, allowed=(RuntimeError,))
     check(isinstance(r, int), f"_parallel_selftest returned {r!r}")
+
+
+@target("Normalisation.encode_block", area="runtime", covers=["seenit.Normalisation.encode_block"])
+def fuzz_normalisation_encode_block(d: Decoder) -> None:
+    """Normalisation.encode_block(texts) is b"".join(norm(t).encode()) with its offsets, for any
+    texts (surrogates included: an error exactly where the per-document encode fails), on 1 and 2 threads."""
+    import numpy as np
+
+    from . import thread_invariant
+
+    n = seenit.Normalisation(lowercase=d.bool(), strip_punctuation=d.bool(), collapse_whitespace=d.bool())
+    docs = d.docs()
+    got = thread_invariant(lambda: call(n.encode_block, docs))
+    blob, offsets = got
+    check(blob.dtype == np.uint8 and offsets.dtype == np.int64, f"dtypes {blob.dtype} {offsets.dtype}")
+    parts = [n(t).encode("utf-8") for t in docs]  # encode_block returned: so must the reference
+    check(blob.tobytes() == b"".join(parts), "encode_block != per-document Normalisation")
+    check(offsets.tolist() == np.cumsum([0, *map(len, parts)]).tolist(), "encode_block offsets wrong")
+
+
+@target("core.normalise_utf8", area="runtime", covers=["_core.normalise_utf8"])
+def fuzz_core_normalise_utf8(d: Decoder) -> None:
+    """_core.normalise_utf8 with raw (bytes, offsets) that may be bad UTF-8, bad offsets, bad dtypes,
+    a bad table or per-document flags of the wrong length: a result or ValueError/TypeError."""
+    import numpy as np
+
+    from seenit.tokenize import _char_table
+
+    from . import thread_invariant
+
+    docs = [d.utf8() for _ in range(d.size(6))]
+    text = np.frombuffer(b"".join(docs), dtype=np.uint8)
+    offsets = np.cumsum([0, *map(len, docs)]).astype(np.int64)
+    if d.chance(20):
+        offsets = d.offsets(text.size, len(docs))
+    if d.chance(10):
+        text = d.mangle(text)
+    table = _char_table()[0]
+    if d.chance(10):
+        table = table.copy()
+        table[d.int(0, 200)] = d.int(0, 2**32 - 1)
+    if d.chance(5):
+        table = table[: d.int(0, 10)]
+    lowercase = np.frombuffer(bytes(d.int(0, 1) for _ in range(len(docs))), dtype=np.uint8)
+    if d.chance(5):
+        lowercase = lowercase[:-1]
+    strip, collapse = d.bool(), d.bool()
+    out = thread_invariant(lambda: call(_core.normalise_utf8, text, offsets, table, lowercase, strip, collapse))
+    blob, offs = out
+    check(blob.dtype == np.uint8 and offs.dtype == np.int64 and offs[0] == 0 and offs[-1] == blob.size,
+          "normalise_utf8 returned a bad (bytes, offsets) pair")

@@ -1,0 +1,255 @@
+#include "seenit/normalise.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "seenit/parallel.hpp"
+
+namespace seenit {
+namespace {
+
+enum class NormError { none, invalid_utf8, surrogate, defer, table };
+
+struct DocError {
+    NormError kind = NormError::none;
+    std::size_t byte = 0;  // position in the input document
+    u32 cp = 0;
+};
+
+// Decodes one code point at s[i] (i < n); accepts encoded surrogates (ED A0..BF xx), rejects
+// everything else that is not UTF-8 (overlong forms, > U+10FFFF, truncated sequences).
+// Returns the length, or 0 when invalid.
+inline std::size_t decode(const u8* s, std::size_t i, std::size_t n, u32& cp) {
+    u32 b0 = s[i];
+    if (b0 < 0x80) {
+        cp = b0;
+        return 1;
+    }
+    auto cont = [&](std::size_t k) { return i + k < n && (s[i + k] & 0xC0) == 0x80; };
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        if (!cont(1)) return 0;
+        cp = ((b0 & 0x1F) << 6) | (s[i + 1] & 0x3F);
+        return 2;
+    }
+    if (b0 >= 0xE0 && b0 <= 0xEF) {
+        if (!cont(1) || !cont(2)) return 0;
+        if (b0 == 0xE0 && s[i + 1] < 0xA0) return 0;  // overlong
+        cp = ((b0 & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+        return 3;
+    }
+    if (b0 >= 0xF0 && b0 <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        if (b0 == 0xF0 && s[i + 1] < 0x90) return 0;  // overlong
+        if (b0 == 0xF4 && s[i + 1] >= 0x90) return 0;  // > U+10FFFF
+        cp = ((b0 & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
+        return 4;
+    }
+    return 0;
+}
+
+inline u8* encode(u32 cp, u8* o) {
+    if (cp < 0x80) {
+        *o++ = static_cast<u8>(cp);
+    } else if (cp < 0x800) {
+        *o++ = static_cast<u8>(0xC0 | (cp >> 6));
+        *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = static_cast<u8>(0xE0 | (cp >> 12));
+        *o++ = static_cast<u8>(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = static_cast<u8>(0xF0 | (cp >> 18));
+        *o++ = static_cast<u8>(0x80 | ((cp >> 12) & 0x3F));
+        *o++ = static_cast<u8>(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
+    }
+    return o;
+}
+
+// What one ASCII byte becomes: its byte after lowercasing (if asked) and its class bits.
+struct AsciiAction {
+    u8 byte[128];
+    u32 cls[128];
+};
+
+// Most bytes a document of n input bytes can normalise to: removing and collapsing only
+// shrink, a lowercase takes at most 4 bytes for a code point of at least 1 (in practice
+// 2 -> 3 bytes, e.g. U+023A -> U+2C65), so 4 * n bounds every table.
+inline std::size_t out_bound(std::size_t n, bool lower) { return lower ? 4 * n : n; }
+
+// Writes the normalised document s[0:n] at o (room for out_bound bytes); returns the end,
+// or nullptr (and err) on an error.
+u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiAction& ascii, bool lower,
+                  NormaliseOptions opt, u8* o, DocError& err) {
+    const bool strip = opt.strip_punctuation, collapse = opt.collapse_whitespace;
+    const u32 drop = strip ? kNormPunct : 0u, squeeze = collapse ? kNormSpace : 0u;
+    bool in_space = false;
+    std::size_t i = 0;
+    while (i < n) {
+        if (s[i] < 0x80) {  // the common case: a run of ASCII bytes
+            u32 c = s[i];
+            u32 e = ascii.cls[c];
+            ++i;
+            if (e & drop) continue;
+            if (e & squeeze) {
+                if (!in_space) *o++ = ' ';
+                in_space = true;
+                continue;
+            }
+            in_space = false;
+            *o++ = ascii.byte[c];
+            continue;
+        }
+        u32 cp;
+        std::size_t len = decode(s, i, n, cp);
+        if (len == 0) {
+            err = {NormError::invalid_utf8, i, 0};
+            return nullptr;
+        }
+        u32 e = table[cp];
+        bool changed = false;
+        if (lower) {
+            if (e & kNormDefer) {
+                err = {NormError::defer, i, cp};
+                return nullptr;
+            }
+            u32 lc = e & kNormLowerMask;
+            if (lc != cp) {
+                if (lc >= kNormCodePoints) {
+                    err = {NormError::table, i, cp};
+                    return nullptr;
+                }
+                cp = lc;
+                e = table[cp];
+                changed = true;
+            }
+        }
+        if (e & drop) {
+            i += len;
+            continue;
+        }
+        if (e & squeeze) {
+            if (!in_space) *o++ = ' ';
+            in_space = true;
+            i += len;
+            continue;
+        }
+        in_space = false;
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            err = {NormError::surrogate, i, cp};
+            return nullptr;
+        }
+        if (changed) {
+            o = encode(cp, o);
+        } else {
+            std::memcpy(o, s + i, len);
+            o += len;
+        }
+        i += len;
+    }
+    return o;
+}
+
+std::string hex_cp(u32 cp) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "U+%04X", cp);
+    return buf;
+}
+
+}  // namespace
+
+NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> offsets, ArrayView<const u32> table,
+                               ArrayView<const u8> lowercase, NormaliseOptions options) {
+    SEENIT_CHECK(offsets.size >= 1, std::invalid_argument, "offsets must have n + 1 >= 1 entries");
+    const std::size_t n = offsets.size - 1;
+    SEENIT_CHECK(table.size == kNormCodePoints, std::invalid_argument, "table must have ", kNormCodePoints,
+                 " entries (one per code point), got ", table.size);
+    SEENIT_CHECK(lowercase.size == n, std::invalid_argument, "lowercase must have one entry per document (", n,
+                 "), got ", lowercase.size);
+    NormalisedBlock block;
+    // chunks of about 1 MiB of input (at least one document): even work for threads, few buffers
+    const std::size_t total = text.size;
+    const std::size_t avg = n ? std::max<std::size_t>(1, total / n) : 1;
+    block.chunk_docs = std::clamp<std::size_t>((std::size_t{1} << 20) / avg, 1, 4096);
+    const std::size_t nchunks = (n + block.chunk_docs - 1) / block.chunk_docs;
+    block.chunks.resize(nchunks);
+    std::vector<i64> lengths(n, 0);
+    std::mutex mu;
+    std::size_t bad_doc = n;
+    DocError bad;
+    AsciiAction ascii_plain, ascii_lower;
+    for (u32 c = 0; c < 128; ++c) {
+        u32 lc = table[c] & kNormLowerMask;
+        // an ASCII character lowercases to ASCII (checked here: the fast path writes one byte)
+        SEENIT_CHECK(lc < 128 && !(table[c] & kNormDefer), std::invalid_argument, "table: the lowercase of ASCII ", c,
+                     " must be one ASCII character, got ", lc);
+        ascii_plain.byte[c] = static_cast<u8>(c);
+        ascii_plain.cls[c] = table[c] & (kNormSpace | kNormPunct);
+        ascii_lower.byte[c] = static_cast<u8>(lc);
+        ascii_lower.cls[c] = table[lc] & (kNormSpace | kNormPunct);
+    }
+    parallel_for_dynamic(nchunks, 1, [&](std::size_t cb, std::size_t ce, int) {
+        for (std::size_t c = cb; c < ce; ++c) {
+            std::size_t d0 = c * block.chunk_docs, d1 = std::min(n, d0 + block.chunk_docs);
+            std::size_t room = 0;
+            for (std::size_t d = d0; d < d1; ++d)
+                room += out_bound(static_cast<std::size_t>(offsets[d + 1] - offsets[d]), lowercase[d] != 0);
+            auto& out = block.chunks[c];
+            out.data.reset(new u8[std::max<std::size_t>(room, 1)]);
+            u8* o = out.data.get();
+            for (std::size_t d = d0; d < d1; ++d) {
+                DocError err;
+                bool lower = lowercase[d] != 0;
+                u8* end = normalise_doc(text.data + offsets[d], static_cast<std::size_t>(offsets[d + 1] - offsets[d]),
+                                        table.data, lower ? ascii_lower : ascii_plain, lower, options, o, err);
+                if (end == nullptr) {
+                    std::lock_guard<std::mutex> lock(mu);
+                    if (d < bad_doc) {
+                        bad_doc = d;
+                        bad = err;
+                    }
+                    break;  // later documents of this chunk cannot be the first bad one
+                }
+                lengths[d] = end - o;
+                o = end;
+            }
+            out.size = static_cast<std::size_t>(o - out.data.get());
+        }
+    });
+    if (bad_doc < n) {
+        std::string where = "document " + std::to_string(bad_doc) + " (byte " + std::to_string(bad.byte) + ")";
+        switch (bad.kind) {
+            case NormError::invalid_utf8:
+                throw std::invalid_argument(where + " is not valid UTF-8");
+            case NormError::surrogate:
+                throw std::invalid_argument(where + " holds a lone surrogate " + hex_cp(bad.cp) +
+                                            " that normalisation keeps: it has no UTF-8 encoding; fix or drop that document");
+            case NormError::defer:
+                throw std::invalid_argument(where + " holds " + hex_cp(bad.cp) +
+                                            ", which the table marks as not lowercased per code point; pass it lowercased");
+            default:
+                throw std::invalid_argument(where + ": the table maps " + hex_cp(bad.cp) + " to a lowercase beyond U+10FFFF");
+        }
+    }
+    block.offsets.resize(n + 1);
+    block.offsets[0] = 0;
+    for (std::size_t d = 0; d < n; ++d) block.offsets[d + 1] = block.offsets[d] + lengths[d];
+    return block;
+}
+
+void gather_normalised(const NormalisedBlock& block, ArrayView<u8> out) {
+    SEENIT_CHECK(out.size == block.total_bytes(), std::invalid_argument, "output must hold ", block.total_bytes(),
+                 " bytes, got ", out.size);
+    parallel_for_dynamic(block.chunks.size(), 1, [&](std::size_t cb, std::size_t ce, int) {
+        for (std::size_t c = cb; c < ce; ++c) {
+            const auto& buf = block.chunks[c];
+            if (buf.size) std::memcpy(out.data + block.offsets[c * block.chunk_docs], buf.data.get(), buf.size);
+        }
+    });
+}
+
+}  // namespace seenit
