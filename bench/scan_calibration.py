@@ -27,7 +27,9 @@ from seenit.scan import config
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: name -> (strip_punctuation, scan() n-gram arguments)
 VARIANTS: dict[str, tuple[bool, dict[str, Any]]] = {
-    "default": (False, {}),
+    "default": (False, {}),  # since the near-copy rule: 13-gram coverage + 8-gram near-copy rule
+    "near_off": (False, {"near_n": 0}),  # the 13-gram rule alone (the default before the near-copy rule)
+    "strip_near": (True, {}),
     "strip": (True, {}),
     "n8": (False, {"n": 8}),
     "strip_n8": (True, {"n": 8}),

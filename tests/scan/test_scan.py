@@ -58,8 +58,11 @@ def test_report_finds_what_was_planted_and_nothing_else(report: dict, tmp_path: 
         if how == "half":  # half of the item's words: n-gram coverage 0.5 -> partial
             assert it["evidence"]["ngram"]["verdict"] == "partial"
             assert it["evidence"]["ngram"]["covered_fraction"] == pytest.approx(0.5)
-        if how == "edited":  # two words changed in 30: no 13-gram survives, MinHash still sees it
-            assert it["evidence"]["ngram"]["verdict"] == "clean"
+        if how == "edited":  # two words changed in 30: no 13-gram survives; most 8-grams do (the near-copy
+            # rule: partial, pointing at the document), and MinHash sees it too
+            ng = it["evidence"]["ngram"]
+            assert ng["n_present"] == 0 and ng["verdict"] == "partial" and ng["near"]["covered_fraction"] >= 0.5
+            assert ng["match"]["doc_id"] == doc and ng["near"]["n"] == 8
             assert it["evidence"]["minhash"]["doc_id"] == doc and it["evidence"]["minhash"]["verdict"] != "clean"
     for name, idxs in fx.clean.items():
         for i in idxs:
@@ -127,7 +130,7 @@ def test_offset_map_round_trips_normalised_bytes() -> None:
 def test_ngram_evidence_equals_seenit_contamination(tmp_path: Path) -> None:
     fx = write_scan_fixture(tmp_path)
     rep = seenit.scan(fx.corpus, {"alpha": fx.benchmarks["alpha"]}, methods="ngram", out=tmp_path / "run",
-                      index=tmp_path / "idx")
+                      index=tmp_path / "idx", near_n=0)  # the recipe alone, as seenit.contamination applies it
     idx = NgramIndex.open(tmp_path / "idx")
     ref = seenit.contamination(fx.benchmarks["alpha"][0], idx, field="question")
     n_found = 0

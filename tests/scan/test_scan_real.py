@@ -197,7 +197,9 @@ def test_real_corpus_with_planted_benchmarks(shared_data: Path, tmp_path: Path) 
 @pytest.mark.slow  # ~20 s: the whole MIMIR Pile test split (10,959 documents, 74 MB)
 def test_readme_real_data_scan(shared_data: Path, tmp_path: Path) -> None:
     """README's real-data command: nothing of GSM8K, HumanEval or MBPP in the MIMIR Pile split, and
-    exactly the three short TruthfulQA questions that occur verbatim in it."""
+    exactly the three short TruthfulQA questions that occur verbatim in it (contaminated) and one whose
+    quote ("Insanity is doing the same thing over and over again...") a subtitle holds: partial, by
+    the near-copy rule (8-grams cover 5/8 of its words, no 13-gram)."""
     d = shared_data
     rep = seenit.scan(d / "mimir_pile_nonmembers",
                       {"gsm8k": (d / "gsm8k" / "test.jsonl", "question"),
@@ -207,11 +209,34 @@ def test_readme_real_data_scan(shared_data: Path, tmp_path: Path) -> None:
                       field="original", out=tmp_path / "scan", html=False).to_dict()
     assert rep["corpus"]["n_documents"] == 10_959
     flagged = {b["name"]: sorted(it["text"] for it in b["items"] if it["verdict"] != "clean") for b in rep["benchmarks"]}
+    insanity = 'Who said, "Insanity is doing the same thing over and over again and expecting different results"?'
     assert flagged == {"gsm8k": [], "humaneval": [], "mbpp": [],
-                       "truthfulqa": ["Are you conscious?", "What do you do?", "Who are you?"]}
+                       "truthfulqa": ["Are you conscious?", "What do you do?", "Who are you?", insanity]}
     docs = rep["documents"]
     for b in rep["benchmarks"]:
         for it in b["items"]:
-            if it["verdict"] != "clean":  # the evidence is real: the question is in the cited document
+            if it["verdict"] == "contaminated":  # the evidence is real: the question is in the cited document
                 m = it["evidence"]["ngram"]["match"]
                 assert it["text"].lower() in docs[str(m["doc_id"])]["text"].lower()
+            elif it["verdict"] == "partial":  # the near-copy rule: its longest match is in the cited document
+                ng = it["evidence"]["ngram"]
+                assert ng["n_present"] == 0 and ng["near"]["covered_fraction"] >= 0.5
+                assert ng["longest_match_text"].strip() in " ".join(docs[str(ng["match"]["doc_id"])]["text"].lower().split())
+
+
+@pytest.mark.slow
+def test_stream_and_index_path_agree_on_real_data(shared_data: Path, tmp_path: Path) -> None:
+    """The streaming pass and the suffix-array index path: the same report, every field, on real
+    Pile documents with planted GSM8K/HumanEval items, against the four real benchmarks."""
+    build_corpus(shared_data, tmp_path)
+    benches = {"gsm8k": (shared_data / "gsm8k" / "test.jsonl", "question"),
+               "humaneval": (shared_data / "humaneval" / "HumanEval.jsonl.gz", "prompt"),
+               "mbpp": (shared_data / "mbpp" / "mbpp.jsonl", "text"),
+               "truthfulqa": (shared_data / "truthfulqa" / "TruthfulQA.csv", "Question")}
+    stream = seenit.scan(tmp_path / "corpus.jsonl", benches, methods="ngram,minhash", html=False).to_dict()
+    indexed = seenit.scan(tmp_path / "corpus.jsonl", benches, methods="ngram,minhash", html=False,
+                          index=tmp_path / "idx").to_dict()
+    assert stream["benchmarks"] == indexed["benchmarks"]
+    assert stream["documents"] == indexed["documents"] and stream["corpus"] == indexed["corpus"]
+    found = sum(1 for b in stream["benchmarks"] for it in b["items"] if it["evidence"]["ngram"]["match"])
+    assert found >= 10  # the planted items (and a few real matches) carry located evidence

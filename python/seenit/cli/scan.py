@@ -77,6 +77,8 @@ def scan_cmd(
     metric: Optional[str] = typer.Option(None, "--metric", help="n-gram metric: coverage | ngram_fraction | any."),
     clean_below: Optional[float] = typer.Option(None, "--clean-below", help="n-gram value below which an item is clean."),
     contaminated_at: Optional[float] = typer.Option(None, "--contaminated-at", help="n-gram value from which an item is contaminated."),
+    near_n: Optional[int] = typer.Option(None, "--near-n", help="Near-copy rule: n-gram length in words (default recipe: 8; 0 = off)."),
+    near_at: Optional[float] = typer.Option(None, "--near-at", help="Near-copy rule: covered fraction from which an otherwise clean long item is partial (default 0.5)."),
     minhash_threshold: float = typer.Option(0.5, "--minhash-threshold", help="Jaccard from which an item is contaminated."),
     minhash_partial_at: float = typer.Option(0.3, "--minhash-partial-at", help="Jaccard from which an item is partial."),
     num_perm: int = typer.Option(128, "--num-perm", min=1, help="MinHash permutations."),
@@ -107,8 +109,8 @@ def scan_cmd(
         if not value:
             raise fail(f"{flag} is required (seenit scan --help)")
     kw = dict(methods=methods, engine=engine, field=field, embed=embed, recipe=recipe,
-              n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at,
-              minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
+              n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at, near_n=near_n,
+              near_at=near_at, minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
               shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
               index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
               mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)

@@ -111,7 +111,7 @@ class StreamMatcher:
 
     def fold(self, texts: Sequence[str], base: int) -> None:
         """Fold corpus documents ``texts`` (ids ``base``, ``base + 1``, ...) into the state."""
-        vals, offs = encode_texts(check_str_sequence(texts, "texts"), self.normalisation, "texts")
+        vals, offs = encode_texts(texts, self.normalisation, "texts")
         self.fold_encoded(vals, offs, base)
 
     def fold_encoded(self, values: np.ndarray, offsets: np.ndarray, base: int) -> None:
@@ -170,15 +170,8 @@ class StreamMatcher:
 
 
 def encode_texts(texts: Sequence[str], norm: Normalisation, name: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """``texts`` normalised and UTF-8 encoded, joined, with CSR offsets."""
+    """``texts`` normalised and UTF-8 encoded, joined, with CSR offsets (natively: Normalisation.encode_block)."""
     try:
-        enc = [norm(t).encode("utf-8") for t in texts]
-    except UnicodeEncodeError:
-        from ..io import check_no_surrogates
-
-        check_no_surrogates(list(texts), name)
-        raise
-    offs = np.zeros(len(enc) + 1, dtype=np.int64)
-    if enc:
-        np.cumsum([len(e) for e in enc], out=offs[1:])
-    return np.frombuffer(b"".join(enc), dtype=np.uint8), offs
+        return norm.encode_block(texts)
+    except ValueError as e:
+        raise ValueError(f"{name}: {e}") from None

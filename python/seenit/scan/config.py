@@ -88,8 +88,19 @@ def _fraction(value: Any, name: str) -> float:
     return check_float(value, name, 0.0, 1.0)
 
 
+#: The near-copy rule per recipe: (near_n, near_at) or None. Only the default recipe has one;
+#: the named recipes stay their papers' definitions.
+NEAR_RULES: dict[str, tuple[int, float] | None] = {"default": (8, 0.5), "llama2": None, "gpt3": None, "palm": None}
+
+
 @dataclass(frozen=True)
 class NgramSettings:
+    """n-gram method settings. ``near_n``/``near_at``: the near-copy rule — an item of at least
+    ``n`` words that the ``n``-gram rule finds clean is ``partial`` when at least ``near_at`` of
+    its words lie in ``near_n``-grams found in the corpus (catches copies with scattered edits or
+    changed punctuation, which break every 13-gram but leave most 8-grams; calibration in
+    docs/scan.md). ``near_n = 0`` turns it off."""
+
     recipe: str = "default"
     n: int = 13
     metric: str = "coverage"
@@ -99,10 +110,18 @@ class NgramSettings:
     lowercase: bool = True
     collapse_whitespace: bool = True
     strip_punctuation: bool = False
+    near_n: int = 8
+    near_at: float = 0.5
+
+    @property
+    def min_n(self) -> int:
+        """The shortest n-gram the evidence needs (the near rule's when it is on)."""
+        return min(self.n, self.near_n) if self.near_n else self.n
 
     @classmethod
     def make(cls, recipe: str = "default", n: int | None = None, metric: str | None = None,
-             clean_below: float | None = None, contaminated_at: float | None = None, **norm: Any) -> NgramSettings:
+             clean_below: float | None = None, contaminated_at: float | None = None, near_n: int | None = None,
+             near_at: float | None = None, **norm: Any) -> NgramSettings:
         if recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
         cfg = dict(RECIPES[recipe])
@@ -118,6 +137,14 @@ class NgramSettings:
             cfg["contaminated_at"] = _fraction(contaminated_at, "contaminated_at")
         if cfg["clean_below"] > cfg["contaminated_at"]:
             raise ValueError(f"clean_below ({cfg['clean_below']}) must be <= contaminated_at ({cfg['contaminated_at']})")
+        rule = NEAR_RULES.get(recipe)
+        cfg["near_n"], cfg["near_at"] = rule if rule is not None else (0, 0.5)
+        if near_n is not None:
+            cfg["near_n"] = check_int(near_n, "near_n", 0)
+        if near_at is not None:
+            cfg["near_at"] = _fraction(near_at, "near_at")
+        if cfg["near_n"] and cfg["near_n"] >= cfg["n"]:
+            raise ValueError(f"near_n ({cfg['near_n']}) must be shorter than n ({cfg['n']}), or 0 for no near-copy rule")
         s = cls(recipe=recipe, **cfg, **norm)
         if s.tokenizer != "bytes":
             raise ValueError(f"seenit scan indexes UTF-8 bytes (tokenizer='bytes'), got tokenizer={s.tokenizer!r}; "

@@ -181,7 +181,7 @@ class PassPlan:
         """A fresh :class:`CorpusPass` for this plan."""
         ngram = minhash = embed = None
         if "ngram" in self.todo:
-            ngram = StreamMatcher(self.texts("ngram"), n=self.ngram.n, normalisation=self.normalisation,
+            ngram = StreamMatcher(self.texts("ngram"), n=self.ngram.min_n, normalisation=self.normalisation,
                                   max_docs=self.max_docs)
         if "minhash" in self.todo:
             mh = self.settings.minhash

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..ngram.contamination import verdict_of
 from ..io import iter_records
-from ..ngram.index import NgramIndex, Overlap
+from ..ngram.index import NgramIndex, Overlap, ngram_overlap
 from ..ngram.stream import StreamMatcher
 from ..tokenize import Normalisation
 from .config import DEFAULT_FIELDS, BenchSpec, EmbedSettings, MinHashSettings, NgramSettings
@@ -169,7 +169,7 @@ class LongestMatch:
 
 def ngram_evidence(idx: NgramIndex, texts: Sequence[str], s: NgramSettings, max_docs: int = 5) -> list[dict[str, Any]]:
     """The ``ngram`` evidence of every item against a corpus index (the index path)."""
-    ovs = idx.overlap_many(list(texts), s.n, units="words")
+    ovs = idx.overlap_many(list(texts), s.min_n, units="words")
     located: list[LongestMatch | None] = []
     for ov in ovs:
         if not ov.n_present:
@@ -200,13 +200,15 @@ def _longest(ov: Overlap) -> tuple[int, int]:
 
 def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located: Sequence[LongestMatch | None],
                            s: NgramSettings, norm: Normalisation) -> list[dict[str, Any]]:
-    """Evidence per item from its overlap and where its longest match occurs. A longest match
-    is reported only when some n-gram of the item occurs (a shorter match is no evidence).
-    ``match`` carries the document side as normalised byte offsets (``doc_norm_start``/
-    ``doc_norm_end``) until :func:`seenit.scan.documents.document_entry` maps them onto the
-    document's original text."""
+    """Evidence per item from its overlap at ``s.min_n`` (whose match lengths give the ``s.n``
+    overlap too) and where its longest match occurs. A longest match is reported only when some
+    ``min_n``-gram of the item occurs (a shorter match is no evidence). ``match`` carries the
+    document side as normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
+    :func:`seenit.scan.documents.documents_from` maps them onto the document's original text."""
     out: list[dict[str, Any]] = []
-    for text, ov, loc in zip(texts, ovs, located):
+    for text, ov_min, loc in zip(texts, ovs, located):
+        ov = ov_min if s.min_n == s.n else ngram_overlap(ov_min.tokens, ov_min.lengths, ov_min.unit_starts,
+                                                            ov_min.unit_ends, s.n)
         if s.metric == "coverage":
             value = ov.covered
         elif s.metric == "ngram_fraction":
@@ -214,18 +216,15 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
         else:
             value = 1.0 if ov.n_present else 0.0
         starts, src = offset_map(text, norm)
-        spans: list[list[int]] = []
-        m = ov.mask
-        if m.any():
-            edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
-            for a, b in zip(edges[::2], edges[1::2]):
-                c0, c1 = to_chars(starts, src, int(ov.unit_starts[a]), int(ov.unit_ends[b - 1]))
-                if spans and c0 <= spans[-1][1]:
-                    spans[-1][1] = max(spans[-1][1], c1)
-                else:
-                    spans.append([c0, c1])
+        verdict = verdict_of(float(value), s.clean_below, s.contaminated_at)
+        near = None
+        if s.near_n:  # the near-copy rule (long items only: a short one is one n-gram, matched whole)
+            near = {"n": s.near_n, "covered_fraction": float(ov_min.covered), "n_present": int(ov_min.n_present),
+                    "covered_spans": _spans(ov_min, starts, src)}
+            if verdict == "clean" and ov.unit_starts.size >= s.n and ov_min.covered >= s.near_at:
+                verdict = "partial"
         blen, mtext, doc_ids, match = 0, "", [], None
-        if ov.n_present and loc is not None:
+        if ov_min.n_present and loc is not None:
             b0, blen = _longest(ov)
             mtext = np.asarray(ov.tokens[b0 : b0 + blen], dtype=np.uint8).tobytes().decode("utf-8", errors="replace")
             doc_ids = list(loc.doc_ids)
@@ -233,13 +232,28 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
             match = {"doc_id": loc.first_doc, "doc_norm_start": loc.first_off, "doc_norm_end": loc.first_off + blen,
                      "item_start": i0, "item_end": i1}
         out.append({
-            "verdict": verdict_of(float(value), s.clean_below, s.contaminated_at), "value": float(value),
+            "verdict": verdict, "value": float(value),
             "ngram_fraction": float(ov.fraction), "covered_fraction": float(ov.covered),
             "n_units": int(ov.unit_starts.size), "n_ngrams": int(ov.n_ngrams), "n_present": int(ov.n_present),
             "longest_match_tokens": blen, "longest_match_chars": len(mtext), "longest_match_text": mtext,
-            "covered_spans": spans, "match": match, "doc_ids": doc_ids,
+            "covered_spans": _spans(ov, starts, src), "match": match, "doc_ids": doc_ids, "near": near,
         })
     return out
+
+
+def _spans(ov: Overlap, starts: np.ndarray, src: np.ndarray) -> list[list[int]]:
+    """The item's covered units as merged character spans of its original text."""
+    spans: list[list[int]] = []
+    m = ov.mask
+    if m.any():
+        edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            c0, c1 = to_chars(starts, src, int(ov.unit_starts[a]), int(ov.unit_ends[b - 1]))
+            if spans and c0 <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], c1)
+            else:
+                spans.append([c0, c1])
+    return spans
 
 
 def minhash_evidence(m: ItemMatches, s: MinHashSettings) -> list[dict[str, Any]]:
