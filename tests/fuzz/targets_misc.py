@@ -37,3 +37,33 @@ def fuzz_scan(d: Decoder) -> None:
     out = wd / "run" if d.bool() else None
     r = call(seenit.scan, str(corpus), benchmarks, methods=methods, out=out, allowed=(FileNotFoundError,), **kw)
     check(r is not None, "scan returned None")
+
+
+@target("scan_shard", area="scan", covers=["seenit.scan_shard", "seenit.merge_scan_shards"])
+def fuzz_scan_shard(d: Decoder) -> None:
+    """scan_shard of a corpus of 1-3 files with decoded shard specs, then merge_scan_shards of
+    some of the shard directories (missing, repeated, damaged): the merge equals the unsharded scan."""
+    wd = d.workdir()
+    files = []
+    for k in range(d.int(1, 3)):
+        p = wd / f"part{k}.jsonl"
+        p.write_text("".join(json.dumps({"text": t}) + "\n" for t in d.texts(4, 40, min_n=1)), encoding="utf-8",
+                     errors="surrogatepass")
+        files.append(str(p))
+    bench_file = wd / "bench.jsonl"
+    bench_file.write_text("".join(json.dumps({"question": t}) + "\n" for t in d.texts(3, 40, min_n=1)),
+                          encoding="utf-8", errors="surrogatepass")
+    benchmarks = {"b": (str(bench_file), "question")}
+    kw = dict(methods=d.pick(("ngram", "minhash", "ngram,minhash")), n=d.small_int(1, 14), html=False)
+    n = d.pick((1, 2, 3, len(files), d.small_int(0, 4)))
+    dirs = []
+    for i in range(max(n, 1) if isinstance(n, int) and 0 < n <= 4 else 1):
+        spec = f"{i}/{n}" if d.chance(90) else d.pick(("x", "3/2", (i, n), "-1/2", f"{i}/{n}/1"))
+        dirs.append(wd / f"s{i}")
+        call(seenit.scan_shard, files, benchmarks, spec, out=dirs[-1], **kw)  # raises Rejected on a refusal
+    pick = dirs if d.chance(80) else [d.pick(dirs) for _ in range(d.int(1, 4))]
+    if d.chance(5):
+        (pick[0] / "shard-state.npz").write_bytes(b"junk")
+    got = call(seenit.merge_scan_shards, pick, out=wd / "merged", html=False, allowed=(FileNotFoundError,))
+    want = seenit.scan(files, benchmarks, **kw)
+    check(got.to_dict()["benchmarks"] == want.to_dict()["benchmarks"], "merged shards != unsharded scan")

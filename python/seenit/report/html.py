@@ -249,8 +249,10 @@ class Page:
         match = ng.get("match") if ng else None
         panels = self.panel_docs(it)
         item_layers: list[tuple[list[Sequence[int]], str]] = []
-        if ng:
-            item_layers.append((ng["covered_spans"], "hl-cover"))
+        if ng:  # the n-gram coverage; for an item the near-copy rule flagged, the near-n-gram coverage
+            near = ng.get("near") or {}
+            cover = ng["covered_spans"] or (near.get("covered_spans", []) if ng["verdict"] != "clean" else [])
+            item_layers.append((cover, "hl-cover"))
         if match is not None and any("ngram" in by for _, by in panels):
             item_layers.append(([(match["item_start"], match["item_end"])], "hl-match"))
         facts = []
@@ -259,6 +261,9 @@ class Page:
                 facts.append(f'<span class="fact v-{ev[m]["verdict"]}">{METHOD_NAMES[m]}: {_score(m, ev[m])}</span>')
         if ng and ng.get("longest_match_chars"):
             facts.append(f'<span class="fact">longest match {ng["longest_match_chars"]:,} chars</span>')
+        if ng and ng.get("near") and not ng["n_present"] and ng["verdict"] != "clean":
+            facts.append(f'<span class="fact">near copy: {100 * ng["near"]["covered_fraction"]:.0f}% of words '
+                         f'in {ng["near"]["n"]}-grams</span>')
 
         docs_html = []
         item_shared: list[Span] = []

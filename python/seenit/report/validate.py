@@ -132,6 +132,13 @@ def _check_item(item: Any, where: str, documents: Mapping[str, Any]) -> None:
                 if not isinstance(sp, (list, tuple)) or len(sp) != 2:
                     raise ValueError(f"{w}.covered_spans[{k}] must be [start, end], got {sp!r}")
                 span(sp[0], sp[1], len(text), f"evidence.ngram.covered_spans[{k}]")
+            near = ev.get("near")  # the near-copy rule's block (absent in reports of older versions)
+            if near is not None:
+                _need(near, "covered_fraction", f"{w}.near", _NUM)
+                for k, sp in enumerate(_need(near, "covered_spans", f"{w}.near", list)):
+                    if not isinstance(sp, (list, tuple)) or len(sp) != 2:
+                        raise ValueError(f"{w}.near.covered_spans[{k}] must be [start, end], got {sp!r}")
+                    span(sp[0], sp[1], len(text), f"evidence.ngram.near.covered_spans[{k}]")
             match = ev.get("match")
             if match is not None:
                 for key in ("doc_id", "doc_start", "doc_end", "item_start", "item_end"):

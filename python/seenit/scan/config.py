@@ -139,6 +139,8 @@ class NgramSettings:
             raise ValueError(f"clean_below ({cfg['clean_below']}) must be <= contaminated_at ({cfg['contaminated_at']})")
         rule = NEAR_RULES.get(recipe)
         cfg["near_n"], cfg["near_at"] = rule if rule is not None else (0, 0.5)
+        if cfg["near_n"] >= cfg["n"]:
+            cfg["near_n"] = 0  # an explicit n at or below the rule's: the n-gram rule alone
         if near_n is not None:
             cfg["near_n"] = check_int(near_n, "near_n", 0)
         if near_at is not None:
