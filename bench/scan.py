@@ -13,7 +13,8 @@ children, peak RSS = its ru_maxrss; bytes written = everything under its output 
 - ``index``: the same with ``index=DIR`` on an empty DIR (builds the corpus suffix-array index,
   then queries it: what the scan did before the streaming engine);
 - ``datatrove``: datatrove's ``NGramsDecontIndexer.compute_hashes`` over the same items (13-grams,
-  its default normalisation and spaCy word tokenizer; the hashes written as its ``run`` writes them)
+  its default normalisation and spaCy word tokenizer; called on a stand-in object, since the step's
+  constructor requires lighteval; the hashes written as its ``run`` writes them)
   and ``JsonlReader`` -> ``NGramsDecontFilter.filter`` over every corpus document: the n-gram part
   of the same work, without evidence (pip install datatrove spacy in the bench environment; skipped
   when missing).
@@ -112,9 +113,14 @@ else:
     import numpy as np
     from datatrove.pipeline.decont.n_grams import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
     from datatrove.pipeline.readers import JsonlReader
+    from types import SimpleNamespace
+    from datatrove.utils.hashing import create_hash_func
+    from datatrove.utils.word_tokenizers import load_word_tokenizer
     cfg = NGramsDecontConfig(n_grams=13, find_query_ngrams=True, find_overlap_ngrams=False)
     os.makedirs(out + "/index", exist_ok=True)
-    indexer = NGramsDecontIndexer(out + "/index", config=cfg)
+    # NGramsDecontIndexer's own compute_hashes, without the step object (its constructor requires lighteval)
+    me = SimpleNamespace(config=cfg, tokenizer=load_word_tokenizer("en"), hash_func=create_hash_func(cfg.hash_config))
+    indexer = SimpleNamespace(compute_hashes=lambda label, query: NGramsDecontIndexer.compute_hashes(me, label, query))
     with open(os.path.dirname(out) + "/items.json", encoding="utf-8") as fh:
         items = json.load(fh)  # the benchmarks' items as seenit reads them (written by the parent)
     for name in benches:

@@ -686,10 +686,12 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) ->
     return n
 
 
-def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write one JSON document atomically (indented, UTF-8)."""
+def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> None:
+    """Write one JSON document atomically (UTF-8; indented for people, ``indent=None`` compact:
+    the C encoder, several times faster, for files only programs read)."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
     with atomic_write(path) as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=2)
+        fh.write(text)
         fh.write("\n")
 
 

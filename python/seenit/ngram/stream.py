@@ -56,13 +56,6 @@ class ItemMatch:
     doc_ids: tuple[int, ...]
 
 
-def _window(required: int) -> int:
-    w = 1
-    while w * 2 <= min(required, MAX_WINDOW):
-        w *= 2
-    return w
-
-
 class StreamMatcher:
     """Benchmark items' n-grams (``n`` words) against a streamed corpus; see the module docstring."""
 
@@ -81,29 +74,25 @@ class StreamMatcher:
         self._core = _core.ItemMatcher(self.values, self.offsets, key_pos, self.key_item, key_window, self.max_docs)
 
     def _keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """A key at every unit start with at least the item's window of bytes left."""
+        """A key at every unit start with at least the item's window of bytes left (vectorised
+        over all units: this runs once per pass, for thousands of items)."""
         us, ue, offs = self.unit_starts, self.unit_ends, self.offsets
+        m = np.diff(self.bounds)  # units per item
+        item = np.repeat(np.arange(self.n_items, dtype=np.int64), m)  # the item of each unit
+        g = np.minimum(self.n, m)[item]
+        j = np.arange(us.size, dtype=np.int64) - self.bounds[item]  # the unit's index in its item
+        starts_ngram = j <= m[item] - g
+        u = np.flatnonzero(starts_ngram)
+        required = np.full(self.n_items, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(required, item[u], ue[u + g[u] - 1] - us[u])  # bytes of each item's shortest n-gram
+        capped = np.clip(required, 1, MAX_WINDOW)
+        window = (1 << np.floor(np.log2(capped)).astype(np.int64)).astype(np.int64)  # largest power of two <= it
+        keyed = offs[1:][item] - us >= window[item]
+        keys = np.flatnonzero(keyed)
         key_of_unit = np.full(us.size, -1, dtype=np.int64)
-        pos: list[np.ndarray] = []
-        item: list[np.ndarray] = []
-        win: list[np.ndarray] = []
-        k = 0
-        for i in range(self.n_items):
-            a, b = int(self.bounds[i]), int(self.bounds[i + 1])
-            m = b - a
-            if m == 0:
-                continue
-            g = min(self.n, m)
-            required = int((ue[a + g - 1 : b] - us[a : b - g + 1]).min())  # bytes of the item's shortest n-gram
-            w = _window(required)
-            units = np.flatnonzero(int(offs[i + 1]) - us[a:b] >= w) + a
-            key_of_unit[units] = np.arange(k, k + units.size)
-            k += units.size
-            pos.append(us[units])
-            item.append(np.full(units.size, i, dtype=np.int64))
-            win.append(np.full(units.size, w, dtype=np.int32))
-        cat = (lambda xs, dt: np.ascontiguousarray(np.concatenate(xs), dtype=dt) if xs else np.zeros(0, dt))
-        return cat(pos, np.int64), cat(item, np.int64), cat(win, np.int32), key_of_unit
+        key_of_unit[keys] = np.arange(keys.size, dtype=np.int64)
+        return (np.ascontiguousarray(us[keys], dtype=np.int64), np.ascontiguousarray(item[keys], dtype=np.int64),
+                np.ascontiguousarray(window[item[keys]], dtype=np.int32), key_of_unit)
 
     @property
     def n_keys(self) -> int:

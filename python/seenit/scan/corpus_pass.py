@@ -93,7 +93,7 @@ class CorpusPass:
         if self.embed is not None:
             self.embed.fold(texts, base)
         self.n_docs += len(texts)
-        self.n_bytes += sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+        self.n_bytes += sum(len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in texts)
         self._keep({base + j: r for j, r in enumerate(records)})
 
     def _keep(self, new: dict[int, Record]) -> None:

@@ -215,7 +215,7 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
             value = ov.fraction
         else:
             value = 1.0 if ov.n_present else 0.0
-        starts, src = offset_map(text, norm)
+        starts, src = offset_map(text, norm) if ov_min.n_present else (np.zeros(1, np.int64), np.zeros(0, np.int64))
         verdict = verdict_of(float(value), s.clean_below, s.contaminated_at)
         near = None
         if s.near_n:  # the near-copy rule (long items only: a short one is one n-gram, matched whole)

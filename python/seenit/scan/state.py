@@ -141,7 +141,7 @@ class RunState:
     def save(self, name: str, key: Any, data: Any) -> None:
         """Write piece ``name`` atomically, then record its checksum in the run manifest."""
         path = self.result_path(name)
-        write_json(path, {"key": key, "data": data})
+        write_json(path, {"key": key, "data": data}, indent=None)  # read back only by this module
         fault_point("scan:result-before-manifest")
         self.manifest["results"][name] = {"file": str(path.relative_to(self.root)), "size": path.stat().st_size,
                                           "sha256": sha256_file(path)}
