@@ -91,6 +91,7 @@ class StreamMatcher:
         keys = np.flatnonzero(keyed)
         key_of_unit = np.full(us.size, -1, dtype=np.int64)
         key_of_unit[keys] = np.arange(keys.size, dtype=np.int64)
+        self.item_required = required  # no n-gram of item i occurs while its longest match is shorter
         return (np.ascontiguousarray(us[keys], dtype=np.int64), np.ascontiguousarray(item[keys], dtype=np.int64),
                 np.ascontiguousarray(window[item[keys]], dtype=np.int32), key_of_unit)
 
@@ -122,14 +123,17 @@ class StreamMatcher:
         self._core.merge(*arrays)
 
     def cited_docs(self) -> npt.NDArray[np.int64]:
-        """The documents holding some item's current longest match (a superset of those
-        :meth:`results` would cite now; vectorised, for pruning a document cache per block)."""
+        """The documents holding the current longest match of each item whose longest match is at
+        least its shortest n-gram (vectorised, for pruning a document cache per block). Enough for
+        every document :meth:`results` will cite: an item whose longest match is shorter has no
+        n-gram present, and once one is, its longest match comes from the block that found it."""
         best, fdoc, _, docs = self._core.state()
-        if not (best > 0).any():
-            return np.zeros(0, np.int64)
         longest = np.zeros(self.n_items, np.int64)
         np.maximum.at(longest, self.key_item, best)
-        k = np.flatnonzero((best > 0) & (best == longest[self.key_item]))
+        may_cite = (longest > 0) & (longest >= self.item_required)
+        if not may_cite.any():
+            return np.zeros(0, np.int64)
+        k = np.flatnonzero(may_cite[self.key_item] & (best == longest[self.key_item]))
         _, first = np.unique(self.key_item[k], return_index=True)  # keys run in position order per item
         k = k[first]
         ids = np.concatenate([fdoc[k], docs[k].ravel()])
