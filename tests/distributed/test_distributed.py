@@ -21,6 +21,9 @@ from seenit.demo import synthetic_corpus
 from seenit.distributed import _ray
 from seenit.scan.engine import IndexOptions, MinHashOptions
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scan"))
+from _scan_fixtures import pass_embed, pass_minhash  # noqa: E402  (the engines' passes with one method)
+
 # Ray and its dependencies emit deprecation notices of their own while starting.
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
@@ -152,7 +155,7 @@ def test_bad_record_in_a_task_names_file_and_line(ray_local, tmp_path):
     from seenit.distributed import RayEngine
 
     with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
-        RayEngine().match_minhash([f], ["x"], MinHashOptions())
+        pass_minhash(RayEngine(), [f], ["x"], MinHashOptions())
     # the CLI turns it into a clean one-line error
     from typer.testing import CliRunner
 
@@ -165,7 +168,7 @@ def test_bad_record_in_a_task_names_file_and_line(ray_local, tmp_path):
 # ---------------------------------------------------------------- RayEngine
 
 
-def test_match_minhash_equals_reference_mode(ray_local, planted):
+def test_pass_minhash_equals_reference_mode(ray_local, planted):
     from seenit.distributed import RayEngine
 
     d, docs = planted
@@ -176,10 +179,10 @@ def test_match_minhash_equals_reference_mode(ray_local, planted):
     opts = MinHashOptions(threshold=0.5)
     want = seenit.near_duplicates(items, reference=docs, threshold=0.5, num_perm=128)
     for block in (64, 4096):
-        got = RayEngine(block_docs=block).match_minhash([d], items, opts, progress=False)
-        np.testing.assert_array_equal(got.doc_id, want.best)
-        np.testing.assert_array_equal(got.jaccard, want.best_similarity)
-    assert got.doc_id[-1] == got.doc_id[-2] == -1 and (got.doc_id[:25] >= 0).all()
+        doc_id, jaccard = pass_minhash(RayEngine(block_docs=block), [d], items, opts)
+        np.testing.assert_array_equal(doc_id, want.best)
+        np.testing.assert_array_equal(jaccard, want.best_similarity)
+    assert doc_id[-1] == doc_id[-2] == -1 and (doc_id[:25] >= 0).all()
 
 
 def _embed(texts):
@@ -191,7 +194,7 @@ def _embed(texts):
     return out
 
 
-def test_nearest_embedded_equals_global_topk(ray_local, planted):
+def test_pass_embed_equals_global_topk(ray_local, planted):
     from seenit.distributed import RayEngine
 
     d, docs = planted
@@ -199,11 +202,11 @@ def test_nearest_embedded_equals_global_topk(ray_local, planted):
     q = _embed(items)
     want_s, want_i = seenit.topk(q, _embed(docs), k=5, metric="cosine")
     for block in (50, 4096):
-        got = RayEngine(block_docs=block).nearest_embedded([d], "text", q, _embed, 5, progress=False)
-        np.testing.assert_array_equal(got.ids, want_i)
-        np.testing.assert_array_equal(got.scores, want_s)
-    small = RayEngine().nearest_embedded([d / "c.jsonl"], "text", q, _embed, 5, progress=False)
-    assert small.ids.shape == (3, 1)  # k capped at the corpus size, as locally
+        ids, scores = pass_embed(RayEngine(block_docs=block), [d], "text", q, _embed, 5)
+        np.testing.assert_array_equal(ids, want_i)
+        np.testing.assert_array_equal(scores, want_s)
+    small_ids, _ = pass_embed(RayEngine(), [d / "c.jsonl"], "text", q, _embed, 5)
+    assert small_ids.shape == (3, 1)  # k capped at the corpus size, as locally
 
 
 def test_index_pieces_are_local_builds_and_queries_agree(ray_local, planted, tmp_path):
@@ -271,12 +274,11 @@ def test_real_pile_slice_dedup_and_matching(ray_local, shared_data, tmp_path):
     all_docs = docs + planted + docs[:5]
     _same_duplicates(near_duplicates(corpus, field="original", threshold=0.7, num_partitions=3),
                      seenit.near_duplicates(all_docs, threshold=0.7))
-    got = RayEngine(block_docs=300).match_minhash(corpus, gsm, MinHashOptions(field="original", threshold=0.5),
-                                                  progress=False)
+    doc_id, jaccard = pass_minhash(RayEngine(block_docs=300), corpus, gsm, MinHashOptions(threshold=0.5), field="original")
     want = seenit.near_duplicates(gsm, reference=all_docs, threshold=0.5)
-    np.testing.assert_array_equal(got.doc_id, want.best)
-    np.testing.assert_array_equal(got.jaccard, want.best_similarity)
-    assert got.doc_id[0] == len(docs) and got.doc_id[1] == len(docs) + 1 and got.doc_id[2] == len(docs) + 2
+    np.testing.assert_array_equal(doc_id, want.best)
+    np.testing.assert_array_equal(jaccard, want.best_similarity)
+    assert doc_id[0] == len(docs) and doc_id[1] == len(docs) + 1 and doc_id[2] == len(docs) + 2
 
 
 # ---------------------------------------------------------------- against LocalEngine
@@ -290,13 +292,13 @@ def test_ray_engine_equals_local_engine(ray_local, planted, tmp_path):
     ray_eng, local_eng = RayEngine(block_docs=128), LocalEngine(block_docs=300)
     items = [docs[1], docs[640], " ".join(docs[900].split()[2:]), "absent text entirely"]
     opts = MinHashOptions(threshold=0.5)
-    a, b = ray_eng.match_minhash([d], items, opts, progress=False), local_eng.match_minhash([d], items, opts, progress=False)
-    np.testing.assert_array_equal(a.doc_id, b.doc_id)
-    np.testing.assert_array_equal(a.jaccard, b.jaccard)
+    a, b = (pass_minhash(e, [d], items, opts) for e in (ray_eng, local_eng))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
     q = _embed(items)
-    a, b = (e.nearest_embedded([d], "text", q, _embed, 4, progress=False) for e in (ray_eng, local_eng))
-    np.testing.assert_array_equal(a.ids, b.ids)
-    np.testing.assert_array_equal(a.scores, b.scores)
+    a, b = (pass_embed(e, [d], "text", q, _embed, 4) for e in (ray_eng, local_eng))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
     # one corpus file: the same pieces as the local engine, byte for byte
     one = d / "a.jsonl"
     opts_i = IndexOptions(shard_tokens=20_000)

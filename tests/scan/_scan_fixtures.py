@@ -101,13 +101,31 @@ def assert_engine_matches_local(engine: Any, directory: str | Path) -> None:
     queries = [t[:60] for t in items] + ["the", "zzzq"]
     np.testing.assert_array_equal(a.count_many(queries), b.count_many(queries))
     mo = MinHashOptions(threshold=0.3)
-    ma = engine.match_minhash([fx.corpus], items, mo, progress=False)
-    mb = local.match_minhash([fx.corpus], items, mo, progress=False)
-    np.testing.assert_array_equal(ma.doc_id, mb.doc_id)
-    np.testing.assert_array_equal(ma.jaccard, mb.jaccard)
+    ma, mb = (pass_minhash(e, [fx.corpus], items, mo) for e in (engine, local))
+    np.testing.assert_array_equal(ma[0], mb[0])
+    np.testing.assert_array_equal(ma[1], mb[1])
     emb = hashed_embedder(64)
     q = emb(items)
-    na = engine.nearest_embedded([fx.corpus], "text", q, emb, 3, progress=False)
-    nb = local.nearest_embedded([fx.corpus], "text", q, emb, 3, progress=False)
-    np.testing.assert_array_equal(na.ids, nb.ids)
-    np.testing.assert_allclose(na.scores, nb.scores, rtol=1e-6, atol=1e-6)
+    na, nb = (pass_embed(e, [fx.corpus], "text", q, emb, 3) for e in (engine, local))
+    np.testing.assert_array_equal(na[0], nb[0])
+    np.testing.assert_allclose(na[1], nb[1], rtol=1e-6, atol=1e-6)
+
+
+def pass_minhash(engine: Any, corpus: list[Any], items: list[str], options: Any, field: str = "text") -> tuple[np.ndarray, np.ndarray]:
+    """Each item's best corpus document and estimated Jaccard, from an engine's pass with MinHash alone."""
+    from seenit.scan.blocks import BlockMatcher
+    from seenit.scan.corpus_pass import CorpusPass
+
+    cp, _ = engine.run_pass(corpus, field, False, lambda: CorpusPass(minhash=BlockMatcher.for_items(items, options)),
+                            key={"test": "minhash"}, progress=False)
+    return cp.minhash.best_doc, cp.minhash.best_sim
+
+
+def pass_embed(engine: Any, corpus: list[Any], field: str, q: np.ndarray, embed: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's top-k (ids, scores), from an engine's pass with embeddings alone (k capped at the corpus size)."""
+    from seenit.scan.corpus_pass import CorpusPass, EmbedFold
+
+    cp, _ = engine.run_pass(corpus, field, False, lambda: CorpusPass(embed=EmbedFold(q, embed, k)),
+                            key={"test": "embed"}, progress=False)
+    kk = min(k, cp.n_docs)
+    return cp.embed.ids[:, :kk], cp.embed.scores[:, :kk]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from _scan_fixtures import sample_report, write_scan_fixture
+from _scan_fixtures import pass_embed, pass_minhash, sample_report, write_scan_fixture
 from typer.testing import CliRunner
 
 import seenit
@@ -209,27 +209,27 @@ def _near_dup_corpus(tmp_path: Path, seed: int = 3) -> tuple[Path, list[str], li
 
 
 @pytest.mark.parametrize("block", [1, 3, 7, 1000])
-def test_match_minhash_equals_near_duplicates_reference_mode(tmp_path: Path, block: int) -> None:
+def test_pass_minhash_equals_near_duplicates_reference_mode(tmp_path: Path, block: int) -> None:
     corpus, items, docs = _near_dup_corpus(tmp_path)
     opts = MinHashOptions(threshold=0.3, spec=MinHashSpec(num_perm=64, ngram=3))
-    got = LocalEngine(block_docs=block).match_minhash([corpus], items, opts, progress=False)
+    doc_id, jaccard = pass_minhash(LocalEngine(block_docs=block), [corpus], items, opts)
     want = seenit.near_duplicates(items, reference=docs, threshold=0.3, num_perm=64, ngram=3)
-    np.testing.assert_array_equal(got.doc_id, want.best)
-    np.testing.assert_array_equal(got.jaccard, want.best_similarity)
-    assert (got.doc_id >= 0).sum() >= 4
+    np.testing.assert_array_equal(doc_id, want.best)
+    np.testing.assert_array_equal(jaccard, want.best_similarity)
+    assert (doc_id >= 0).sum() >= 4
 
 
 @pytest.mark.parametrize("block", [1, 4, 1000])
-def test_nearest_embedded_equals_topk_over_the_whole_corpus(tmp_path: Path, block: int) -> None:
+def test_pass_embed_equals_topk_over_the_whole_corpus(tmp_path: Path, block: int) -> None:
     from seenit.search.embed import hashed_embedder
 
     corpus, items, docs = _near_dup_corpus(tmp_path)
     emb = hashed_embedder(32)
     q = emb(items)
-    nb = LocalEngine(block_docs=block).nearest_embedded([corpus], "text", q, emb, 4, progress=False)
+    ids, scores = pass_embed(LocalEngine(block_docs=block), [corpus], "text", q, emb, 4)
     s, i = seenit.topk(q, emb(docs), k=4, metric="cosine")
-    np.testing.assert_array_equal(nb.ids, i)
-    np.testing.assert_allclose(nb.scores, s, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(ids, i)
+    np.testing.assert_allclose(scores, s, rtol=1e-6, atol=1e-6)
 
 
 def test_merge_topk_breaks_ties_by_smaller_id() -> None:

@@ -15,8 +15,6 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 
 from ..io import expand_paths, iter_batches, iter_records
 from .._validate import check_int

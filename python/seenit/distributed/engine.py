@@ -14,14 +14,6 @@ in Ray tasks, with the same results as the local engine.
 - ``run_pass``: the scan's streaming pass, one task per corpus file folding it into a fresh
   :class:`~seenit.scan.corpus_pass.CorpusPass` under provisional ids (file, position); the
   driver renumbers each task's state to corpus ids and merges them (order-independent).
-- ``match_minhash``: the benchmark items' signatures travel to every task (an object
-  ref); each task signs its file block by block, looks the blocks up in a band table
-  of the items, verifies by estimated Jaccard and keeps each item's best (document,
-  Jaccard); the driver merges: higher Jaccard wins, ties to the smaller document id.
-- ``nearest_embedded``: each task embeds its file block by block and keeps each item's
-  exact top-k (:func:`seenit.topk`, cosine); the driver merges the lists (best first,
-  ties to the smaller id). Identical to the local engine when ``embed`` gives a text
-  the same vector whatever batch it is in.
 - :func:`overlap_many`: n-gram contamination queries fan out, one task per group of
   shards, and the per-shard match lengths merge by maximum (as ``NgramIndex`` does).
 """
@@ -42,11 +34,9 @@ import numpy as np
 from .. import _core
 from ..io import iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
-from ..scan.blocks import (NO_ID, BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, fold_best,
-                           index_key, merge_topk, take_piece, write_scan_index)
+from ..scan.blocks import build_piece, finished_index, index_key, take_piece, write_scan_index
 from ..scan.corpus_pass import renumbered
-from ..scan.engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, PassState
-from ..sketch.minhash import minhash
+from ..scan.engine import IndexOptions, PassState
 from . import _ray
 from ._units import Paths, check_block_docs, iter_blocks, limit_threads, packed, plan_units, unpack
 from .._validate import check_int
@@ -93,38 +83,6 @@ def _index_unit(batch: dict[str, np.ndarray], *, root: str, key: dict[str, Any],
     info = {"version": SIDECAR_VERSION, "key": key, "file": stamp, "pieces": pieces}
     write_json(side, info)
     return {"unit": np.full(1, u, np.int64), "sidecar": np.array([json.dumps(info)], dtype=object)}
-
-
-def _match_unit(batch: dict[str, np.ndarray], *, item_sig_ref: Any, field: str, block_docs: int,
-                options: MinHashOptions, skip_bad_lines: bool) -> dict[str, np.ndarray]:
-    import ray
-
-    limit_threads()
-    u, path = int(batch["unit"][0]), str(batch["path"][0])
-    matcher = BlockMatcher(ray.get(item_sig_ref), options)
-    base = 0
-    for texts in iter_blocks(path, field, block_docs, skip_bad_lines):
-        matcher.fold(texts, base)
-        base += len(texts)
-    hit = np.flatnonzero(matcher.best_doc >= 0)
-    return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "item": [hit.astype(np.int64)],
-            "doc": [matcher.best_doc[hit]], "sim": [matcher.best_sim[hit]]}
-
-
-def _embed_unit(batch: dict[str, np.ndarray], *, q_ref: Any, embed: Callable[[Sequence[str]], np.ndarray], field: str,
-                k: int, block_docs: int, skip_bad_lines: bool) -> dict[str, np.ndarray]:
-    import ray
-
-    limit_threads()
-    u, path = int(batch["unit"][0]), str(batch["path"][0])
-    q = ray.get(q_ref)
-    scores, ids = empty_topk(q.shape[0], k)
-    base = 0
-    for texts in iter_blocks(path, field, block_docs, skip_bad_lines):
-        s, i = embed_block_topk(q, texts, embed, k, where=f"corpus documents of {path}")
-        scores, ids = merge_topk(scores, ids, s, i + base, k)
-        base += len(texts)
-    return {"unit": np.full(1, u, np.int64), "count": np.full(1, base, np.int64), "scores": [scores], "ids": [ids]}
 
 
 def _count_unit(batch: dict[str, np.ndarray], *, field: str, skip_bad_lines: bool) -> dict[str, np.ndarray]:
@@ -281,53 +239,6 @@ class RayEngine:
             functools.partial(_count_unit, field=field, skip_bad_lines=skip_bad_lines),
             batch_size=1, batch_format="numpy", num_cpus=1)
         return [int(r["count"]) for r in sorted(_rows(ds), key=lambda r: int(r["unit"]))]
-
-    # ------------------------------------------------------------------ MinHash
-    def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
-                      progress: bool = True) -> ItemMatches:
-        n = len(items)
-        best_doc = np.full(n, -1, dtype=np.int64)
-        best_sim = np.zeros(n, dtype=np.float64)
-        files = plan_units(corpus)
-        if n == 0:
-            return ItemMatches(best_doc, best_sim)
-        item_sig = minhash(list(items), **options.spec.kwargs())
-        ray = self._ray()
-        ds = _unit_dataset(ray, files).map_batches(
-            functools.partial(_match_unit, item_sig_ref=ray.put(item_sig), field=options.field,
-                              block_docs=self.block_docs, options=options, skip_bad_lines=_skip_bad(options)),
-            batch_size=1, batch_format="numpy", num_cpus=1)
-        rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
-        offsets = np.cumsum([0] + [int(r["count"]) for r in rows])
-        for r, off in zip(rows, offsets):
-            fold_best(best_doc, best_sim, np.asarray(r["item"], np.int64), np.asarray(r["doc"], np.int64) + off,
-                       np.asarray(r["sim"], np.float64))
-        return ItemMatches(best_doc, best_sim)
-
-    # ------------------------------------------------------------------ embeddings
-    def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
-                         embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
-                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
-        q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
-        if q.ndim != 2:
-            raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
-        check_int(k, "k", 1)
-        files = plan_units(corpus)
-        ray = self._ray()
-        ds = _unit_dataset(ray, files).map_batches(
-            functools.partial(_embed_unit, q_ref=ray.put(q), embed=embed, field=field, k=k,
-                              block_docs=self.block_docs, skip_bad_lines=skip_bad_lines),
-            batch_size=1, batch_format="numpy", num_cpus=1)
-        rows = sorted(_rows(ds), key=lambda r: int(r["unit"]))
-        scores, ids = empty_topk(q.shape[0], k)
-        base = 0
-        for r in rows:
-            s, i = np.asarray(r["scores"], np.float32), np.asarray(r["ids"], np.int64)
-            real = i != NO_ID
-            scores, ids = merge_topk(scores, ids, s, np.where(real, i + base, i), k)
-            base += int(r["count"])
-        kk = min(k, base)
-        return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))
 
     # ------------------------------------------------------------------ queries
     def overlap_many(self, index: str | os.PathLike[str] | NgramIndex, queries: Sequence[str | np.ndarray], n: int = 13,

@@ -107,15 +107,3 @@ class Engine(Protocol):
         several): the finished pass and the skipped lines. ``key`` identifies the pass for
         checkpoints."""
         ...
-
-    def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
-                      progress: bool = True) -> ItemMatches:
-        """For each benchmark item, the corpus document most similar to it by MinHash."""
-        ...
-
-    def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
-                         embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
-                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
-        """Embed the corpus in blocks with ``embed`` and keep each item's top-``k`` documents."""
-        ...
-

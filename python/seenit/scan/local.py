@@ -10,12 +10,6 @@
 - ``run_pass`` streams the corpus once in blocks of ``block_docs`` documents through a
   :class:`~seenit.scan.corpus_pass.CorpusPass` (every method's per-item state), saving it
   every ``checkpoint_seconds`` so an interrupted pass continues after its last checkpoint.
-- ``match_minhash`` never holds the corpus' signatures: benchmark items' signatures go
-  into an LSH band table; each corpus block is signed, looked up, verified by estimated
-  Jaccard and folded into each item's best (document, Jaccard), ties to the smaller id.
-  The result equals ``near_duplicates(items, reference=corpus)`` with the same settings.
-- ``nearest_embedded`` embeds the corpus block by block and merges each block's exact
-  top-k (:func:`seenit.topk`, cosine) into the running top-k, ties to the smaller id.
 """
 
 from __future__ import annotations
@@ -25,8 +19,7 @@ import io
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +27,8 @@ import numpy as np
 
 from ..io import Record, atomic_write, fault_point, iter_batches, iter_records, write_json
 from ..ngram.index import NgramIndex
-from .blocks import (BlockMatcher, build_piece, embed_block_topk, empty_topk, finished_index, index_key, merge_topk,
-                     take_piece, write_scan_index)
-from .engine import IndexOptions, ItemMatches, MinHashOptions, Neighbours, PassState, Paths
+from .blocks import build_piece, finished_index, index_key, take_piece, write_scan_index
+from .engine import IndexOptions, PassState, Paths
 from .._progress import ProgressBar
 from .._validate import check_int
 
@@ -156,72 +148,6 @@ class LocalEngine:
         if ck is not None:
             ck.remove()
         return cpass, skipped
-
-    # ------------------------------------------------------------------ MinHash
-    def match_minhash(self, corpus: Paths, items: Sequence[str], options: MinHashOptions, *,
-                      progress: bool = True) -> ItemMatches:
-        n = len(items)
-        if n == 0:
-            return ItemMatches(np.full(0, -1, dtype=np.int64), np.zeros(0, dtype=np.float64))
-        matcher = BlockMatcher.for_items(items, options)
-        ck = self._checkpoint("minhash", {"corpus": [str(c) for c in corpus], "items": _digest(items),
-                                          "options": asdict(options)})
-        base = 0
-        if ck is not None and (got := ck.load()) is not None:
-            base, matcher.best_doc, matcher.best_sim = got["done"], got["best_doc"], got["best_sim"]
-        records = _records(corpus, options.field, options.skip_bad_lines)
-        with ProgressBar(progress, "minhash", self.total_docs) as bar:
-            _skip(records, base, bar)
-            for block in iter_batches(records, self.block_docs):
-                texts = [r.text for r in block]
-                matcher.fold(texts, base)
-                base += len(texts)
-                bar.advance(len(texts), sum(len(t) for t in texts))
-                if ck is not None:
-                    ck.maybe_save(base, best_doc=matcher.best_doc, best_sim=matcher.best_sim)
-        if ck is not None:
-            ck.remove()
-        return ItemMatches(matcher.best_doc, matcher.best_sim)
-
-    # ------------------------------------------------------------------ embeddings
-    def nearest_embedded(self, corpus: Paths, field: str, item_embeddings: np.ndarray,
-                         embed: Callable[[Sequence[str]], np.ndarray], k: int, *,
-                         progress: bool = True, skip_bad_lines: bool = False) -> Neighbours:
-        q = np.ascontiguousarray(item_embeddings, dtype=np.float32)
-        if q.ndim != 2:
-            raise ValueError(f"item_embeddings must be 2-D, got shape {q.shape}")
-        scores, ids = empty_topk(q.shape[0], k)
-        ck = self._checkpoint("embed", {"corpus": [str(c) for c in corpus], "field": field, "k": k,
-                                        "queries": hashlib.sha256(q.tobytes()).hexdigest(),
-                                        "skip_bad_lines": skip_bad_lines})
-        base = 0
-        if ck is not None and (got := ck.load()) is not None:
-            base, scores, ids = got["done"], got["scores"], got["ids"]
-        records = _records(corpus, field, skip_bad_lines)
-        with ProgressBar(progress, "embedding", self.total_docs) as bar:
-            _skip(records, base, bar)
-            for block in iter_batches(records, self.block_docs):
-                texts = [r.text for r in block]
-                s, i = embed_block_topk(q, texts, embed, k)
-                scores, ids = merge_topk(scores, ids, s, i + base, k)
-                base += len(texts)
-                bar.advance(len(texts), sum(len(t) for t in texts))
-                if ck is not None:
-                    ck.maybe_save(base, scores=scores, ids=ids)
-        if ck is not None:
-            ck.remove()
-        kk = min(k, base)
-        return Neighbours(np.ascontiguousarray(ids[:, :kk]), np.ascontiguousarray(scores[:, :kk]))
-
-
-def _digest(items: Sequence[str]) -> str:
-    h = hashlib.sha256()
-    for t in items:
-        b = t.encode("utf-8", "surrogatepass")
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
-    return h.hexdigest()
-
 
 def _skip(records: Iterator[Record], n: int, bar: ProgressBar) -> None:
     """Advance ``records`` past the ``n`` documents a checkpoint already covers."""

@@ -23,8 +23,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-import numpy as np
-
 from ..io import expand_paths, fault_point, iter_records, write_json
 from ..report import write_html
 from ..tokenize import Normalisation

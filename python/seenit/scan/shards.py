@@ -129,7 +129,7 @@ def read_shards(dirs: Sequence[str | os.PathLike[str]]) -> tuple[dict[str, Any],
     if seen != list(range(n)):
         missing = sorted(set(range(n)) - set(seen))
         dup = sorted({s for s in seen if seen.count(s) > 1})
-        raise ValueError(f"the shards do not cover the corpus once: "
+        raise ValueError("the shards do not cover the corpus once: "
                          + (f"missing {', '.join(f'{s}/{n}' for s in missing)}" if missing else "")
                          + ("; " if missing and dup else "") + (f"given twice {', '.join(f'{s}/{n}' for s in dup)}" if dup else ""))
     return first["args"], sorted(shards, key=lambda m: m["shard"][0])
