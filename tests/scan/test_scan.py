@@ -633,3 +633,21 @@ def test_cli_shards_and_merge(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "out of range" in res.output
     res = CliRunner().invoke(app, ["scan", "--bench", f"alpha={a[0]}", "--out", str(tmp_path / "r")])
     assert res.exit_code == 1 and "--corpus is required" in res.output
+
+
+def test_strip_punctuation_finds_a_copy_whose_punctuation_changed(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path)
+    item = json.loads(fx.benchmarks["alpha"][0].read_text().splitlines()[0])["question"]
+    changed = re.sub(r"[.,?]", ";", item).upper()
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "intro words here. " + changed + " and an outro"}) + "\n"
+                      + json.dumps({"text": "nothing to see"}) + "\n")
+    bench = {"alpha": fx.benchmarks["alpha"]}
+    plain = seenit.scan(corpus, bench, methods="ngram", near_n=0).items("alpha")[0]["evidence"]["ngram"]
+    got = seenit.scan(corpus, bench, methods="ngram", strip_punctuation=True)
+    ng = got.items("alpha")[0]["evidence"]["ngram"]
+    assert ng["covered_fraction"] > plain["covered_fraction"] and ng["verdict"] == "contaminated"
+    assert got.settings["ngram"]["strip_punctuation"] is True
+    # the index path with the same normalisation: the same evidence
+    idx = seenit.scan(corpus, bench, methods="ngram", strip_punctuation=True, index=tmp_path / "idx")
+    assert idx.to_dict()["benchmarks"] == got.to_dict()["benchmarks"]

@@ -65,9 +65,9 @@ def calibration_table(cal: dict[str, Any]) -> Table:
 
 def scan_cmd(
     ctx: typer.Context,
-    corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="[required] Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
-    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="[required] Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="[required] Run directory: finished pieces, checkpoints, report.json, report.html (with --shard: the shard's partial state)."),
+    corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="(required) Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
+    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="(required) Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="(required) Run directory: finished pieces, checkpoints, report.json, report.html (with --shard: the shard's partial state)."),
     methods: str = typer.Option("ngram,minhash", "--methods", help="Comma-separated: ngram, minhash, embed."),
     engine: str = typer.Option("local", "--engine", help="local | ray (pip install 'seenit[ray]')."),
     field: str = typer.Option("text", "--field", help="Text field of the corpus records."),
@@ -78,6 +78,7 @@ def scan_cmd(
     clean_below: Optional[float] = typer.Option(None, "--clean-below", help="n-gram value below which an item is clean."),
     contaminated_at: Optional[float] = typer.Option(None, "--contaminated-at", help="n-gram value from which an item is contaminated."),
     near_n: Optional[int] = typer.Option(None, "--near-n", help="Near-copy rule: n-gram length in words (default recipe: 8; 0 = off)."),
+    strip_punctuation: bool = typer.Option(False, "--strip-punctuation", help="n-grams match with punctuation removed (finds copies whose punctuation changed; short items may then match longer sentences)."),
     near_at: Optional[float] = typer.Option(None, "--near-at", help="Near-copy rule: covered fraction from which an otherwise clean long item is partial (default 0.5)."),
     minhash_threshold: float = typer.Option(0.5, "--minhash-threshold", help="Jaccard from which an item is contaminated."),
     minhash_partial_at: float = typer.Option(0.3, "--minhash-partial-at", help="Jaccard from which an item is partial."),
@@ -110,7 +111,7 @@ def scan_cmd(
             raise fail(f"{flag} is required (seenit scan --help)")
     kw = dict(methods=methods, engine=engine, field=field, embed=embed, recipe=recipe,
               n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at, near_n=near_n,
-              near_at=near_at, minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
+              near_at=near_at, strip_punctuation=strip_punctuation, minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
               shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
               index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
               mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
