@@ -245,7 +245,7 @@ def scan(
         if tmp is None:
             result.path = root / "report.json"
             fault_point("scan:before-report")
-            write_json(result.path, report)
+            write_json(result.path, report, indent=None)  # compact: the C encoder (indenting cost ~1 s per 10 MB)
             fault_point("scan:before-html")
             if html:
                 result.html = root / "report.html"
