@@ -136,6 +136,10 @@ def scan(
     ``calibrate``: plant ``calibrate`` random items of each benchmark (seed ``calibrate_seed``)
     into real corpus documents in five forms and rescan them: report.json's ``calibration``
     block, the scan's recall per form and method (seenit.scan.calibrate, docs/scan.md).
+
+    ``index``: take the n-gram evidence from a corpus ``NgramIndex`` at that directory instead of
+    the streaming pass (reused when built, else built there; seenit.scan.corpus_index). ``_shard``
+    and ``_merge`` are internal: :func:`scan_shard` and :func:`merge_scan_shards` use them.
     """
     # calibration reruns this function with the same arguments; shards record them
     call = {k: v for k, v in locals().items() if not k.startswith("_")}
