@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,9 @@ def unpack(ids: npt.NDArray[np.int64], unit_offsets: npt.NDArray[np.int64]) -> n
     """Packed ids -> corpus ids, given the first corpus id of every unit."""
     ids = np.asarray(ids, dtype=np.int64)
     return unit_offsets[ids >> UNIT_SHIFT] + (ids & np.int64((1 << UNIT_SHIFT) - 1))
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -187,8 +190,10 @@ class PassPlan:
             mh = self.settings.minhash
             minhash = BlockMatcher.for_items(self.texts("minhash"), MinHashOptions(threshold=mh.partial_at, spec=mh.spec))
         if "embed" in self.todo:
-            assert self.settings.embed is not None and self.embed_fn is not None
-            embed = EmbedFold(self._queries, self.embed_fn, self.settings.embed.k)
+            es, fn, q = self.settings.embed, self.embed_fn, self._queries
+            if es is None or fn is None or q is None:  # make() embeds the items; a plan built otherwise cannot
+                raise ValueError("method 'embed' needs an embedding model and the items' embeddings (PassPlan.make)")
+            embed = EmbedFold(q, fn, es.k)
         return CorpusPass(ngram=ngram, minhash=minhash, embed=embed, cite=cite)
 
     def evidence(self, cpass: CorpusPass) -> dict[str, list[tuple[BenchItems, list[dict[str, Any]]]]]:
@@ -196,22 +201,28 @@ class PassPlan:
         out: dict[str, list[tuple[BenchItems, list[dict[str, Any]]]]] = {}
         for m, benches in self.todo.items():
             if m == "ngram":
-                assert cpass.ngram is not None
-                evs = stream_ngram_evidence(cpass.ngram, self.texts("ngram"), self.ngram)
+                evs = stream_ngram_evidence(_part(cpass.ngram, m), self.texts("ngram"), self.ngram)
             elif m == "minhash":
-                assert cpass.minhash is not None
-                evs = minhash_evidence(ItemMatches(cpass.minhash.best_doc, cpass.minhash.best_sim), self.settings.minhash)
+                mh = _part(cpass.minhash, m)
+                evs = minhash_evidence(ItemMatches(mh.best_doc, mh.best_sim), self.settings.minhash)
             else:
-                assert cpass.embed is not None and self.settings.embed is not None
-                kk = min(self.settings.embed.k, cpass.n_docs)
-                nb = Neighbours(np.ascontiguousarray(cpass.embed.ids[:, :kk]), np.ascontiguousarray(cpass.embed.scores[:, :kk]))
-                evs = embed_evidence(nb, self.settings.embed)
+                em, es = _part(cpass.embed, m), _part(self.settings.embed, m)
+                kk = min(es.k, cpass.n_docs)
+                nb = Neighbours(np.ascontiguousarray(em.ids[:, :kk]), np.ascontiguousarray(em.scores[:, :kk]))
+                evs = embed_evidence(nb, es)
             lo = 0
             out[m] = []
             for b in benches:
                 out[m].append((b, evs[lo : lo + len(b.texts)]))
                 lo += len(b.texts)
         return out
+
+
+def _part(x: T | None, method: str) -> T:
+    """A method's state or settings, which a pass made by the same plan has."""
+    if x is None:
+        raise ValueError(f"the pass has no {method} state: it was not made by this plan")
+    return x
 
 
 def renumbered(state: dict[str, Any], fn: Callable[[np.ndarray], np.ndarray]) -> dict[str, Any]:
