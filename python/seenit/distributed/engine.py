@@ -44,10 +44,6 @@ from .._validate import check_int
 SIDECAR_VERSION = 1
 
 
-def _skip_bad(options: Any) -> bool:
-    return bool(getattr(options, "skip_bad_lines", False))
-
-
 def _file_stamp(path: str) -> dict[str, int]:
     st = os.stat(path)
     return {"size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}

@@ -46,13 +46,11 @@ class IndexOptions:
 
 @dataclass(frozen=True)
 class MinHashOptions:
-    """MinHash / LSH settings for matching benchmark items against corpus documents."""
+    """MinHash / LSH settings for matching benchmark items against corpus documents (the corpus
+    field and bad-line handling are the pass' own: ``Engine.run_pass``)."""
 
-    field: str = "text"
     threshold: float = 0.5
     spec: MinHashSpec = dc_field(default_factory=MinHashSpec)
-    #: Skip malformed corpus lines (counted by the reader) instead of stopping.
-    skip_bad_lines: bool = False
 
 
 @dataclass(frozen=True)
