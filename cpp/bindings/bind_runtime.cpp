@@ -1,5 +1,6 @@
-// Runtime controls (thread count, detected CPU features) and the shared text kernel
-// (normalise_utf8, used by seenit.tokenize.Normalisation.encode_block).
+// Runtime controls (thread count, detected CPU features) and the shared text kernels
+// (normalise_utf8, used by seenit.tokenize.Normalisation.encode_block; jsonl_fields, used
+// by seenit.text_blocks to read JSON lines).
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "buffers.hpp"
 #include "seenit/cpu.hpp"
+#include "seenit/jsonl.hpp"
 #include "seenit/normalise.hpp"
 #include "seenit/parallel.hpp"
 
@@ -94,6 +96,24 @@ void bind_runtime(py::module_& m) {
         py::arg("lowercase").noconvert(), py::arg("strip_punctuation"), py::arg("collapse_whitespace"),
         "Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): "
         "returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.");
+
+    m.def(
+        "jsonl_fields",
+        [](const carray<u8>& data, const std::string& field) {
+            auto d = view_1d(data, "data");
+            seenit::JsonlFields r;
+            {
+                py::gil_scoped_release nogil;
+                r = seenit::jsonl_fields(d.data, d.size, field);
+            }
+            return py::make_tuple(to_numpy(std::move(r.text)), to_numpy(std::move(r.offsets)),
+                                  to_numpy(std::move(r.line)), to_numpy(std::move(r.deferred)),
+                                  to_numpy(std::move(r.line_begin)), to_numpy(std::move(r.line_end)), r.n_lines);
+        },
+        py::arg("data").noconvert(), py::arg("field"),
+        "One string field of JSON lines (see seenit/jsonl.hpp): (text uint8, offsets int64, line int64, "
+        "deferred uint8, line_begin int64, line_end int64, n_lines) per row, a row being a non-blank line; "
+        "a deferred row's line must be read by the caller (json.loads decides it).");
 }
 
 }  // namespace seenit::bind

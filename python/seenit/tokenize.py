@@ -69,11 +69,10 @@ class Normalisation:
         lowercased here in Python first. A lone surrogate that normalisation keeps is a
         ValueError naming the document (it has no UTF-8 encoding, as ``encode`` says).
         """
-        from ._core import normalise_utf8
         from ._validate import check_str_sequence
 
         texts = check_str_sequence(texts, "texts")
-        table, defer = _char_table()
+        _, defer = _char_table()
         lower = self.lowercase
         parts: list[bytes] = []
         flags = bytearray(len(texts))
@@ -89,14 +88,43 @@ class Normalisation:
         np.cumsum(lengths, out=offsets[1:])
         blob = np.frombuffer(b"".join(parts), dtype=np.uint8)
         del parts
+        return self._normalise(blob, offsets, np.frombuffer(flags, dtype=np.uint8), "texts")
+
+    def encode_utf8(self, values: np.ndarray, offsets: np.ndarray, name: str = "texts") -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`encode_block` of documents already UTF-8 encoded (``values`` uint8, CSR
+        ``offsets`` int64 from 0; lone surrogates as ``surrogatepass`` writes them):
+        the same result as ``encode_block`` of their decoded texts, without decoding them.
+        Documents holding a character whose lowercase needs context (U+0130, U+03A3) are
+        decoded and lowercased in Python first, as there (found when the kernel meets
+        one, so text without them costs nothing extra)."""
+        from ._validate import ragged
+
+        values, offsets = ragged(values, offsets, np.uint8, "values")
+        flags = np.full(offsets.size - 1, 1 if self.lowercase else 0, np.uint8)
+        if not self.lowercase:
+            return self._normalise(values, offsets, flags, name)
         try:
-            return normalise_utf8(blob, offsets, table, np.frombuffer(flags, dtype=np.uint8),
-                                  self.strip_punctuation, self.collapse_whitespace)
+            return self._normalise(values, offsets, flags, name)
+        except ValueError as e:
+            if "not lowercased per code point" not in str(e):
+                raise
+        _, defer = _char_table()
+        hits = _docs_holding(values, offsets, [c.encode("utf-8") for c in defer])
+        values, offsets = _lowered(values, offsets, hits)
+        flags[hits] = 0
+        return self._normalise(values, offsets, flags, name)
+
+    def _normalise(self, blob: np.ndarray, offsets: np.ndarray, flags: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+        from ._core import normalise_utf8
+
+        table, _ = _char_table()
+        try:
+            return normalise_utf8(blob, offsets, table, flags, self.strip_punctuation, self.collapse_whitespace)
         except ValueError as e:
             m = re.match(r"document (\d+) \(byte \d+\) holds a lone surrogate", str(e))
             if m:
                 i = int(m.group(1))
-                raise ValueError(f"texts[{i}] {str(e).split(') ', 1)[1]}") from None
+                raise ValueError(f"{name}[{i}] {str(e).split(') ', 1)[1]}") from None
             raise
 
     def to_dict(self) -> dict[str, bool]:
@@ -109,6 +137,34 @@ class Normalisation:
         if unknown:
             raise ValueError(f"unknown normalisation options: {sorted(unknown)}")
         return cls(**{k: bool(v) for k, v in d.items()})
+
+
+def _docs_holding(values: np.ndarray, offsets: np.ndarray, needles: list[bytes]) -> np.ndarray:
+    """The documents (sorted indices) whose UTF-8 holds one of ``needles`` (multi-byte sequences)."""
+    starts = []
+    for nd in needles:
+        at = np.flatnonzero(values[: values.size - len(nd) + 1] == nd[0])
+        for k in range(1, len(nd)):
+            at = at[values[at + k] == nd[k]]
+        starts.append(at)
+    at = np.concatenate(starts)
+    return np.unique(np.searchsorted(offsets, at, side="right") - 1)
+
+
+def _lowered(values: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values``/``offsets`` with documents ``docs`` replaced by their ``str.lower()``."""
+    pieces, lengths, prev = [], np.diff(offsets), 0
+    for j in docs.tolist():
+        pieces.append(values[offsets[prev] : offsets[j]])
+        low = values[offsets[j] : offsets[j + 1]].tobytes().decode("utf-8", "surrogatepass").lower()
+        enc = low.encode("utf-8", "surrogatepass")
+        pieces.append(np.frombuffer(enc, np.uint8))
+        lengths[j] = len(enc)
+        prev = j + 1
+    pieces.append(values[offsets[prev] :])
+    out_offsets = np.zeros_like(offsets)
+    np.cumsum(lengths, out=out_offsets[1:])
+    return np.concatenate(pieces), out_offsets
 
 
 @functools.cache
