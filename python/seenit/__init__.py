@@ -6,8 +6,6 @@ The public API is re-exported here; see README.md for a tour.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _pkg_version
-
 from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
 from .ngram.suffix import lcp_array, suffix_array
@@ -39,10 +37,16 @@ from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
 from .scan import ScanReport, merge_scan_shards, scan, scan_shard
 
-try:
-    __version__ = _pkg_version("seenit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = getattr(_core, "__version__", "0+unknown")
+# The extension is built with the package's version (CMakeLists.txt), so importlib.metadata
+# (tens of milliseconds of import) is needed only for a core built some other way.
+__version__: str = getattr(_core, "__version__", "")
+if not __version__:  # pragma: no cover
+    from importlib.metadata import PackageNotFoundError, version as _pkg_version
+
+    try:
+        __version__ = _pkg_version("seenit")
+    except PackageNotFoundError:
+        __version__ = "0+unknown"
 
 __all__ = [
     "__version__",
