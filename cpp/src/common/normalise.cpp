@@ -90,18 +90,15 @@ u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiActio
     bool in_space = false;
     std::size_t i = 0;
     while (i < n) {
-        if (s[i] < 0x80) {  // the common case: a run of ASCII bytes
-            u32 c = s[i];
-            u32 e = ascii.cls[c];
+        if (s[i] < 0x80) {  // the common case: ASCII, branch-free (word/space/punct alternate unpredictably)
+            const u32 c = s[i];
+            const u32 e = ascii.cls[c];
             ++i;
-            if (e & drop) continue;
-            if (e & squeeze) {
-                if (!in_space) *o++ = ' ';
-                in_space = true;
-                continue;
-            }
-            in_space = false;
-            *o++ = ascii.byte[c];
+            const bool dropped = (e & drop) != 0;
+            const bool space = (e & squeeze) != 0;
+            *o = space ? static_cast<u8>(' ') : ascii.byte[c];  // written always, kept only when counted
+            o += !dropped && !(space && in_space);
+            in_space = dropped ? in_space : space;  // a dropped character does not end a space run
             continue;
         }
         u32 cp;
