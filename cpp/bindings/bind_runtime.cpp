@@ -69,7 +69,7 @@ void bind_runtime(py::module_& m) {
     m.def(
         "normalise_utf8",
         [](const carray<u8>& text, const carray<i64>& offsets, const carray<u32>& table, const carray<u8>& lowercase,
-           bool strip_punctuation, bool collapse_whitespace) {
+           bool strip_punctuation, bool collapse_whitespace, bool skip_deferred) {
             auto t = view_1d(text, "text");
             auto o = view_1d(offsets, "offsets");
             auto tab = view_1d(table, "table");
@@ -78,6 +78,7 @@ void bind_runtime(py::module_& m) {
             seenit::NormaliseOptions opt;
             opt.strip_punctuation = strip_punctuation;
             opt.collapse_whitespace = collapse_whitespace;
+            opt.skip_deferred = skip_deferred;
             seenit::NormalisedBlock block;
             {
                 py::gil_scoped_release nogil;
@@ -90,12 +91,15 @@ void bind_runtime(py::module_& m) {
                 py::gil_scoped_release nogil;
                 seenit::gather_normalised(block, mut_view_1d(out));
             }
-            return py::make_tuple(out, out_offsets);
+            return py::make_tuple(out, out_offsets, to_numpy(std::move(block.deferred)));
         },
         py::arg("text").noconvert(), py::arg("offsets").noconvert(), py::arg("table").noconvert(),
         py::arg("lowercase").noconvert(), py::arg("strip_punctuation"), py::arg("collapse_whitespace"),
+        py::arg("skip_deferred") = false,
         "Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): "
-        "returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.");
+        "returns (bytes uint8, offsets int64, deferred int64): with skip_deferred, the documents to lowercase "
+        "that hold a context-dependent code point are left empty and listed in deferred. Used by "
+        "Normalisation.encode_block / encode_utf8.");
 
     m.def(
         "jsonl_fields",

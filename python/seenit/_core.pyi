@@ -219,9 +219,9 @@ def ngram_ranges(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa:
     """
     Suffix-array ranges [lo, hi) of ragged queries (values, offsets); count = hi - lo.
     """
-def normalise_utf8(text: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], table: numpy.typing.NDArray[numpy.uint32], lowercase: numpy.typing.NDArray[numpy.uint8], strip_punctuation: bool, collapse_whitespace: bool) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64]]:
+def normalise_utf8(text: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], table: numpy.typing.NDArray[numpy.uint32], lowercase: numpy.typing.NDArray[numpy.uint8], strip_punctuation: bool, collapse_whitespace: bool, skip_deferred: bool = False) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
     """
-    Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.
+    Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): returns (bytes uint8, offsets int64, deferred int64): with skip_deferred, the documents to lowercase that hold a context-dependent code point are left empty and listed in deferred. Used by Normalisation.encode_block / encode_utf8.
     """
 def range_pairs(x: numpy.typing.NDArray[numpy.float32], y: typing.Any, threshold: typing.SupportsFloat | typing.SupportsIndex, metric: str) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32]]:
     """

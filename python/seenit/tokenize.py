@@ -88,42 +88,43 @@ class Normalisation:
         np.cumsum(lengths, out=offsets[1:])
         blob = np.frombuffer(b"".join(parts), dtype=np.uint8)
         del parts
-        return self._normalise(blob, offsets, np.frombuffer(flags, dtype=np.uint8), "texts")
+        out, out_offsets, _ = self._normalise(blob, offsets, np.frombuffer(flags, dtype=np.uint8), "texts")
+        return out, out_offsets
 
     def encode_utf8(self, values: np.ndarray, offsets: np.ndarray, name: str = "texts") -> tuple[np.ndarray, np.ndarray]:
         """:meth:`encode_block` of documents already UTF-8 encoded (``values`` uint8, CSR
         ``offsets`` int64 from 0; lone surrogates as ``surrogatepass`` writes them):
         the same result as ``encode_block`` of their decoded texts, without decoding them.
         Documents holding a character whose lowercase needs context (U+0130, U+03A3) are
-        decoded and lowercased in Python first, as there (found when the kernel meets
-        one, so text without them costs nothing extra)."""
+        lowercased in Python, as there: the kernel lists them while normalising the rest."""
         from ._validate import ragged
 
         values, offsets = ragged(values, offsets, np.uint8, "values")
         flags = np.full(offsets.size - 1, 1 if self.lowercase else 0, np.uint8)
-        if not self.lowercase:
-            return self._normalise(values, offsets, flags, name)
-        try:
-            return self._normalise(values, offsets, flags, name)
-        except ValueError as e:
-            if "not lowercased per code point" not in str(e):
-                raise
-        _, defer = _char_table()
-        hits = _docs_holding(values, offsets, [c.encode("utf-8") for c in defer])
-        values, offsets = _lowered(values, offsets, hits)
-        flags[hits] = 0
-        return self._normalise(values, offsets, flags, name)
+        blob, offs, deferred = self._normalise(values, offsets, flags, name, skip_deferred=True)
+        if not deferred.size:
+            return blob, offs
+        low = [values[offsets[j] : offsets[j + 1]].tobytes().decode("utf-8", "surrogatepass").lower()
+               .encode("utf-8", "surrogatepass") for j in deferred.tolist()]
+        low_offsets = np.zeros(len(low) + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, low), np.int64, count=len(low)), out=low_offsets[1:])
+        sub, sub_offs, _ = self._normalise(np.frombuffer(b"".join(low), np.uint8), low_offsets,
+                                           np.zeros(len(low), np.uint8), name, index=deferred)
+        return _spliced(blob, offs, deferred, sub, sub_offs)
 
-    def _normalise(self, blob: np.ndarray, offsets: np.ndarray, flags: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    def _normalise(self, blob: np.ndarray, offsets: np.ndarray, flags: np.ndarray, name: str, *,
+                   skip_deferred: bool = False, index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kernel's (bytes, offsets, deferred); errors name ``name[i]`` (``index[i]`` when given)."""
         from ._core import normalise_utf8
 
         table, _ = _char_table()
         try:
-            return normalise_utf8(blob, offsets, table, flags, self.strip_punctuation, self.collapse_whitespace)
+            return normalise_utf8(blob, offsets, table, flags, self.strip_punctuation, self.collapse_whitespace,
+                                  skip_deferred)
         except ValueError as e:
             m = re.match(r"document (\d+) \(byte \d+\) holds a lone surrogate", str(e))
             if m:
-                i = int(m.group(1))
+                i = int(m.group(1)) if index is None else int(index[int(m.group(1))])
                 raise ValueError(f"{name}[{i}] {str(e).split(') ', 1)[1]}") from None
             raise
 
@@ -139,29 +140,17 @@ class Normalisation:
         return cls(**{k: bool(v) for k, v in d.items()})
 
 
-def _docs_holding(values: np.ndarray, offsets: np.ndarray, needles: list[bytes]) -> np.ndarray:
-    """The documents (sorted indices) whose UTF-8 holds one of ``needles`` (multi-byte sequences)."""
-    starts = []
-    for nd in needles:
-        at = np.flatnonzero(values[: values.size - len(nd) + 1] == nd[0])
-        for k in range(1, len(nd)):
-            at = at[values[at + k] == nd[k]]
-        starts.append(at)
-    at = np.concatenate(starts)
-    return np.unique(np.searchsorted(offsets, at, side="right") - 1)
-
-
-def _lowered(values: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``values``/``offsets`` with documents ``docs`` replaced by their ``str.lower()``."""
-    pieces, lengths, prev = [], np.diff(offsets), 0
-    for j in docs.tolist():
-        pieces.append(values[offsets[prev] : offsets[j]])
-        low = values[offsets[j] : offsets[j + 1]].tobytes().decode("utf-8", "surrogatepass").lower()
-        enc = low.encode("utf-8", "surrogatepass")
-        pieces.append(np.frombuffer(enc, np.uint8))
-        lengths[j] = len(enc)
+def _spliced(blob: np.ndarray, offsets: np.ndarray, docs: np.ndarray, sub: np.ndarray,
+             sub_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(blob, offsets)`` with the empty documents ``docs`` (ascending) replaced by the
+    documents of ``(sub, sub_offsets)``, in order."""
+    pieces, prev = [], 0
+    for k, j in enumerate(docs.tolist()):
+        pieces += [blob[offsets[prev] : offsets[j]], sub[sub_offsets[k] : sub_offsets[k + 1]]]
         prev = j + 1
-    pieces.append(values[offsets[prev] :])
+    pieces.append(blob[offsets[prev] :])
+    lengths = np.diff(offsets)
+    lengths[docs] = np.diff(sub_offsets)
     out_offsets = np.zeros_like(offsets)
     np.cumsum(lengths, out=out_offsets[1:])
     return np.concatenate(pieces), out_offsets

@@ -108,11 +108,14 @@ def fuzz_core_normalise_utf8(d: Decoder) -> None:
     lowercase = np.frombuffer(bytes(d.int(0, 1) for _ in range(len(docs))), dtype=np.uint8)
     if d.chance(5):
         lowercase = lowercase[:-1]
-    strip, collapse = d.bool(), d.bool()
-    out = thread_invariant(lambda: call(_core.normalise_utf8, text, offsets, table, lowercase, strip, collapse))
-    blob, offs = out
+    strip, collapse, skip = d.bool(), d.bool(), d.bool()
+    out = thread_invariant(lambda: call(_core.normalise_utf8, text, offsets, table, lowercase, strip, collapse, skip))
+    blob, offs, deferred = out
     check(blob.dtype == np.uint8 and offs.dtype == np.int64 and offs[0] == 0 and offs[-1] == blob.size,
           "normalise_utf8 returned a bad (bytes, offsets) pair")
+    check(skip or deferred.size == 0, "documents deferred without skip_deferred")
+    check(deferred.tolist() == sorted(set(deferred.tolist())) and all(offs[j] == offs[j + 1] for j in deferred.tolist()),
+          "deferred documents must be ascending, distinct and left empty")
 
 
 @target("Normalisation.encode_utf8", area="runtime", covers=["seenit.Normalisation.encode_utf8"])

@@ -174,6 +174,7 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
     block.chunk_docs = std::clamp<std::size_t>((std::size_t{1} << 20) / avg, 1, 4096);
     const std::size_t nchunks = (n + block.chunk_docs - 1) / block.chunk_docs;
     block.chunks.resize(nchunks);
+    std::vector<std::vector<i64>> deferred(nchunks);
     std::vector<i64> lengths(n, 0);
     std::mutex mu;
     std::size_t bad_doc = n;
@@ -203,6 +204,10 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
                 bool lower = lowercase[d] != 0;
                 u8* end = normalise_doc(text.data + offsets[d], static_cast<std::size_t>(offsets[d + 1] - offsets[d]),
                                         table.data, lower ? ascii_lower : ascii_plain, lower, options, o, err);
+                if (end == nullptr && err.kind == NormError::defer && options.skip_deferred) {
+                    deferred[c].push_back(static_cast<i64>(d));  // left empty, for the caller
+                    continue;
+                }
                 if (end == nullptr) {
                     std::lock_guard<std::mutex> lock(mu);
                     if (d < bad_doc) {
@@ -235,6 +240,7 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
     block.offsets.resize(n + 1);
     block.offsets[0] = 0;
     for (std::size_t d = 0; d < n; ++d) block.offsets[d + 1] = block.offsets[d] + lengths[d];
+    for (const auto& part : deferred) block.deferred.insert(block.deferred.end(), part.begin(), part.end());
     return block;
 }
 
