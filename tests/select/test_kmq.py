@@ -37,7 +37,7 @@ def test_cluster_budgets_by_hand():
 
 
 selection = st.integers(1, 40).flatmap(lambda n: st.tuples(
-    hnp.arrays(np.int64, n, elements=st.integers(0, 5)),
+    hnp.arrays(np.int64, n, elements=st.integers(0, min(5, n - 1))),
     st.integers(0, n),
     st.none() | hnp.arrays(np.float64, n, elements=st.floats(-5, 5)),
 ))
@@ -115,6 +115,13 @@ def test_kmq_select_exact_budget_deterministic_and_thread_invariant():
     eq = seenit.kmq_select(x, 60, 6, proportional=False, seed=3)
     np.testing.assert_array_equal(eq.budgets, ref.cluster_budgets(eq.sizes, 60, False))
     assert a.to_dict()["selected"] == 77
+
+
+def test_kmq_from_clusters_labels_are_bounded():
+    with pytest.raises(ValueError, match="clusters must be labels in 0..2"):
+        kmq_from_clusters([0, 1, 2**40], 1)
+    with pytest.raises(ValueError, match="clusters must be labels in 0..2"):
+        kmq_from_clusters([0, -1, 1], 1)
 
 
 def test_kmq_select_edges():
@@ -245,3 +252,9 @@ def test_kmq_on_gsm8k_train_questions(shared_data):
     short = seenit.kmq_select(x, budget, k, quality=-length / length.std(), temperature=0.1, seed=0)
     np.testing.assert_array_equal(short.budgets, res.budgets)
     assert length[short.selected].mean() < length[res.selected].mean() - 0.5 * length.std()
+
+
+def test_resample_weights_far_apart_still_fill_every_positive_cluster():
+    # found by the fuzzer: scaling by the overall largest weight underflowed the small one to 0
+    out = seenit.resample([2.8e-173, 1.9e304], [6, 4], 7, seed=0)
+    assert out.tolist() == [3, 4]

@@ -96,10 +96,12 @@ def resample(weights, remaining, count: int, seed: int = 0) -> np.ndarray:
     out = [0] * len(w)
     need = count
     while need:
-        p = np.array([w[c] if (out[c] < r[c] and w[c] > 0) else 0.0 for c in range(len(w))])
+        active = [out[c] < r[c] and w[c] > 0 for c in range(len(w))]
+        top = max(w[c] for c in range(len(w)) if active[c])
+        p = np.array([w[c] / top if active[c] else 0.0 for c in range(len(w))])
         draws = rng.multinomial(need, p / p.sum())
         for c in range(len(w)):
-            take = min(int(draws[c]), r[c] - out[c])
+            take = min(int(draws[c]), r[c] - out[c]) if active[c] else 0
             out[c] += take
             need -= take
     return np.asarray(out, dtype=np.int64)
@@ -120,7 +122,8 @@ def d4_from_passes(dedup_keep, second_scores, prototypicality_ratio: float) -> n
 
 def effective_tokens(tokens_per_doc, copies_per_doc, r_star: float = 15.4) -> np.ndarray:
     """Per document: tokens * (1 + R* (1 - exp(-(k - 1) / R*))) (Muennighoff et al. 2023)."""
-    return np.asarray([float(t) * (1.0 + r_star * (1.0 - math.exp(-(int(k) - 1) / r_star)))
+    # 1 - exp(-x) as -expm1(-x): the same number, without losing it to rounding when x is tiny
+    return np.asarray([float(t) * (1.0 + r_star * -math.expm1(-(int(k) - 1) / r_star))
                        for t, k in zip(tokens_per_doc, copies_per_doc)])
 
 

@@ -69,7 +69,8 @@ def perplexity_correlations(losses: npt.ArrayLike, scores: npt.ArrayLike,
             (or document group); at least 2 models, finite.
         scores: (models,) benchmark scores, higher is better, finite.
         budget: per-domain cap tau_j on the sampling distribution, a number or one per domain,
-            each in (0, 1] and summing to >= 1 over the domains (else no distribution fits).
+            each in (0, 1] and summing to >= 1 over the domains (else no distribution fits; caps
+            that sum to 1 up to rounding, like d caps of 1/d, are taken as they are).
             1 (the default) puts all the mass on the best domain.
 
     Returns:
@@ -93,12 +94,13 @@ def perplexity_correlations(losses: npt.ArrayLike, scores: npt.ArrayLike,
     if ((tau <= 0) | (tau > 1)).any():
         i = int(np.argmax((tau <= 0) | (tau > 1)))
         raise ValueError(f"budget must be in (0, 1] per domain: budget[{i}] is {tau[i]}")
-    if tau.sum() < 1.0:
+    if tau.sum() < 1.0 - 1e-9:  # 1e-9: d caps of 1/d sum to 1 only up to rounding
         raise ValueError(f"budget must sum to at least 1 over the domains (no distribution fits under the caps), "
                          f"got {tau.sum():g}")
     # rank from the highest loss: rank N is the lowest loss (see the module docstring)
     r = average_ranks(-x)
-    c = np.sign(y[:, None] - y[None, :]).sum(axis=1)  # c_k = sum_l sign(y_k - y_l)
+    # c_k = sum_l sign(y_k - y_l), by comparison (a difference of two huge scores would overflow)
+    c = (y[:, None] > y[None, :]).sum(axis=1) - (y[:, None] < y[None, :]).sum(axis=1)
     # sum_{k,l} sign(y_k - y_l) (r_k - r_l) = 2 sum_k c_k r_k, since sign is antisymmetric
     theta = 2.0 * (c @ r)
     order = np.lexsort((np.arange(d), -theta))

@@ -114,9 +114,10 @@ def kmq_from_clusters(clusters: npt.ArrayLike, budget: int, quality: npt.ArrayLi
     c = int_labels(clusters, "clusters")
     if c.size == 0:
         raise ValueError("clusters must not be empty")
-    if (c < 0).any():
-        raise ValueError(f"clusters must be >= 0, got {int(c.min())}")
     n = c.size
+    if (c < 0).any() or (c >= n).any():  # labels index per-cluster arrays: bounded by the row count
+        bad = int(c[(c < 0) | (c >= n)][0])
+        raise ValueError(f"clusters must be labels in 0..{n - 1} (one per row), got {bad}")
     budget = check_int(budget, "budget", lo=0, hi=n)
     temperature = check_float(temperature, "temperature", 0.0, None, lo_open=True)
     proportional = check_bool(proportional, "proportional")
@@ -194,8 +195,9 @@ def cluster_weights(scores_by_cluster: Sequence[npt.ArrayLike], temperature: flo
     if len(scores_by_cluster) == 0:
         raise ValueError("scores_by_cluster must hold at least one cluster")
     temperature = check_float(temperature, "temperature", 0.0, None, lo_open=True)
-    means = np.array([finite_floats(s, f"scores_by_cluster[{i}]").mean() for i, s in enumerate(scores_by_cluster)])
-    z = means / temperature
+    arrays = [finite_floats(s, f"scores_by_cluster[{i}]") for i, s in enumerate(scores_by_cluster)]
+    with np.errstate(over="ignore"):
+        z = np.array([a.mean() for a in arrays]) / temperature
     if not np.isfinite(z).all():
         raise ValueError(f"mean score / temperature overflows float64 (temperature={temperature:g} is too small)")
     z -= z.max()  # softmax is shift-invariant; this keeps exp from overflowing
@@ -226,12 +228,16 @@ def resample(weights: npt.ArrayLike, remaining: npt.ArrayLike, count: int, seed:
     seed = check_int(seed, "seed", lo=0, hi=SEED_MAX)
     rng = np.random.default_rng(seed)
     out = np.zeros(w.size, dtype=np.int64)
+    if count == 0:
+        return out
     need = count
     while need:
         active = (out < r) & (w > 0)
         p = np.where(active, w, 0.0)
+        p = p / p.max()  # scaled to the largest active weight: the sum stays finite and >= 1
         draws = rng.multinomial(need, p / p.sum())
-        take = np.minimum(draws, r - out)
+        # multinomial gives the rounding crumbs of 1 - sum(p) to the last cluster: only active ones count
+        take = np.where(active, np.minimum(draws, r - out), 0)
         out += take
         need -= int(take.sum())
     return out

@@ -45,12 +45,13 @@ def learning_percentage(ppl: npt.ArrayLike, epoch: int = 1, approx: bool = False
     if approx:
         if epoch != 1:
             raise ValueError(f"epoch must be 1 with approx=True (LP_app uses epochs 0 and 1), got {epoch}")
-        return (p[0] - p[1]) / p[0]
+        with np.errstate(over="ignore"):  # a drop of 1e300 over a perplexity of 1e-10 is inf, as asked
+            return (p[0] - p[1]) / p[0]
     total = p[0] - p[-1]
     step = p[epoch - 1] - p[epoch]
     out = np.zeros(p.shape[1], dtype=np.float64)
-    nz = total != 0
-    np.divide(step, total, out=out, where=nz)
+    with np.errstate(over="ignore"):
+        np.divide(step, total, out=out, where=total != 0)
     return out
 
 

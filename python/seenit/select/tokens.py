@@ -61,8 +61,12 @@ def effective_tokens(tokens_per_doc: npt.ArrayLike, copies_per_doc: npt.ArrayLik
         i = int(np.argmax(k < 1))
         raise ValueError(f"copies_per_doc must be >= 1: copies_per_doc[{i}] is {int(k[i])}")
     r_star = check_float(r_star, "r_star", 0.0, None, lo_open=True)
-    per_doc = t * (1.0 + r_star * -np.expm1(-(k - 1) / r_star))  # -expm1(-x) = 1 - exp(-x), exact for small x
-    return EffectiveTokens(per_doc, float(per_doc.sum()), float(t.sum()), float((t * k).sum()), r_star)
+    with np.errstate(over="ignore"):
+        per_doc = t * (1.0 + r_star * -np.expm1(-(k - 1) / r_star))  # -expm1(-x) = 1 - exp(-x), exact for small x
+        total, seen = per_doc.sum(), (t * k).sum()
+    if not (np.isfinite(total) and np.isfinite(seen)):
+        raise ValueError("tokens_per_doc * copies_per_doc overflows float64: token counts this large are not counts")
+    return EffectiveTokens(per_doc, float(total), float(t.sum()), float(seen), r_star)
 
 
 __all__ = ["effective_tokens", "EffectiveTokens", "R_STAR_DATA"]
