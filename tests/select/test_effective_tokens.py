@@ -58,3 +58,23 @@ def test_effective_tokens_match_reference(data, r_star):
 def test_effective_tokens_bad_input(args, kw, exc, match):
     with pytest.raises(exc, match=match):
         seenit.effective_tokens(*args, **kw)
+
+
+def test_dedup_minhash_prices_the_removed_copies(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from seenit.cli import app
+    from seenit.sketch.files import dedup_files
+
+    docs = [" ".join(f"w{i}x{j}" for j in range(8)) for i in range(10)]
+    src = tmp_path / "c.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in docs + [docs[0]] * 3))
+    res = dedup_files([src], tmp_path / "k.jsonl")
+    assert res.kept_words.tolist() == [8] * 10 and res.kept_copies.tolist() == [4] + [1] * 9
+    want = 8 * (1 + 15.4 * (1 - math.exp(-3 / 15.4))) + 72
+    out = CliRunner().invoke(app, ["dedup", "minhash", str(src), "--out", str(tmp_path / "k2.jsonl")])
+    assert out.exit_code == 0, out.output
+    line = next(x for x in out.output.splitlines() if x.startswith("effective tokens"))
+    assert "80 words kept" in line and "~104 words" in line and f"worth {want:,.0f} unique words" in line, line
