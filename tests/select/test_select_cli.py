@@ -119,3 +119,16 @@ def test_kmq_bad_quality_field(docs, tmp_path):
     res = runner.invoke(app, ["select", "kmq", str(docs), "--out", str(tmp_path / "k.jsonl"), "--budget", "3",
                               "--temperature", "0", *EMB])
     assert res.exit_code == 1 and "--temperature must be" in res.output, res.output
+
+
+@pytest.mark.slow
+def test_example_runs_on_gsm8k(shared_data):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, str(root / "examples" / "select_gsm8k.py"), "--embed", "hashed",
+                          "--data", str(shared_data)], capture_output=True, text=True, check=True, timeout=300).stdout
+    assert "kMQ: 1000 selected from 40 clusters" in out
+    assert "iterative kMQ (3 rounds): 1000 selected" in out
+    assert "D4 (eps 0.01, ratio 0.2): kept" in out

@@ -8,7 +8,7 @@ cluster sample without replacement with probability proportional to exp(quality 
 the trained model's outputs per cluster, and moves the rest of the budget towards clusters with
 high mean scores: :func:`cluster_weights` (softmax of each cluster's mean score) and
 :func:`resample` (how many of the next draw each cluster gets). Training and scoring stay with
-the caller (examples/select_iterative.py shows the loop with callbacks).
+the caller (examples/select_gsm8k.py shows the loop with callbacks).
 
 Sampling uses the Gumbel-top-k trick (Vieira 2014; Kool, van Hoof & Welling 2019): the m rows
 with the largest quality / temperature + Gumbel noise are distributed exactly as m sequential
