@@ -22,10 +22,12 @@ PUBLIC_API = {
     "perplexity_filter", "surprisal_probes", "truth_ratio", "truth_ratio_summary", "zlib_ratio", "Cartography",
     "cartography", "range_pairs", "kmeans", "KMeans", "semdedup", "SemDedupResult", "familiarity",
     "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards",
+    "learning_percentage", "select_stratified", "kmq_select", "KMQSelection", "cluster_weights", "resample", "d4",
+    "D4Result", "effective_tokens", "EffectiveTokens", "perplexity_correlations", "PerplexityCorrelations",
 }
 
 COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",
-            "dedup minhash", "dedup exact", "dedup semantic"}
+            "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
 INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "text_blocks", "tokenize", "gpu"}

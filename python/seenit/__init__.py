@@ -36,6 +36,20 @@ from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, rang
 from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
 from .scan import ScanReport, merge_scan_shards, scan, scan_shard
+from .select import (
+    D4Result,
+    EffectiveTokens,
+    KMQSelection,
+    PerplexityCorrelations,
+    cluster_weights,
+    d4,
+    effective_tokens,
+    kmq_select,
+    learning_percentage,
+    perplexity_correlations,
+    resample,
+    select_stratified,
+)
 
 # The extension is built with the package's version (CMakeLists.txt), so importlib.metadata
 # (tens of milliseconds of import) is needed only for a core built some other way.
@@ -110,4 +124,16 @@ __all__ = [
     "scan_shard",
     "merge_scan_shards",
     "ScanReport",
+    "learning_percentage",
+    "select_stratified",
+    "kmq_select",
+    "KMQSelection",
+    "cluster_weights",
+    "resample",
+    "d4",
+    "D4Result",
+    "effective_tokens",
+    "EffectiveTokens",
+    "perplexity_correlations",
+    "PerplexityCorrelations",
 ]
