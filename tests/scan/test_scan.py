@@ -651,3 +651,27 @@ def test_strip_punctuation_finds_a_copy_whose_punctuation_changed(tmp_path: Path
     # the index path with the same normalisation: the same evidence
     idx = seenit.scan(corpus, bench, methods="ngram", strip_punctuation=True, index=tmp_path / "idx")
     assert idx.to_dict()["benchmarks"] == got.to_dict()["benchmarks"]
+
+
+def test_near_copy_rule_ignores_a_benchmarks_templates(tmp_path: Path) -> None:
+    # three templated items: one is in the corpus; its siblings share the template's 8-grams with it
+    # but are not near-copies of anything. An edited copy of the fourth item still is one.
+    template = "write a python function to find the number of ways to {} in the given list of integers"
+    items = [template.format(w) for w in ("climb the stairs", "split the array", "paint the fence")]
+    items.append("a farmer has seventeen sheep and all but nine run away so how many sheep are left on the farm now")
+    bench = tmp_path / "b.jsonl"
+    bench.write_text("".join(json.dumps({"question": q}) + "\n" for q in items))
+    words = items[3].split()
+    words[5] = "walk"  # one word in ten or so replaced: no 13-gram survives across them
+    words[19] = "there"
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "before " + items[0] + " after"}) + "\n"
+                      + json.dumps({"text": "intro " + " ".join(words) + " outro"}) + "\n")
+    rep = seenit.scan(corpus, {"mbpp": (bench, "question")}, methods="ngram", index=None)
+    got = [it["evidence"]["ngram"] for it in rep.items("mbpp")]
+    assert got[0]["verdict"] == "contaminated"
+    assert [g["verdict"] for g in got[1:3]] == ["clean", "clean"]  # only template n-grams of theirs occur
+    assert got[1]["covered_fraction"] == 0 and got[1]["near"]["covered_fraction"] == 0
+    assert got[3]["verdict"] == "partial" and got[3]["near"]["covered_fraction"] >= 0.5
+    idx = seenit.scan(corpus, {"mbpp": (bench, "question")}, methods="ngram", index=tmp_path / "idx")
+    assert idx.to_dict()["benchmarks"] == rep.to_dict()["benchmarks"]

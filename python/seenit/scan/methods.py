@@ -206,6 +206,7 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
     document side as normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
     :func:`seenit.scan.documents.documents_from` maps them onto the document's original text."""
     out: list[dict[str, Any]] = []
+    shared = _shared_ngrams(ovs, s.near_n) if s.near_n else set()
     for text, ov_min, loc in zip(texts, ovs, located):
         ov = ov_min if s.min_n == s.n else ngram_overlap(ov_min.tokens, ov_min.lengths, ov_min.unit_starts,
                                                             ov_min.unit_ends, s.n)
@@ -219,9 +220,10 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
         verdict = verdict_of(float(value), s.clean_below, s.contaminated_at)
         near = None
         if s.near_n:  # the near-copy rule (long items only: a short one is one n-gram, matched whole)
-            near = {"n": s.near_n, "covered_fraction": float(ov_min.covered), "n_present": int(ov_min.n_present),
-                    "covered_spans": _spans(ov_min, starts, src)}
-            if verdict == "clean" and ov.unit_starts.size >= s.n and ov_min.covered >= s.near_at:
+            own = _without_shared(ov_min, s.near_n, shared)
+            near = {"n": s.near_n, "covered_fraction": float(own.covered), "n_present": int(own.n_present),
+                    "covered_spans": _spans(own, starts, src)}
+            if verdict == "clean" and ov.unit_starts.size >= s.n and own.covered >= s.near_at:
                 verdict = "partial"
         blen, mtext, doc_ids, match = 0, "", [], None
         if ov_min.n_present and loc is not None:
@@ -239,6 +241,40 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
             "covered_spans": _spans(ov, starts, src), "match": match, "doc_ids": doc_ids, "near": near,
         })
     return out
+
+
+def _ngram_texts(ov: Overlap, n: int) -> list[bytes]:
+    """The item's n-grams (n units; a shorter item: itself) as the bytes of their tokens, in order."""
+    m = ov.unit_starts.size
+    if m == 0:
+        return []
+    g = min(n, m)
+    t = np.asarray(ov.tokens)
+    return [t[a:b].tobytes() for a, b in zip(ov.unit_starts[: m - g + 1].tolist(), ov.unit_ends[g - 1 :].tolist())]
+
+
+def _shared_ngrams(ovs: Sequence[Overlap], n: int) -> set[bytes]:
+    """The n-grams that two or more items of one benchmark hold (its templates: MBPP's "write a
+    python function to find the ..."). The near-copy rule does not count them: with them, one
+    templated item in a corpus made its siblings look like near-copies."""
+    seen: set[bytes] = set()
+    shared: set[bytes] = set()
+    for ov in ovs:
+        for g in set(_ngram_texts(ov, n)):
+            (shared if g in seen else seen).add(g)
+    return shared
+
+
+def _without_shared(ov: Overlap, n: int, shared: set[bytes]) -> Overlap:
+    """``ov`` (at ``n``) with the present n-grams that are ``shared`` counted absent."""
+    if not ov.n_present or not shared:
+        return ov
+    keep = np.array([g not in shared for g in _ngram_texts(ov, n)], dtype=bool)
+    m = ov.unit_starts.size
+    g = min(n, m)
+    lengths = ov.lengths.copy()
+    lengths[: m - g + 1][~keep] = 0  # a length below its n-gram's bytes reads "absent"
+    return ngram_overlap(ov.tokens, lengths, ov.unit_starts, ov.unit_ends, n)
 
 
 def _spans(ov: Overlap, starts: np.ndarray, src: np.ndarray) -> list[list[int]]:
