@@ -166,7 +166,8 @@ def test_the_stream_and_the_index_path_give_the_same_report(tmp_path: Path, meth
 
 def test_an_index_built_elsewhere_is_checked_and_used(tmp_path: Path) -> None:
     fx = write_scan_fixture(tmp_path)
-    NgramIndex.build(fx.corpus, tmp_path / "mine", lowercase=True, collapse_whitespace=True, progress=False)
+    NgramIndex.build(fx.corpus, tmp_path / "mine", lowercase=True, collapse_whitespace=True, strip_punctuation=True,
+                     progress=False)
     want = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram").to_dict()["benchmarks"]
     got = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "mine").to_dict()["benchmarks"]
     assert got == want
@@ -174,8 +175,14 @@ def test_an_index_built_elsewhere_is_checked_and_used(tmp_path: Path) -> None:
     NgramIndex.build(fx.corpus, tmp_path / "cased", progress=False)
     with pytest.raises(ValueError, match="normalisation"):
         seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "cased")
+    NgramIndex.build(fx.corpus, tmp_path / "kept", lowercase=True, collapse_whitespace=True, progress=False)
+    with pytest.raises(ValueError, match="normalisation"):  # punctuation kept: only for --keep-punctuation
+        seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "kept")
+    kept = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "kept", strip_punctuation=False)
+    assert kept.settings["ngram"]["strip_punctuation"] is False
     half = [json.loads(line)["text"] for line in fx.corpus.read_text().splitlines()][:30]
-    NgramIndex.build(half, tmp_path / "half", lowercase=True, collapse_whitespace=True, progress=False)
+    NgramIndex.build(half, tmp_path / "half", lowercase=True, collapse_whitespace=True, strip_punctuation=True,
+                     progress=False)
     with pytest.raises(ValueError, match="holds 30 documents but the corpus has 60"):
         seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "half", out=tmp_path / "run")
     assert not list((tmp_path / "run" / "results").glob("*.ngram.json*"))  # nothing trusted from the wrong index
@@ -643,8 +650,9 @@ def test_strip_punctuation_finds_a_copy_whose_punctuation_changed(tmp_path: Path
     corpus.write_text(json.dumps({"text": "intro words here. " + changed + " and an outro"}) + "\n"
                       + json.dumps({"text": "nothing to see"}) + "\n")
     bench = {"alpha": fx.benchmarks["alpha"]}
-    plain = seenit.scan(corpus, bench, methods="ngram", near_n=0).items("alpha")[0]["evidence"]["ngram"]
-    got = seenit.scan(corpus, bench, methods="ngram", strip_punctuation=True)
+    plain = seenit.scan(corpus, bench, methods="ngram", near_n=0,
+                        strip_punctuation=False).items("alpha")[0]["evidence"]["ngram"]
+    got = seenit.scan(corpus, bench, methods="ngram")  # strip_punctuation is the default
     ng = got.items("alpha")[0]["evidence"]["ngram"]
     assert ng["covered_fraction"] > plain["covered_fraction"] and ng["verdict"] == "contaminated"
     assert got.settings["ngram"]["strip_punctuation"] is True
