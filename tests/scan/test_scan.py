@@ -565,11 +565,11 @@ def test_engine_ray_gives_the_local_report(tmp_path: Path) -> None:
     assert indexed["benchmarks"] == local["benchmarks"] and indexed["documents"] == local["documents"]
 
 
-@given(text=st.lists(st.sampled_from(list("aB \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028é€😀İΣ") + ["\ud800"]),
+@given(text=st.lists(st.sampled_from(list("aB \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028é€😀İΣ.,!?_-'\u00bf") + ["\ud800"]),
                      max_size=30).map("".join) | st.text(max_size=30),
-       lowercase=st.booleans(), collapse=st.booleans())
-def test_offset_map_vectorised_equals_the_character_loop(text: str, lowercase: bool, collapse: bool) -> None:
-    norm = Normalisation(lowercase=lowercase, collapse_whitespace=collapse)
+       lowercase=st.booleans(), collapse=st.booleans(), strip=st.booleans())
+def test_offset_map_vectorised_equals_the_character_loop(text: str, lowercase: bool, collapse: bool, strip: bool) -> None:
+    norm = Normalisation(lowercase=lowercase, collapse_whitespace=collapse, strip_punctuation=strip)
     fast, slow = offset_map(text, norm), methods_mod._offset_map_chars(text, norm)
     assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
 

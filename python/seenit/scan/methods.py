@@ -24,7 +24,7 @@ from ..ngram.contamination import verdict_of
 from ..io import iter_records
 from ..ngram.index import NgramIndex, Overlap, ngram_overlap
 from ..ngram.stream import StreamMatcher
-from ..tokenize import Normalisation
+from ..tokenize import Normalisation, _char_table
 from .config import DEFAULT_FIELDS, BenchSpec, EmbedSettings, MinHashSettings, NgramSettings
 from .engine import ItemMatches, Neighbours
 
@@ -84,24 +84,26 @@ def offset_map(text: str, norm: Normalisation) -> tuple[np.ndarray, np.ndarray]:
     character j starts at byte ``byte_starts[j]`` and comes from original character
     ``src[j]`` (``byte_starts`` has one extra entry, the total byte length)."""
     low = text.lower() if norm.lowercase else text
-    if not norm.strip_punctuation and len(low) == len(text):
-        return _offset_map_vectorised(low, norm.collapse_whitespace)
+    if len(low) == len(text):
+        return _offset_map_vectorised(low, norm.collapse_whitespace, norm.strip_punctuation)
     return _offset_map_chars(text, norm)
 
 
-def _offset_map_vectorised(low: str, collapse: bool) -> tuple[np.ndarray, np.ndarray]:
-    """offset_map when normalising keeps every character in place (lowercasing changed no
-    length, nothing stripped): whole arrays of code points instead of a loop over characters."""
+def _offset_map_vectorised(low: str, collapse: bool, strip: bool) -> tuple[np.ndarray, np.ndarray]:
+    """offset_map when lowercasing changed no length: whole arrays of code points instead of a
+    loop over characters (cited documents can be megabytes). Classes come from the normalise
+    kernel's table, built from the same regexes the per-character path uses."""
     cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    src = np.arange(cp.size)
+    if strip:
+        src = src[(_char_table()[0][cp] & np.uint32(1 << 22)) == 0]  # [^\w\s] removed
+    kept = cp[src]
     if collapse:
-        space = np.zeros(cp.size, dtype=bool)
-        small = cp < _IS_SPACE.size
-        space[small] = _IS_SPACE[cp[small]]
-        src = np.flatnonzero(~(space & np.r_[False, space[:-1]]))  # the first of each whitespace run stays
-        kept = np.where(space[src], np.uint32(0x20), cp[src])  # ... as one space
-    else:
-        src = np.arange(cp.size)
-        kept = cp
+        space = np.zeros(kept.size, dtype=bool)
+        small = kept < _IS_SPACE.size
+        space[small] = _IS_SPACE[kept[small]]
+        first = ~(space & np.r_[False, space[:-1]])  # the first of each whitespace run stays (a stripped
+        src, kept = src[first], np.where(space[first], np.uint32(0x20), kept[first])  # one never ends a run)
     widths = 1 + (kept >= 0x80).astype(np.int64) + (kept >= 0x800) + (kept >= 0x10000)
     starts = np.zeros(kept.size + 1, dtype=np.int64)
     np.cumsum(widths, out=starts[1:])
