@@ -145,7 +145,7 @@ class LocalEngine:
                 base += len(block)
                 bar.advance(len(block), block.n_bytes)
                 if ck is not None:
-                    ck.maybe_save(base, **cpass.state())
+                    ck.maybe_save(base, cpass.state)
         if ck is not None:
             ck.remove()
         return cpass, skipped
@@ -192,11 +192,13 @@ class _Checkpoint:
         except (OSError, ValueError, KeyError):
             return None
 
-    def maybe_save(self, done: int, **arrays: np.ndarray) -> None:
+    def maybe_save(self, done: int, state: Callable[[], dict[str, np.ndarray]]) -> None:
+        """Save ``state()`` when ``every`` seconds have passed since the last save (the state is
+        only built then: it serialises the kept documents)."""
         if time.monotonic() - self.last < self.every:
             return
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, **state())
         raw = buf.getvalue()
         with atomic_write(self.path, "wb") as fh:
             fh.write(raw)
