@@ -7,8 +7,7 @@ questions do verbatim), i.e. false positives on unplanted items at corpus scale.
 
     python bench/scan_calibration.py [--k 100] [--variants default,strip,...] [--out /tmp/scan_calibration]
 
-Writes bench/results/scan_calibration.json. The ``strip_punctuation`` normalisation is not a scan()
-argument: a variant sets it through ``NgramSettings.make`` (what a changed default would do).
+Writes bench/results/scan_calibration.json (``--json`` to write elsewhere).
 """
 
 from __future__ import annotations
@@ -22,40 +21,31 @@ from pathlib import Path
 from typing import Any
 
 import seenit
-from seenit.scan import config
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-#: name -> (strip_punctuation, scan() n-gram arguments)
+#: name -> (strip_punctuation, scan() n-gram arguments). Names before 2026-12-08 (results files of
+#: then) meant punctuation kept unless "strip" was in the name; since then stripping is the default.
 VARIANTS: dict[str, tuple[bool, dict[str, Any]]] = {
-    "default": (False, {}),  # since the near-copy rule: 13-gram coverage + 8-gram near-copy rule
-    "near_off": (False, {"near_n": 0}),  # the 13-gram rule alone (the default before the near-copy rule)
-    "strip_near": (True, {}),
-    "strip": (True, {}),
-    "n8": (False, {"n": 8}),
-    "strip_n8": (True, {"n": 8}),
-    "strip_n6": (True, {"n": 6}),
-    "strip_clean0.1": (True, {"clean_below": 0.1}),
+    "default": (True, {}),  # punctuation stripped, 13-gram coverage + template-aware 8-gram near-copy rule
+    "keep_punct": (False, {}),  # the default before 2026-12-08
+    "near_off": (True, {"near_n": 0}),  # the 13-gram rule alone
+    "near_at_0.4": (True, {"near_at": 0.4}),
+    "near_at_0.3": (True, {"near_at": 0.3}),
+    "n8": (True, {"n": 8}),
+    "n6": (True, {"n": 6}),
+    "clean_below_0.1": (True, {"clean_below": 0.1}),
 }
 BENCHES = {"gsm8k": ("gsm8k/test.jsonl", "question"), "humaneval": ("humaneval/HumanEval.jsonl.gz", "prompt"),
            "mbpp": ("mbpp/mbpp.jsonl", "text"), "truthfulqa": ("truthfulqa/TruthfulQA.csv", "Question")}
 
-_make = config.NgramSettings.make.__func__  # type: ignore[attr-defined]
-
-
-def _with_strip(strip: bool) -> None:
-    def make(cls: Any, *a: Any, **kw: Any) -> Any:
-        return _make(cls, *a, **{**kw, "strip_punctuation": strip})
-
-    config.NgramSettings.make = classmethod(make)  # type: ignore[method-assign, assignment]
-
 
 def run(name: str, k: int, out: Path, data: Path) -> dict[str, Any]:
     strip, kw = VARIANTS[name]
-    _with_strip(strip)
     t0 = time.perf_counter()
     rep = seenit.scan(sorted((data / "mimir_pile_nonmembers").glob("*.jsonl.gz")),
                       {b: (data / f, fld) for b, (f, fld) in BENCHES.items()}, field="original",
-                      methods="ngram,minhash", out=out / ("strip" if strip else "plain"), calibrate=k, html=False, **kw)
+                      methods="ngram,minhash", out=out / ("strip" if strip else "plain"), calibrate=k, html=False,
+                      strip_punctuation=strip, overwrite=True, **kw)
     d = rep.to_dict()
     flagged = {b: {"ngram": len(rep.flagged(b, "ngram")), "overall": len(rep.flagged(b))} for b in BENCHES}
     table = {b["name"]: {t: {m: {x: r[x] for x in ("recall", "contaminated", "false_positives")} for m, r in row.items()}

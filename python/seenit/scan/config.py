@@ -90,7 +90,7 @@ def _fraction(value: Any, name: str) -> float:
 
 #: The near-copy rule per recipe: (near_n, near_at) or None. Only the default recipe has one;
 #: the named recipes stay their papers' definitions.
-NEAR_RULES: dict[str, tuple[int, float] | None] = {"default": (8, 0.5), "llama2": None, "gpt3": None, "palm": None}
+NEAR_RULES: dict[str, tuple[int, float] | None] = {"default": (8, 0.3), "llama2": None, "gpt3": None, "palm": None}
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class NgramSettings:
     collapse_whitespace: bool = True
     strip_punctuation: bool = True
     near_n: int = 8
-    near_at: float = 0.5
+    near_at: float = 0.3
 
     @property
     def min_n(self) -> int:

@@ -115,7 +115,7 @@ def scan(
 
     ``methods``: any of ``ngram`` (n-gram overlap, ``recipe``/``n``/``metric``/thresholds as
     :func:`seenit.contamination`; the default recipe adds the near-copy rule: an item of at least
-    ``n`` words otherwise clean is ``partial`` when ``near_at`` (0.5) of its words lie in
+    ``n`` words otherwise clean is ``partial`` when ``near_at`` (0.3) of its words lie in
     ``near_n``-grams (8) found in the corpus, ``near_n=0`` turns it off; ``strip_punctuation`` (default
     True) matches with punctuation removed, so copies whose punctuation changed are found, at the
     cost of short items matching longer sentences — docs/scan.md, Calibration; evidence still
