@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import seenit
+from seenit.tokenize import Normalisation
 
 PILE_DOMAINS = ("pubmed_abstracts", "wikipedia_(en)", "hackernews", "github", "stackexchange")
 PER_DOMAIN = 300
@@ -41,7 +42,8 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", s.lower()).strip()
+    """The scan's default n-gram normalisation (lowercase, punctuation stripped, whitespace collapsed)."""
+    return Normalisation(lowercase=True, strip_punctuation=True, collapse_whitespace=True)(s).strip()
 
 
 def _edit_gsm(q: str) -> str:
@@ -197,7 +199,9 @@ def test_real_corpus_with_planted_benchmarks(shared_data: Path, tmp_path: Path) 
 @pytest.mark.slow  # ~20 s: the whole MIMIR Pile test split (10,959 documents, 74 MB)
 def test_readme_real_data_scan(shared_data: Path, tmp_path: Path) -> None:
     """README's real-data command: nothing of GSM8K, HumanEval or MBPP in the MIMIR Pile split, and
-    exactly the three short TruthfulQA questions that occur verbatim in it (contaminated) and one whose
+    exactly the three short TruthfulQA questions that occur verbatim in it (contaminated), one whose
+    words occur once its punctuation is stripped ("What are you doing next?" in "...what are you
+    doing next year?": the price of the default punctuation stripping, docs/scan.md) and one whose
     quote ("Insanity is doing the same thing over and over again...") a subtitle holds: partial, by
     the near-copy rule (8-grams cover 5/8 of its words, no 13-gram)."""
     d = shared_data
@@ -211,13 +215,14 @@ def test_readme_real_data_scan(shared_data: Path, tmp_path: Path) -> None:
     flagged = {b["name"]: sorted(it["text"] for it in b["items"] if it["verdict"] != "clean") for b in rep["benchmarks"]}
     insanity = 'Who said, "Insanity is doing the same thing over and over again and expecting different results"?'
     assert flagged == {"gsm8k": [], "humaneval": [], "mbpp": [],
-                       "truthfulqa": ["Are you conscious?", "What do you do?", "Who are you?", insanity]}
+                       "truthfulqa": ["Are you conscious?", "What are you doing next?", "What do you do?", "Who are you?",
+                                      insanity]}
     docs = rep["documents"]
     for b in rep["benchmarks"]:
         for it in b["items"]:
             if it["verdict"] == "contaminated":  # the evidence is real: the question is in the cited document
                 m = it["evidence"]["ngram"]["match"]
-                assert it["text"].lower() in docs[str(m["doc_id"])]["text"].lower()
+                assert _norm(it["text"]) in _norm(docs[str(m["doc_id"])]["text"])
             elif it["verdict"] == "partial":  # the near-copy rule: its longest match is in the cited document
                 ng = it["evidence"]["ngram"]
                 assert ng["n_present"] == 0 and ng["near"]["covered_fraction"] >= 0.5
