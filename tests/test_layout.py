@@ -22,6 +22,9 @@ PUBLIC_API = {
     "perplexity_filter", "surprisal_probes", "truth_ratio", "truth_ratio_summary", "zlib_ratio", "Cartography",
     "cartography", "range_pairs", "kmeans", "KMeans", "semdedup", "SemDedupResult", "familiarity",
     "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards",
+    "ShardedLikelihood", "sharded_likelihood_test", "DatasetInference", "dataset_inference", "BlindBaseline",
+    "blind_baseline", "HoldoutTests", "holdout_tests", "Inflation", "inflation", "LikelihoodGap", "likelihood_gap",
+    "GapCorrelation", "gap_correlation",
 }
 
 COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",

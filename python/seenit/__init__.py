@@ -38,6 +38,22 @@ from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, rang
 from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
 from .scan import ScanReport, merge_scan_shards, scan, scan_shard
+from .probe import (
+    BlindBaseline,
+    DatasetInference,
+    GapCorrelation,
+    HoldoutTests,
+    Inflation,
+    LikelihoodGap,
+    ShardedLikelihood,
+    blind_baseline,
+    dataset_inference,
+    gap_correlation,
+    holdout_tests,
+    inflation,
+    likelihood_gap,
+    sharded_likelihood_test,
+)
 
 try:
     __version__ = _pkg_version("seenit")
@@ -106,4 +122,18 @@ __all__ = [
     "scan_shard",
     "merge_scan_shards",
     "ScanReport",
+    "ShardedLikelihood",
+    "sharded_likelihood_test",
+    "DatasetInference",
+    "dataset_inference",
+    "BlindBaseline",
+    "blind_baseline",
+    "HoldoutTests",
+    "holdout_tests",
+    "Inflation",
+    "inflation",
+    "LikelihoodGap",
+    "likelihood_gap",
+    "GapCorrelation",
+    "gap_correlation",
 ]
