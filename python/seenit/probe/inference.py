@@ -89,7 +89,7 @@ def dataset_inference(
     if s.shape[1] != v.shape[1] or (isinstance(suspect_features, Mapping) and s_names != v_names):
         raise ValueError(f"suspect_features and validation_features must have the same columns, got "
                          f"{s_names} and {v_names}")
-    alpha = check_float(alpha, "alpha", 0.0)
+    alpha = check_float(alpha, "alpha", 0.0, lo_open=True)
     seed = check_int(seed, "seed", 0)
     for m, name in ((s, "suspect_features"), (v, "validation_features")):
         if m.shape[0] < 4:
@@ -115,5 +115,6 @@ def fit_ridge(pos: np.ndarray, neg: np.ndarray, alpha: float) -> tuple[np.ndarra
     std = X.std(axis=0)
     std = np.where(std > 0, std, 1.0)  # a constant column stays 0 after centring
     Z = (X - mean) / std
-    w = np.linalg.solve(Z.T @ Z + alpha * np.eye(Z.shape[1]), Z.T @ (y - y.mean()))
+    # lstsq, not solve: a tiny alpha with more features than rows is singular to rounding
+    w = np.linalg.lstsq(Z.T @ Z + alpha * np.eye(Z.shape[1]), Z.T @ (y - y.mean()), rcond=None)[0]
     return w, mean, std
