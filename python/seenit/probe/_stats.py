@@ -149,6 +149,11 @@ class Features:
     data: np.ndarray | None = None
     indices: np.ndarray | None = None
     indptr: np.ndarray | None = None
+    row: np.ndarray | None = None  # CSR: the row of each stored value (filled in, not given)
+
+    def __post_init__(self) -> None:
+        if self.indptr is not None:
+            object.__setattr__(self, "row", np.repeat(np.arange(self.n), np.diff(self.indptr)))
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.data is None or self.indices is None or self.indptr is None:
@@ -168,16 +173,14 @@ class Features:
     def matvec(self, w: np.ndarray) -> np.ndarray:
         if self.dense is not None:
             return self.dense @ w
-        data, indices, indptr = self.csr()
-        row = np.repeat(np.arange(self.n), np.diff(indptr))
-        return np.bincount(row, weights=data * w[indices], minlength=self.n)
+        data, indices, _ = self.csr()
+        return np.bincount(self.row, weights=data * w[indices], minlength=self.n)
 
     def rmatvec(self, r: np.ndarray) -> np.ndarray:
         if self.dense is not None:
             return self.dense.T @ r
-        data, indices, indptr = self.csr()
-        row = np.repeat(np.arange(self.n), np.diff(indptr))
-        return np.bincount(indices, weights=data * r[row], minlength=self.d)
+        data, indices, _ = self.csr()
+        return np.bincount(indices, weights=data * r[self.row], minlength=self.d)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

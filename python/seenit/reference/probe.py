@@ -108,6 +108,8 @@ def two_proportions(k1, n1, k2, n2):
     from scipy import stats
 
     p = (k1 + k2) / (n1 + n2)
+    if p in (0.0, 1.0):  # every item right (or wrong) in both sets: no variance, nothing to test
+        return 0.0, 1.0
     z = (k1 / n1 - k2 / n2) / math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
     return z, float(stats.norm.sf(z))
 
