@@ -28,7 +28,7 @@ PUBLIC_API = {
 }
 
 COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",
-            "dedup minhash", "dedup exact", "dedup semantic"}
+            "dedup minhash", "dedup exact", "dedup semantic", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
 INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "tokenize", "gpu"}
