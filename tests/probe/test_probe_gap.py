@@ -18,7 +18,7 @@ from _probe_helpers import N_SEEDS, assert_calibrated
 @given(st.integers(0, 2**32), st.integers(2, 40), st.integers(2, 40), st.floats(0, 1), st.integers(1, 100))
 def test_matches_reference(seed, nb, nf, shift, n_boot):
     rng = np.random.default_rng(seed)
-    b, f = rng.normal(-2 + shift, 0.5, nb), rng.normal(-2, 0.7, nf)
+    b, f = -np.abs(rng.normal(-3 + shift, 0.5, nb)), -np.abs(rng.normal(-3, 0.7, nf))
     got = seenit.likelihood_gap(b, f, n_bootstrap=n_boot, seed=seed)
     want = ref.likelihood_gap(b, f, n_bootstrap=n_boot, seed=seed)
     assert got.statistic == pytest.approx(want["statistic"])
@@ -33,11 +33,11 @@ def test_doclogprobs_are_averaged_per_item():
 
 
 def test_calibrated_and_powerful():
-    ps = [seenit.likelihood_gap(*np.random.default_rng(s).normal(-2, 0.5, (2, 60)), n_bootstrap=1, seed=s).pvalue
+    ps = [seenit.likelihood_gap(*np.random.default_rng(s).normal(-4, 0.5, (2, 60)), n_bootstrap=1, seed=s).pvalue
           for s in range(N_SEEDS)]
     assert_calibrated(ps)
     rng = np.random.default_rng(0)
-    r = seenit.likelihood_gap(rng.normal(-1.8, 0.5, 200), rng.normal(-2, 0.5, 200))
+    r = seenit.likelihood_gap(rng.normal(-3.8, 0.5, 200), rng.normal(-4, 0.5, 200))
     assert r.pvalue < 0.01 and r.interval.low > 0
 
 
@@ -71,6 +71,7 @@ def test_gap_correlation_monte_carlo():
     ((np.array([-1.0, np.nan]), np.array([-1.0, -2.0])), ValueError, "bench: item 1 has no finite"),
     ((np.array([-1.0, -2.0]), np.ones((2, 2))), ValueError, "fresh must be 1-dimensional"),
     ((np.array([-1.0, -2.0]), ["a", "b"]), TypeError, "fresh"),
+    ((np.array([-1.0, 0.5]), np.array([-1.0, -2.0])), ValueError, r"bench must hold mean token log-likelihoods \(<= 0"),
 ])
 def test_likelihood_gap_bad_input(args, exc, match):
     with pytest.raises(exc, match=match):

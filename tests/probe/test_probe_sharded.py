@@ -121,7 +121,8 @@ def test_bad_arguments(kwargs, exc, match):
     (lambda seqs: np.zeros(len(seqs) + 1), ValueError, r"logprob_fn must return one log-probability per sequence"),
     (lambda seqs: np.zeros((len(seqs), 2)), ValueError, "shape"),
     (lambda seqs: np.full(len(seqs), np.nan), ValueError, "logprob_fn returned a non-finite"),
-    (lambda seqs: np.full(len(seqs), 3.0), ValueError, r"log-probabilities \(<= 0\)"),
+    (lambda seqs: np.full(len(seqs), 3.0), ValueError, r"log-probabilities \(<= 0, > -1e\+12\)"),
+    (lambda seqs: np.full(len(seqs), -1e300), ValueError, r"log-probabilities \(<= 0, > -1e\+12\)"),
     (lambda seqs: ["a"] * len(seqs), TypeError, "logprob_fn must return an array"),
 ])
 def test_bad_logprob_fn_output(ret, exc, match):

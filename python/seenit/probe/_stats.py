@@ -61,7 +61,12 @@ def t_sf(t: float, df: float) -> float:
         return math.nan
     if math.isinf(t):
         return 0.0 if t > 0 else 1.0
-    tail = 0.5 * betainc(df / 2.0, 0.5, df / (df + t * t))  # P(|T| > |t|) / 2
+    # P(|T| > |t|) / 2 = I_x(df/2, 1/2) / 2 with x = df / (df + t^2); for small t, x rounds to 1,
+    # so take the complement I_{1-x}(1/2, df/2) with 1 - x = t^2 / (df + t^2) computed directly
+    if t * t < df:
+        tail = 0.5 * (1.0 - betainc(0.5, df / 2.0, t * t / (df + t * t)))
+    else:
+        tail = 0.5 * betainc(df / 2.0, 0.5, df / (df + t * t))
     return tail if t > 0 else 1.0 - tail
 
 

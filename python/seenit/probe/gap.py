@@ -78,7 +78,16 @@ def item_loglik(x: Any, name: str) -> npt.NDArray[np.float64]:
     if not np.isfinite(v).all():
         i = int(np.argmax(~np.isfinite(v)))
         raise ValueError(f"{name}: item {i} has no finite mean log-likelihood ({v[i]}; an empty item?)")
+    bad = (v > 1e-4) | (v < -MAX_NATS_PER_TOKEN)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must hold mean token log-likelihoods (<= 0, > -{MAX_NATS_PER_TOKEN:g} nats); "
+                         f"item {i} is {v[i]}")
     return v
+
+
+#: Lowest mean token log-likelihood accepted: no real model is this far off, and sums stay finite.
+MAX_NATS_PER_TOKEN = 1e6
 
 
 def likelihood_gap(bench: Any, fresh: Any, *, n_bootstrap: int = 1000, ci: float = 0.95, seed: int = 0) -> LikelihoodGap:

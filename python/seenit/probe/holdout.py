@@ -152,6 +152,13 @@ def _embeddings(x: Any, name: str) -> np.ndarray:
     return m
 
 
+def _rescaled(x: np.ndarray) -> np.ndarray:
+    """``x`` over its largest magnitude: every test here is invariant to one global scale, and
+    huge or tiny embeddings then neither overflow nor underflow."""
+    top = float(np.abs(x).max()) if x.size else 0.0
+    return x / top if top > 0 else x
+
+
 def _correct(x: Any, name: str) -> np.ndarray:
     a = np.asarray(x)
     if a.dtype == object or a.dtype.kind not in "biuf":
@@ -259,7 +266,7 @@ def holdout_tests(
         diff = difficulty_test(ct, ch)
 
     nt, nh = xt.shape[0], xh.shape[0]
-    x = np.concatenate([xt, xh])
+    x = _rescaled(np.concatenate([xt, xh]))
     rng = np.random.default_rng(seed)
     emb = embedding_test(x, nt, n_permutations, rng)
     # balanced subsample, so that accuracy 1/2 is chance

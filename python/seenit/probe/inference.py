@@ -95,6 +95,10 @@ def dataset_inference(
         if m.shape[0] < 4:
             raise ValueError(f"{name} has {m.shape[0]} documents; dataset inference needs at least 4 "
                              "(two halves of at least 2)")
+    # columns over their largest magnitude (standardising undoes it): huge scores cannot overflow
+    top = np.maximum(np.abs(s).max(axis=0), np.abs(v).max(axis=0))
+    top = np.where(top > 0, top, 1.0)
+    s, v = s / top, v / top
     rng = np.random.default_rng(seed)
     ps, pv = rng.permutation(s.shape[0]), rng.permutation(v.shape[0])
     s1, s2 = s[ps[: s.shape[0] // 2]], s[ps[s.shape[0] // 2 :]]

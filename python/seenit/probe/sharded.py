@@ -29,6 +29,10 @@ from ._stats import one_sample_t
 
 LogprobFn = Callable[[list[list[str]]], Any]
 
+#: Lowest total log-probability accepted (nats): far below any real sequence's, and far enough
+#: from the float64 limit that sums over shards and shuffles cannot overflow.
+MAX_NATS = 1e12
+
 
 @dataclass(frozen=True)
 class ShardedLikelihood:
@@ -88,9 +92,10 @@ def check_logprobs(values: Any, n: int, name: str = "logprob_fn") -> npt.NDArray
     if not np.isfinite(a).all():
         i = int(np.argmax(~np.isfinite(a)))
         raise ValueError(f"{name} returned a non-finite log-probability ({a[i]}) for sequence {i}")
-    if (a > 1e-4).any():  # a little slack for rounding in sums of token log-probs
-        i = int(np.argmax(a > 1e-4))
-        raise ValueError(f"{name} must return log-probabilities (<= 0); got {a[i]} for sequence {i}")
+    bad = (a > 1e-4) | (a < -MAX_NATS)  # a little slack for rounding in sums of token log-probs
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must return log-probabilities (<= 0, > -{MAX_NATS:g}); got {a[i]} for sequence {i}")
     return a
 
 
