@@ -249,7 +249,7 @@ def mia_scores(
     if "member_prefix" in cond and "nonmember_prefix" not in cond:
         raise ValueError("Con-ReCall needs nonmember_prefix_logprobs as well as member_prefix_logprobs")
     gamma = check_float(con_recall_gamma, "con_recall_gamma")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a near-zero loss: +-inf, as the other ratios
         if "nonmember_prefix" in cond:
             out["recall"] = cond["nonmember_prefix"] / -L  # LL = -L: the mean token log-likelihood
         if "member_prefix" in cond:

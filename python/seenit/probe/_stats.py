@@ -84,6 +84,11 @@ def binom_sf(k: int, n: int, p: float) -> float:
     return betainc(float(k), float(n - k + 1), p)
 
 
+def _unit_scale(*xs: np.ndarray) -> tuple[np.ndarray, ...]:
+    top = max(float(np.abs(x).max()) for x in xs)
+    return tuple(x / top for x in xs) if 0 < top < math.inf else xs
+
+
 def _mean_var(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(x.var(ddof=1))
 
@@ -91,6 +96,7 @@ def _mean_var(x: np.ndarray) -> tuple[float, float]:
 def welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """(t, df, p) of the one-sided Welch test that mean(a) > mean(b); each needs >= 2 values.
     Both samples constant: t is +-inf (p 0 or 1) when the means differ, else 0 with p 1."""
+    a, b = _unit_scale(a, b)  # t and df do not change with the scale; squared variances then cannot overflow
     ma, va = _mean_var(a)
     mb, vb = _mean_var(b)
     se2 = va / a.size + vb / b.size
@@ -105,6 +111,7 @@ def welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 def one_sample_t(x: np.ndarray) -> tuple[float, float, float]:
     """(t, df, p) of the one-sided t-test that the mean of ``x`` (>= 2 values) is > 0.
     Constant x: t = +-inf (p 0 / 1) for a non-zero mean, 0 with p 1 for all zeros."""
+    (x,) = _unit_scale(x)
     m, v = _mean_var(x)
     df = float(x.size - 1)
     if v <= 0.0:
