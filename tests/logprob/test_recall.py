@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -51,3 +53,39 @@ def test_orientation_member_drops_more():
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         seenit.mia_scores(np.array([-1.0, -2.0]), np.array([0, 1, 2]), **kwargs)
+
+
+def test_cli_mia_prints_the_blind_baseline_and_warns(tmp_path, monkeypatch):
+    """A date-shifted evaluation set: the blind baseline separates it, the random attack scores do not."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from seenit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(40):
+        member = i % 2
+        year = 1995 + i % 7 if member else 2021 + i % 3
+        rows.append({"logprobs": (-rng.exponential(1.0, 8)).tolist(), "label": member,
+                     "text": f"report number {i} written in {year} about the river"})
+    Path("lp.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = CliRunner().invoke(app, ["mia", "--logprobs", "lp.jsonl", "--out", "s.jsonl", "--bootstrap", "50"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "blind baseline (no model)" in out and "distribution-shifted" in out
+    res = CliRunner().invoke(app, ["mia", "--logprobs", "lp.jsonl", "--out", "s2.jsonl", "--no-blind", "--bootstrap", "20"])
+    assert res.exit_code == 0 and "blind baseline" not in res.output
+
+
+def test_cli_mia_recall_prefix_needs_model(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from seenit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lp.jsonl").write_text('{"logprobs": [-1.0]}\n')
+    res = CliRunner().invoke(app, ["mia", "--logprobs", "lp.jsonl", "--out", "s.jsonl", "--nonmember-prefix", "lp.jsonl"])
+    assert res.exit_code == 1 and "need --model" in res.output
