@@ -89,3 +89,41 @@ def test_cli_mia_recall_prefix_needs_model(tmp_path, monkeypatch):
     (tmp_path / "lp.jsonl").write_text('{"logprobs": [-1.0]}\n')
     res = CliRunner().invoke(app, ["mia", "--logprobs", "lp.jsonl", "--out", "s.jsonl", "--nonmember-prefix", "lp.jsonl"])
     assert res.exit_code == 1 and "need --model" in res.output
+
+
+class _CharTokenizer:
+    """A stand-in Hugging Face tokenizer: one id per character, BOS = 1 with special tokens."""
+
+    model_max_length = 10**30  # what HF tokenizers report when they know no bound
+
+    def __call__(self, text: str, add_special_tokens: bool = True, **_: object) -> dict:
+        return {"input_ids": ([1] if add_special_tokens else []) + [ord(c) for c in text]}
+
+
+def test_prefix_is_cut_on_the_left_and_text_scored_whole():
+    from seenit.logprob.models import _with_prefixes
+
+    enc, starts = _with_prefixes(_CharTokenizer(), ["abc", "de"], ["XYZ", "Q"], max_length=6, first=0)
+    # prefix "XYZ" with BOS is 4 tokens; the text keeps 3, so the prefix keeps its last 3: X Y Z
+    assert enc[0] == [ord("X"), ord("Y"), ord("Z"), ord("a"), ord("b"), ord("c")] and starts[0] == 3
+    assert enc[1] == [1, ord("Q"), ord("d"), ord("e")] and starts[1] == 2
+    with pytest.raises(ValueError, match=r"texts\[7\] is 6 tokens: no room for a prefix"):
+        _with_prefixes(_CharTokenizer(), ["abcdef"], ["p"], max_length=6, first=7)
+
+
+def test_sequence_logprob_fn_refuses_orderings_longer_than_the_context():
+    from seenit.logprob.models import context_length, sequence_logprob_fn
+
+    class Model:
+        class config:  # noqa: N801 - the attribute path HF models have
+            max_position_embeddings = 8
+
+    assert context_length(Model(), _CharTokenizer()) == 8
+    assert context_length(object(), _CharTokenizer()) == 2048  # no bound known: the default
+    fn = sequence_logprob_fn(Model(), _CharTokenizer(), sep="|")
+    with pytest.raises(ValueError, match="ordering 1 is 9 tokens, longer than the model's context \\(8\\)"):
+        fn([["ab", "c"], ["abcd", "efg"]])
+    with pytest.raises(TypeError, match=r"sequences\[0\]\[1\] must be str|sequences\[0\]"):
+        fn([["ab", 3]])
+    with pytest.raises(TypeError, match="sep must be a str"):
+        sequence_logprob_fn(Model(), _CharTokenizer(), sep=None)
