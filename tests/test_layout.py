@@ -187,6 +187,22 @@ def test_native_layout_is_one_folder_and_one_binding_per_area() -> None:
         assert any((root / "bench").glob(f"{area}*.py")), area
 
 
+#: Areas without native code: every layer but cpp/, bindings and bench (nothing in them is timed).
+PYTHON_AREAS = {"probe"}
+
+
+def test_python_areas_have_every_other_layer() -> None:
+    root = PACKAGE.parents[1]
+    if not (root / "tests").is_dir():  # an installed package without its sources
+        return
+    for area in PYTHON_AREAS:
+        assert (PACKAGE / area / "__init__.py").is_file(), area
+        assert (PACKAGE / "reference" / f"{area}.py").is_file(), area
+        assert (PACKAGE / "cli" / f"{area}.py").is_file(), area
+        assert (root / "tests" / area).is_dir(), area
+        assert (root / "docs" / f"{area}.md").is_file(), area
+
+
 def test_every_import_resolves() -> None:
     # imports inside functions run only when called: a moved module must not leave one dangling
     import importlib

@@ -71,6 +71,10 @@ def test_probe_block_is_validated():
     (["--out", "run"], "nothing to run"),
     (["--members", "bench.jsonl:question", "--out", "run"], "give both --members and --nonmembers"),
     (["--members", "bench.jsonl:question", "--nonmembers", "mbpp.jsonl:nope", "--out", "run"], "nope"),
+    (["--bench", "b=bench.jsonl:question", "--fresh", "fresh.jsonl:question", "--embed", "hashed:x", "--out", "run"],
+     "dimension must be an integer"),
+    (["--bench", "b=bench.jsonl:question", "--fresh", "fresh.jsonl:question", "--embed", "no-such-model",
+      "--out", "run"], "--embed no-such-model"),
 ])
 def test_user_mistakes(files, args, match):
     res = runner.invoke(app, ["probe", *args])
@@ -84,6 +88,46 @@ def test_existing_report_needs_overwrite(files):
     res = runner.invoke(app, ["probe", *args])
     assert res.exit_code == 1 and "--overwrite" in res.output
     _run([*args, "--overwrite"])
+
+
+def test_model_paths_with_a_stand_in_model(files, monkeypatch):
+    """The --model wiring (sharded test, likelihood gap, dataset inference) with a word-trigram model
+    fitted on the benchmark in order standing in for a causal LM (no torch here)."""
+    import numpy as np
+
+    import seenit.cli.logprob as cli_logprob
+    import seenit.logprob.models as models
+    from seenit.logprob.models import DocLogprobs
+
+    from _probe_helpers import NgramModel, read_jsonl
+
+    bench = read_jsonl(Path("bench.jsonl"), "question")
+    lm = NgramModel("\n\n".join(bench))
+
+    def fake_hf_logprobs(model, tok, texts, **kw):
+        rng = np.random.default_rng(len(texts))
+        lens = [max(1, len(t.split())) for t in texts]
+        return DocLogprobs(-rng.exponential(1.0, sum(lens)), np.concatenate(([0], np.cumsum(lens))).astype(np.int64))
+
+    def char_tokenizer(text, add_special_tokens=True, **kw):
+        return {"input_ids": [1] * add_special_tokens + [ord(c) for c in text]}
+
+    monkeypatch.setattr(cli_logprob, "load_hf_model", lambda *a, **k: ("model", char_tokenizer))
+    monkeypatch.setattr(models, "hf_logprobs", fake_hf_logprobs)
+    monkeypatch.setattr(models, "sequence_logprob_fn", lambda model, tok, **kw: lm.logprob_fn())
+    res = runner.invoke(app, ["probe", "--model", "stand-in", "--bench", "gsm8k=bench.jsonl:question", "--fresh",
+                              "fresh.jsonl:question", "--members", "bench.jsonl:question", "--nonmembers",
+                              "fresh.jsonl:question", "--shards", "8", "--permutations", "9", "--holdout-permutations",
+                              "99", "--max-length", "200", "--out", "run"])
+    assert res.exit_code == 0, res.output
+    assert "warning:" in res.output and "longer than --max-length 200 tokens" in " ".join(res.output.split())
+    rep = json.loads(Path("run", "report.json").read_text())
+    check_report(rep)
+    tests = {t["test"]: t for t in rep["probe"]["tests"]}
+    assert list(tests) == ["sharded_likelihood", "holdout", "likelihood_gap", "blind_baseline", "dataset_inference"]
+    assert tests["sharded_likelihood"]["pvalue"] < 0.01 and "evidence the model saw" in tests["sharded_likelihood"]["summary"]
+    assert tests["sharded_likelihood"]["n_shards"] == 8 and tests["likelihood_gap"]["n_bench"] == 80
+    assert rep["probe"]["model"] == "stand-in" and "stand-in" in Path("run", "report.html").read_text()
 
 
 @pytest.mark.slow

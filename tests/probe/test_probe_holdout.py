@@ -88,6 +88,14 @@ def test_calibrated_embedding_permutation_test():
     assert_calibrated(ps)
 
 
+def test_calibrated_difficulty_test():
+    ps = []
+    for seed in range(N_SEEDS):
+        rng = np.random.default_rng(seed)
+        ps.append(ho.difficulty_test(rng.random((1, 300)) < 0.6, rng.random((1, 250)) < 0.6).pvalue)
+    assert_calibrated(ps)
+
+
 @pytest.mark.slow
 def test_calibrated_classifier_and_inflation():
     """Cross-validated accuracy under the null is slightly pessimistic (a held-out item is missing

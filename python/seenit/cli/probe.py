@@ -86,6 +86,16 @@ def _texts(spec: Any) -> list[str]:
     return load_items(spec).texts
 
 
+def _warn_truncated(tok: Any, texts: list[str], max_length: int, what: str) -> None:
+    """Texts over ``max_length`` tokens are scored truncated (hf_logprobs): say so, once."""
+    if not callable(tok):
+        return
+    n = sum(len(tok(t, add_special_tokens=True)["input_ids"]) > max_length for t in texts)
+    if n:
+        err_console.print(f"[bold yellow]warning:[/] {n} of {len(texts)} {what} texts are longer than --max-length "
+                          f"{max_length} tokens; only their first tokens are scored", highlight=False, soft_wrap=True)
+
+
 def _finite_rows(scores: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     cols = {k: v for k, v in scores.items() if k != "perplexity"}  # perplexity is a monotone copy of loss
     ok = np.logical_and.reduce([np.isfinite(v) for v in cols.values()])
@@ -135,6 +145,14 @@ def register(app: typer.Typer) -> None:
         json_path, html_path = out / "report.json", out / "report.html"
         check_out(json_path, inputs=inputs, overwrite=overwrite)
         check_out(html_path, inputs=inputs, overwrite=overwrite)
+        embed_fn = None
+        if fresh is not None:  # resolve the embedding model before any work: a missing one is an error line
+            from ..search.embed import embedder
+
+            try:
+                embed_fn = embedder(embed)
+            except RuntimeError as e:
+                raise fail(f"--embed {embed}: {e}") from None
         texts = {k: _texts(s) for k, s in specs.items()}
         if max_items is not None and "bench" in texts:
             texts["bench"] = texts["bench"][:max_items]
@@ -157,11 +175,13 @@ def register(app: typer.Typer) -> None:
                                                         seed=seed), f"{name}"))
         if "fresh" in texts:
             err_console.print(f"holdout tests: {name} vs {specs['fresh'].path} ({embed} embeddings)")
-            tests.append(_entry(holdout_tests(texts["bench"], texts["fresh"], embed=embed,
+            tests.append(_entry(holdout_tests(texts["bench"], texts["fresh"], embed=embed_fn,
                                               n_permutations=holdout_permutations, seed=seed), f"{name} vs fresh"))
             if lm is not None:
                 from ..logprob.models import hf_logprobs
 
+                for k in ("bench", "fresh"):
+                    _warn_truncated(tok, texts[k], max_length, k)
                 b = hf_logprobs(lm, tok, texts["bench"], batch_size=batch_size, max_length=max_length, progress=False)
                 f = hf_logprobs(lm, tok, texts["fresh"], batch_size=batch_size, max_length=max_length, progress=False)
                 tests.append(_entry(likelihood_gap(b, f, seed=seed), f"{name} vs fresh"))
@@ -173,6 +193,7 @@ def register(app: typer.Typer) -> None:
 
                 feats = []
                 for k in ("members", "nonmembers"):
+                    _warn_truncated(tok, texts[k], max_length, k)
                     d = hf_logprobs(lm, tok, texts[k], batch_size=batch_size, max_length=max_length, progress=False)
                     feats.append(_finite_rows(d.scores(ks=(0.1, 0.2, 0.5), texts=texts[k])))
                 tests.append(_entry(dataset_inference(feats[0], feats[1], seed=seed), "members (suspect) vs non-members"))
