@@ -23,6 +23,10 @@ from .validate import METHODS, VERDICTS
 
 METHOD_NAMES = {"ngram": "n-gram", "minhash": "MinHash", "embed": "embedding"}
 SEVERITY = {"contaminated": 0, "partial": 1, "clean": 2}
+#: What each probe test's statistic is (docs/probe.md).
+PROBE_STATISTICS = {"sharded_likelihood": "log p gain of the canonical order (nats, mean over shards)",
+                    "holdout": "embedding MMD² (cosine)", "likelihood_gap": "nats per token",
+                    "blind_baseline": "AUROC", "dataset_inference": "Welch t"}
 LEGEND = (
     '<p class="legend">Marked: <mark class="hl-cover">item text covered by corpus n-grams</mark>'
     '<mark class="hl-match">the longest match, in the item and in the document</mark>'
@@ -389,7 +393,7 @@ class Page:
             cls = ' class="num v-contaminated"' if pv is not None and pv < 0.05 else ' class="num"'
             rows.append(
                 f'<tr><td>{esc(t["test"].replace("_", " "))}</td><td>{esc(t["on"])}</td>'
-                f'<td class="num">{float(t["statistic"]):.4g}</td>'
+                f'<td class="num">{float(t["statistic"]):.4g}<br><small>{esc(PROBE_STATISTICS.get(t["test"], ""))}</small></td>'
                 f'<td{cls}>{"–" if pv is None else f"{pv:.3g}"}</td><td>{esc(t["summary"])}</td></tr>')
         inputs = p.get("inputs") or {}
         files = " · ".join(f'{esc(k)}: {esc(v.get("file", ""))} ({esc(v.get("n_items", "?"))} items)'
