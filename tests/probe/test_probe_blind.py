@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import seenit
 from seenit.reference import probe as ref
@@ -55,6 +57,17 @@ def test_deterministic_given_seed():
     a, b = _texts(rng, 15), _texts(rng, 15)
     assert seenit.blind_baseline(a, b, seed=1, n_bootstrap=20).to_dict() == \
         seenit.blind_baseline(a, b, seed=1, n_bootstrap=20).to_dict()
+
+
+@settings(max_examples=25)  # a scipy fit per fold in the reference
+@given(st.integers(0, 2**32), st.integers(5, 12), st.integers(5, 12), st.booleans())
+def test_matches_reference(seed, nm, nn, dated):
+    rng = np.random.default_rng(seed)
+    members = _texts(rng, nm, (1990, 2030) if dated else None)
+    nonmembers = _texts(rng, nn, (1990, 2030) if dated else None)
+    got = seenit.blind_baseline(members, nonmembers, n_bootstrap=10, seed=seed)
+    want = ref.blind_baseline_scores(members, nonmembers, 5, seed)
+    np.testing.assert_allclose(got.scores, want, atol=2e-3)
 
 
 def test_features_match_reference_tfidf():

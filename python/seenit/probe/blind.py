@@ -9,8 +9,8 @@ an L2-regularised logistic regression (C = 1), and stratified ``folds``-fold cro
 AUROC of the out-of-fold scores, with a stratified bootstrap CI (``seenit.bootstrap``).
 No p-value: out-of-fold scores are not independent, so AUROC's Mann-Whitney null does not hold.
 
-Folds: ``rng = numpy.random.default_rng(seed)``; members (label 1) then non-members are shuffled
-with ``rng.permutation`` and dealt round-robin to the folds; the bootstrap uses ``seed`` too.
+Folds: ``rng = numpy.random.default_rng(seed)``; the non-members (label 0), then the members, are
+shuffled with ``rng.permutation`` and dealt round-robin to the folds; the bootstrap uses ``seed`` too.
 """
 
 from __future__ import annotations

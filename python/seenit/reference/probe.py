@@ -184,3 +184,49 @@ def logistic_objective(X, y, w, b, lam):
     """Mean log-loss + lam/2 ||w||^2 (intercept unpenalised), the objective the probe's fit minimises."""
     z = X @ w + b
     return float(np.mean(np.logaddexp(0, z) - y * z) + lam / 2 * w @ w)
+
+
+def year_features(text):
+    """Das et al.'s date cue: (mentions a year 1500-2099, (latest year - 2000) / 100), zeros without one."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", text)]
+    return (1.0, (max(years) - 2000) / 100) if years else (0.0, 0.0)
+
+
+def blind_baseline_scores(members, nonmembers, folds=5, seed=0):
+    """Out-of-fold logits of Das et al.'s blind baseline: TF-IDF word 1-2-grams plus the date cue,
+    logistic regression (mean log-loss + ||w||^2 / (2 n_train)) fitted by scipy (L-BFGS-B) per fold.
+    Folds: non-members, then members, shuffled (``rng.permutation``) and dealt round-robin."""
+    from scipy import optimize
+
+    texts = list(members) + list(nonmembers)
+    y = np.array([1.0] * len(members) + [0.0] * len(nonmembers))
+    rows = tfidf_rows(texts, 2)
+    vocab = sorted({k for r in rows for k in r})
+    col = {k: j for j, k in enumerate(vocab)}
+    X = np.zeros((len(texts), len(vocab) + 2))
+    for i, r in enumerate(rows):
+        for k, v in r.items():
+            X[i, col[k]] = v
+        X[i, len(vocab):] = year_features(texts[i])
+    rng = np.random.default_rng(seed)
+    fold = np.empty(len(texts), dtype=int)
+    for cls in (0.0, 1.0):
+        idx = np.flatnonzero(y == cls)
+        idx = idx[rng.permutation(len(idx))]
+        for j, i in enumerate(idx):
+            fold[i] = j % folds
+    out = np.empty(len(texts))
+    d = X.shape[1]
+    for f in range(folds):
+        tr, te = fold != f, fold == f
+        lam = 1.0 / tr.sum()
+        Xt, yt = X[tr], y[tr]
+
+        def grad(v, Xt=Xt, yt=yt, lam=lam):
+            r = (1 / (1 + np.exp(-(Xt @ v[:d] + v[d]))) - yt) / len(yt)
+            return np.concatenate([Xt.T @ r + lam * v[:d], [r.sum()]])
+
+        res = optimize.minimize(lambda v: logistic_objective(Xt, yt, v[:d], v[d], lam), np.zeros(d + 1),
+                                jac=grad, method="L-BFGS-B", options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 5000})
+        out[te] = X[te] @ res.x[:d] + res.x[d]
+    return out
