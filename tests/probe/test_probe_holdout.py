@@ -68,6 +68,17 @@ def test_inflation_matches_reference(seed, nt, nh, nb):
         assert got.pvalue == pytest.approx(want["pvalue"], rel=1e-8, abs=1e-14)
 
 
+@settings(max_examples=25)  # a scipy fit per fold in the reference
+@given(st.integers(0, 2**32), st.integers(5, 25), st.integers(5, 25), st.integers(1, 6), st.floats(0, 1.5))
+def test_classifier_matches_reference(seed, nt, nh, d, shift):
+    rng = np.random.default_rng(seed)
+    t, h = rng.standard_normal((nt, d)) + 1 + shift, rng.standard_normal((nh, d)) + 1
+    r = seenit.holdout_tests(t, h, n_permutations=7, seed=seed)
+    auc, acc, p = ref.holdout_classifier(t, h, 7, 5, seed)
+    assert r.classifier.auroc == pytest.approx(auc, abs=1e-9)
+    assert r.classifier.accuracy == pytest.approx(acc) and r.classifier.pvalue == pytest.approx(p, rel=1e-6)
+
+
 def test_several_models_difficulty():
     rng = np.random.default_rng(0)
     ct, ch = rng.random((3, 50)) < 0.5, rng.random((3, 40)) < 0.5

@@ -215,12 +215,19 @@ def blind_baseline_scores(members, nonmembers, folds=5, seed=0):
         idx = idx[rng.permutation(len(idx))]
         for j, i in enumerate(idx):
             fold[i] = j % folds
-    out = np.empty(len(texts))
+    return cv_logits(X, y, fold, folds)
+
+
+def cv_logits(X, y, fold, folds):
+    """Out-of-fold logits of a logistic regression (mean log-loss + ||w||^2 / (2 n_train), intercept
+    free) fitted with scipy's L-BFGS-B on the other folds."""
+    from scipy import optimize
+
+    out = np.empty(len(y))
     d = X.shape[1]
     for f in range(folds):
         tr, te = fold != f, fold == f
-        lam = 1.0 / tr.sum()
-        Xt, yt = X[tr], y[tr]
+        Xt, yt, lam = X[tr], y[tr], 1.0 / tr.sum()
 
         def grad(v, Xt=Xt, yt=yt, lam=lam):
             r = (1 / (1 + np.exp(-(Xt @ v[:d] + v[d]))) - yt) / len(yt)
@@ -230,3 +237,35 @@ def blind_baseline_scores(members, nonmembers, folds=5, seed=0):
                                 jac=grad, method="L-BFGS-B", options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 5000})
         out[te] = X[te] @ res.x[:d] + res.x[d]
     return out
+
+
+def holdout_classifier(target, holdout, n_permutations, folds, seed=0):
+    """Haimes et al.'s separability test on embeddings: the larger set subsampled to the smaller's
+    size, embeddings centred and scaled to mean row norm 1, cross-validated logistic regression;
+    (AUROC, accuracy, one-sided binomial p of accuracy > 1/2). Random draws as holdout_tests makes
+    them: the permutation test's first, then the subsample, then the folds."""
+    x = np.vstack([target, holdout]).astype(float)
+    x = x / np.abs(x).max()
+    nt, nh = len(target), len(holdout)
+    rng = np.random.default_rng(seed)
+    for _ in range(n_permutations):
+        rng.permutation(nt + nh)
+    k = min(nt, nh)
+    it = np.arange(nt) if nt == k else np.sort(rng.choice(nt, k, replace=False))
+    ih = nt + (np.arange(nh) if nh == k else np.sort(rng.choice(nh, k, replace=False)))
+    xs = x[np.concatenate([it, ih])]
+    xs = xs - xs.mean(axis=0)
+    xs = xs / np.sqrt((xs ** 2).sum(axis=1).mean())
+    y = np.array([1.0] * k + [0.0] * k)
+    fold = np.empty(2 * k, dtype=int)
+    for cls in (0.0, 1.0):
+        idx = np.flatnonzero(y == cls)
+        idx = idx[rng.permutation(len(idx))]
+        for j, i in enumerate(idx):
+            fold[i] = j % folds
+    s = cv_logits(xs, y, fold, folds)
+    correct = int(((s > 0) == (y == 1)).sum())
+    from scipy import stats
+
+    auc = float(stats.mannwhitneyu(s[y == 1], s[y == 0]).statistic / (k * k))
+    return auc, correct / (2 * k), binomial_pvalue(correct, 2 * k)
