@@ -163,6 +163,9 @@ def main() -> None:
     ap.add_argument("--jobs", default="stream,index,datatrove")
     ap.add_argument("--datatrove-python", default=sys.executable,
                     help="python of an environment with datatrove + spacy (default: this one)")
+    ap.add_argument("--baseline-python", default=None,
+                    help="python of an environment with another seenit build (e.g. the previous commit): adds a "
+                         "'baseline' job, the stream job under that build, interleaved with the others")
     ap.add_argument("--work", default="/tmp/seenit-bench-scan")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scan.json"))
     a = ap.parse_args()
@@ -172,7 +175,7 @@ def main() -> None:
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     benches = benchmarks(data)
-    jobs = a.jobs.split(",")
+    jobs = a.jobs.split(",") + (["baseline"] if a.baseline_python else [])
     from seenit.io import iter_records
 
     items = {name: [r.text for r in iter_records(path, field=field)] for name, (path, field) in benches.items()}
@@ -188,8 +191,8 @@ def main() -> None:
                     continue  # ~30 CPU-minutes per round at 10x: its ratio is taken at 1x
                 if j == "index" and scale > 1 and rep > 0:
                     continue  # one run: the 10x index build takes minutes and ~5x the corpus on disk
-                py = a.datatrove_python if j == "datatrove" else sys.executable
-                r = run_job(j, files, benches, work, py)
+                py = {"datatrove": a.datatrove_python, "baseline": a.baseline_python}.get(j) or sys.executable
+                r = run_job("stream" if j == "baseline" else j, files, benches, work, py)
                 runs[j].append(r)
                 print(f"{scale}x {j} round {rep}: {r}", flush=True)
         table = {}

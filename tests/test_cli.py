@@ -27,6 +27,8 @@ def files(tmp_path, monkeypatch):
     lp = [{"logprobs": [-1.0, -2.0, -0.5], "label": i % 2} for i in range(6)]
     Path("lp.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lp))
     Path("badlp.jsonl").write_text('{"logprobs": [-1.0, \n')
+    pp = [{"text": f"sample {i}", "ppl": [10.0 + i, 6.0 + i % 3, 5.0], "c": i % 2} for i in range(8)]
+    Path("pp.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pp))
     assert runner.invoke(app, ["index", "build", "c.jsonl", "--out", "idx"]).exit_code == 0
     for d, manifest in (("sh", "{}"), ("sh2", "{")):  # not a shard manifest; not JSON
         Path(d).mkdir()
@@ -68,6 +70,15 @@ CASES: dict[str, tuple[list[str] | None, list[str] | None, list[str] | None]] = 
     "dedup semantic": (["c.jsonl", "--out", "k.jsonl", "--keep", "nope", *EMB],
                        ["missing.jsonl", "--out", "k.jsonl", *EMB],
                        ["bad.jsonl.gz", "--out", "k.jsonl", *EMB]),
+    "select kmq": (["c.jsonl", "--out", "k.jsonl", "--budget", "13", *EMB],
+                   ["missing.jsonl", "--out", "k.jsonl", "--budget", "2", *EMB],
+                   ["bad.jsonl.gz", "--out", "k.jsonl", "--budget", "2", *EMB]),
+    "select d4": (["c.jsonl", "--out", "k.jsonl", "--ratio", "1.0", *EMB],
+                  ["missing.jsonl", "--out", "k.jsonl", *EMB],
+                  ["bad.jsonl.gz", "--out", "k.jsonl", *EMB]),
+    "select lp": (["pp.jsonl", "--out", "k.jsonl", "--fraction", "0"],
+                  ["missing.jsonl", "--out", "k.jsonl", "--fraction", "0.5"],
+                  ["bad.jsonl.gz", "--out", "k.jsonl", "--fraction", "0.5"]),
 }
 
 
@@ -122,6 +133,9 @@ WRITERS = {
     "dedup minhash": ["c.jsonl"],
     "dedup exact": ["c.jsonl", "--min-length", "20"],
     "dedup semantic": ["c.jsonl", *EMB],
+    "select kmq": ["c.jsonl", "--budget", "5", *EMB],
+    "select d4": ["c.jsonl", *EMB],
+    "select lp": ["pp.jsonl", "--fraction", "0.5"],
 }
 
 
@@ -133,7 +147,7 @@ def test_out_checks_before_work_and_one_overwrite_rule(files, command):
     res = runner.invoke(app, [*cmd, "--out", "adir.jsonl"])
     assert res.exit_code == 1 and "is a directory" in res.output, res.output
     Path("adir.jsonl").rmdir()
-    an_input = "lp.jsonl" if command == "mia" else "c.jsonl"
+    an_input = {"mia": "lp.jsonl", "select lp": "pp.jsonl"}.get(command, "c.jsonl")
     res = runner.invoke(app, [*cmd, "--out", an_input, "--overwrite"])
     assert res.exit_code == 1 and "is also an input" in res.output, res.output
     res = runner.invoke(app, [*cmd, "--out", "nodir/../c.jsonl/x.jsonl"])

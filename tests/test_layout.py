@@ -22,16 +22,18 @@ PUBLIC_API = {
     "perplexity_filter", "surprisal_probes", "truth_ratio", "truth_ratio_summary", "zlib_ratio", "Cartography",
     "cartography", "range_pairs", "kmeans", "KMeans", "semdedup", "SemDedupResult", "familiarity",
     "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards",
+    "learning_percentage", "select_stratified", "kmq_select", "KMQSelection", "cluster_weights", "resample", "d4",
+    "D4Result", "effective_tokens", "EffectiveTokens", "perplexity_correlations", "PerplexityCorrelations",
     "ShardedLikelihood", "sharded_likelihood_test", "DatasetInference", "dataset_inference", "BlindBaseline",
     "blind_baseline", "HoldoutTests", "holdout_tests", "Inflation", "inflation", "LikelihoodGap", "likelihood_gap",
     "GapCorrelation", "gap_correlation",
 }
 
 COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",
-            "dedup minhash", "dedup exact", "dedup semantic", "probe"}
+            "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
-INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "tokenize", "gpu"}
+INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "text_blocks", "tokenize", "gpu"}
 #: Who may import the report renderer: the audit writes report.html, the CLI writes plots.
 MAY_IMPORT_REPORT = {"scan", "cli", "report"}
 
@@ -188,7 +190,7 @@ def test_native_layout_is_one_folder_and_one_binding_per_area() -> None:
 
 
 #: Areas without native code: every layer but cpp/, bindings and bench (nothing in them is timed).
-PYTHON_AREAS = {"probe"}
+PYTHON_AREAS = {"probe", "select"}
 
 
 def test_python_areas_have_every_other_layer() -> None:

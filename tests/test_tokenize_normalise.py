@@ -162,7 +162,8 @@ def _core_args(docs=(b"ab", b"C d")):
 
 
 def test_core_normalise_utf8_direct():
-    blob, offsets = _core.normalise_utf8(*_core_args(), False, True)
+    blob, offsets, deferred = _core.normalise_utf8(*_core_args(), False, True)
+    assert deferred.size == 0
     assert blob.tobytes() == b"abc d" and offsets.tolist() == [0, 2, 5]
 
 
@@ -206,3 +207,21 @@ def test_pile_documents_match_the_definition():
     texts = seenit.io.read_texts(files, field="original")
     for norm in (Normalisation(lowercase=True, collapse_whitespace=True), Normalisation(True, True, True)):
         assert_matches(norm, texts)
+
+
+def test_core_normalise_utf8_skip_deferred_lists_the_context_dependent_documents():
+    docs = ["a \u0130 b".encode(), b"Plain", "\u03a3\u03a3".encode(), "x".encode()]
+    blob, offsets, deferred = _core.normalise_utf8(*_core_args(docs), False, True, True)
+    assert deferred.tolist() == [0, 2]  # left empty: the caller lowercases them itself
+    assert blob.tobytes() == b"plainx" and offsets.tolist() == [0, 0, 5, 5, 6]
+
+
+def test_encode_utf8_lowercases_the_deferred_documents_in_python():
+    texts = ["A \u0130 B", "Plain", "O\u03a3 \u03a3O", "x\ud800"]
+    norm = Normalisation(lowercase=True, collapse_whitespace=True, strip_punctuation=True)
+    parts = [t.encode("utf-8", "surrogatepass") for t in texts[:3]]
+    got = norm.encode_utf8(np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64))
+    assert [bytes(got[0][got[1][i]:got[1][i + 1]]).decode() for i in range(3)] == [norm(t) for t in texts[:3]]
+    parts = [t.encode("utf-8", "surrogatepass") for t in texts]
+    with pytest.raises(ValueError, match=r"texts\[3\] holds a lone surrogate"):  # kept unless punctuation is stripped
+        Normalisation(lowercase=True).encode_utf8(np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64))

@@ -1,5 +1,6 @@
-// Runtime controls (thread count, detected CPU features) and the shared text kernel
-// (normalise_utf8, used by seenit.tokenize.Normalisation.encode_block).
+// Runtime controls (thread count, detected CPU features) and the shared text kernels
+// (normalise_utf8, used by seenit.tokenize.Normalisation.encode_block; jsonl_fields, used
+// by seenit.text_blocks to read JSON lines).
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "buffers.hpp"
 #include "seenit/cpu.hpp"
+#include "seenit/jsonl.hpp"
 #include "seenit/normalise.hpp"
 #include "seenit/parallel.hpp"
 
@@ -67,7 +69,7 @@ void bind_runtime(py::module_& m) {
     m.def(
         "normalise_utf8",
         [](const carray<u8>& text, const carray<i64>& offsets, const carray<u32>& table, const carray<u8>& lowercase,
-           bool strip_punctuation, bool collapse_whitespace) {
+           bool strip_punctuation, bool collapse_whitespace, bool skip_deferred) {
             auto t = view_1d(text, "text");
             auto o = view_1d(offsets, "offsets");
             auto tab = view_1d(table, "table");
@@ -76,6 +78,7 @@ void bind_runtime(py::module_& m) {
             seenit::NormaliseOptions opt;
             opt.strip_punctuation = strip_punctuation;
             opt.collapse_whitespace = collapse_whitespace;
+            opt.skip_deferred = skip_deferred;
             seenit::NormalisedBlock block;
             {
                 py::gil_scoped_release nogil;
@@ -88,12 +91,33 @@ void bind_runtime(py::module_& m) {
                 py::gil_scoped_release nogil;
                 seenit::gather_normalised(block, mut_view_1d(out));
             }
-            return py::make_tuple(out, out_offsets);
+            return py::make_tuple(out, out_offsets, to_numpy(std::move(block.deferred)));
         },
         py::arg("text").noconvert(), py::arg("offsets").noconvert(), py::arg("table").noconvert(),
         py::arg("lowercase").noconvert(), py::arg("strip_punctuation"), py::arg("collapse_whitespace"),
+        py::arg("skip_deferred") = false,
         "Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): "
-        "returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.");
+        "returns (bytes uint8, offsets int64, deferred int64): with skip_deferred, the documents to lowercase "
+        "that hold a context-dependent code point are left empty and listed in deferred. Used by "
+        "Normalisation.encode_block / encode_utf8.");
+
+    m.def(
+        "jsonl_fields",
+        [](const carray<u8>& data, const std::string& field) {
+            auto d = view_1d(data, "data");
+            seenit::JsonlFields r;
+            {
+                py::gil_scoped_release nogil;
+                r = seenit::jsonl_fields(d.data, d.size, field);
+            }
+            return py::make_tuple(to_numpy(std::move(r.text)), to_numpy(std::move(r.offsets)),
+                                  to_numpy(std::move(r.line)), to_numpy(std::move(r.deferred)),
+                                  to_numpy(std::move(r.line_begin)), to_numpy(std::move(r.line_end)), r.n_lines);
+        },
+        py::arg("data").noconvert(), py::arg("field"),
+        "One string field of JSON lines (see seenit/jsonl.hpp): (text uint8, offsets int64, line int64, "
+        "deferred uint8, line_begin int64, line_end int64, n_lines) per row, a row being a non-blank line; "
+        "a deferred row's line must be read by the caller (json.loads decides it).");
 }
 
 }  // namespace seenit::bind

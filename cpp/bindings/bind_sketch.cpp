@@ -155,15 +155,6 @@ MinhashParams make_params(int scheme, long long num_perm, unsigned long long see
     return p;
 }
 
-// Moves a vector into a NumPy array without copying.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& v) {
-    auto* heap = new std::vector<T>(std::move(v));
-    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-    return py::array_t<T>({static_cast<py::ssize_t>(heap->size())}, {static_cast<py::ssize_t>(sizeof(T))},
-                          heap->data(), owner);
-}
-
 py::tuple ragged_to_numpy(RaggedU64&& r) {
     return py::make_tuple(to_numpy(std::move(r.values)), to_numpy(std::move(r.offsets)));
 }
@@ -334,14 +325,6 @@ void bind(py::module_& m) {
 // similarity and union-find: convert and check arrays, release the GIL, call the core.
 namespace lsh_bindings {
 namespace {
-
-// Hands a vector's buffer to NumPy without copying (the capsule owns it).
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
-    auto* heap = new std::vector<T>(std::move(v));
-    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-    return py::array_t<T>(shape, heap->data(), owner);
-}
 
 py::tuple ragged_to_numpy(Ragged&& r) {
     py::ssize_t nv = static_cast<py::ssize_t>(r.values.size()), no = static_cast<py::ssize_t>(r.offsets.size());

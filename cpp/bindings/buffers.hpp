@@ -6,6 +6,8 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "seenit/common.hpp"
 
@@ -39,6 +41,16 @@ MatrixView<T> mut_view_2d(carray<T>& arr) {
 template <class T>
 ArrayView<T> mut_view_1d(carray<T>& arr) {
     return {arr.mutable_data(), static_cast<std::size_t>(arr.shape(0))};
+}
+
+// Hands a vector's buffer to NumPy without copying (a capsule owns it). 1-D unless
+// `shape` is given (its product must be v.size()).
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape = {}) {
+    if (shape.empty()) shape = {static_cast<py::ssize_t>(v.size())};
+    auto* heap = new std::vector<T>(std::move(v));
+    py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>(shape, heap->data(), owner);
 }
 
 // Checks a CSR offsets array against the length of its values: starts at 0,

@@ -6,8 +6,6 @@ The public API is re-exported here; see README.md for a tour.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _pkg_version
-
 from . import _core
 from ._runtime import cpu_features, get_num_threads, set_num_threads
 from .ngram.suffix import lcp_array, suffix_array
@@ -38,6 +36,20 @@ from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, rang
 from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
 from .scan import ScanReport, merge_scan_shards, scan, scan_shard
+from .select import (
+    D4Result,
+    EffectiveTokens,
+    KMQSelection,
+    PerplexityCorrelations,
+    cluster_weights,
+    d4,
+    effective_tokens,
+    kmq_select,
+    learning_percentage,
+    perplexity_correlations,
+    resample,
+    select_stratified,
+)
 from .probe import (
     BlindBaseline,
     DatasetInference,
@@ -55,10 +67,16 @@ from .probe import (
     sharded_likelihood_test,
 )
 
-try:
-    __version__ = _pkg_version("seenit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = getattr(_core, "__version__", "0+unknown")
+# The extension is built with the package's version (CMakeLists.txt), so importlib.metadata
+# (tens of milliseconds of import) is needed only for a core built some other way.
+__version__: str = getattr(_core, "__version__", "")
+if not __version__:  # pragma: no cover
+    from importlib.metadata import PackageNotFoundError, version as _pkg_version
+
+    try:
+        __version__ = _pkg_version("seenit")
+    except PackageNotFoundError:
+        __version__ = "0+unknown"
 
 __all__ = [
     "__version__",
@@ -122,6 +140,18 @@ __all__ = [
     "scan_shard",
     "merge_scan_shards",
     "ScanReport",
+    "learning_percentage",
+    "select_stratified",
+    "kmq_select",
+    "KMQSelection",
+    "cluster_weights",
+    "resample",
+    "d4",
+    "D4Result",
+    "effective_tokens",
+    "EffectiveTokens",
+    "perplexity_correlations",
+    "PerplexityCorrelations",
     "ShardedLikelihood",
     "sharded_likelihood_test",
     "DatasetInference",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'jsonl_fields', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -96,6 +96,10 @@ def exact_duplicate_spans(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.A
 def get_num_threads() -> int:
     """
     Number of worker threads the kernels use.
+    """
+def jsonl_fields(data: numpy.typing.NDArray[numpy.uint8], field: str) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], int]:
+    """
+    One string field of JSON lines (see seenit/jsonl.hpp): (text uint8, offsets int64, line int64, deferred uint8, line_begin int64, line_end int64, n_lines) per row, a row being a non-blank line; a deferred row's line must be read by the caller (json.loads decides it).
     """
 def kmeans(x: numpy.typing.NDArray[numpy.float32], n_clusters: typing.SupportsInt | typing.SupportsIndex, iters: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, metric: str, init: str) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32], float, int, str]:
     """
@@ -215,9 +219,9 @@ def ngram_ranges(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa:
     """
     Suffix-array ranges [lo, hi) of ragged queries (values, offsets); count = hi - lo.
     """
-def normalise_utf8(text: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], table: numpy.typing.NDArray[numpy.uint32], lowercase: numpy.typing.NDArray[numpy.uint8], strip_punctuation: bool, collapse_whitespace: bool) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64]]:
+def normalise_utf8(text: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], table: numpy.typing.NDArray[numpy.uint32], lowercase: numpy.typing.NDArray[numpy.uint8], strip_punctuation: bool, collapse_whitespace: bool, skip_deferred: bool = False) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
     """
-    Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): returns (bytes uint8, offsets int64). Used by Normalisation.encode_block.
+    Normalise UTF-8 documents (text, offsets) with a per-code-point table (see seenit/normalise.hpp): returns (bytes uint8, offsets int64, deferred int64): with skip_deferred, the documents to lowercase that hold a context-dependent code point are left empty and listed in deferred. Used by Normalisation.encode_block / encode_utf8.
     """
 def range_pairs(x: numpy.typing.NDArray[numpy.float32], y: typing.Any, threshold: typing.SupportsFloat | typing.SupportsIndex, metric: str) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float32]]:
     """

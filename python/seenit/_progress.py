@@ -9,32 +9,31 @@ so callers never branch on ``progress``.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
-class _Rate(ProgressColumn):
-    """Items per second, in the bar's unit."""
+@functools.cache
+def _rate_column() -> type:
+    """rich's column classes, imported when a bar is first shown (not when seenit is imported)."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def __init__(self, unit: str) -> None:
-        super().__init__()
-        self.unit = unit
+    class Rate(ProgressColumn):
+        """Items per second, in the bar's unit."""
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s", style="progress.data.speed")
+        def __init__(self, unit: str) -> None:
+            super().__init__()
+            self.unit = unit
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s", style="progress.data.speed")
+
+    return Rate
 
 
 class ProgressBar:
@@ -45,9 +44,12 @@ class ProgressBar:
         self._p: Progress | None = None
         self._mb = 0.0
         if enabled:
-            self._p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), _Rate(unit),
-                               TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                               transient=transient, console=Console(stderr=True))
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                               _rate_column()(unit), TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
+                               TimeRemainingColumn(), transient=transient, console=Console(stderr=True))
             self._task = self._p.add_task(description, total=total, info="")
 
     def __enter__(self) -> ProgressBar:

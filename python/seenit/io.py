@@ -283,11 +283,12 @@ def _raise_plain_error(path: Path) -> None:
 _BLOCK = 1 << 22
 
 
-def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, line with its ending) for every line of a file (.gz / .zst too), split
-    exactly where ``open(newline="")`` splits text (at \\n, \\r and \\r\\n), read in blocks;
-    corrupted compressed data raises ValueError naming the file, as in :func:`_nonblank_lines`."""
-    ln = 0
+def line_chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    """The decompressed bytes of a file (.gz / .zst too) in blocks of about 4 MiB, each cut
+    right after a line end (\\n, \\r or \\r\\n, never between the two of a \\r\\n), so every
+    block but the last holds whole lines; corrupted compressed data raises ValueError
+    naming the file, as in :func:`_nonblank_lines`."""
+    path = Path(path)
     try:
         with _open_binary(path) as fh:
             pending: list[bytes] = []
@@ -305,17 +306,23 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                     pending.append(head)
                     head = b"".join(pending)
                     pending = []
-                for line in head.splitlines(keepends=True):
-                    ln += 1
-                    yield ln, line
+                yield head
                 if cut + 1 < len(block):
                     pending.append(block[cut + 1 :])
             if pending:
-                for line in b"".join(pending).splitlines(keepends=True):
-                    ln += 1
-                    yield ln, line
+                yield b"".join(pending)
     except (EOFError, gzip.BadGzipFile) as e:
         raise ValueError(f"{path}: corrupted or truncated compressed file ({e})") from None
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line with its ending) for every line of a file, split exactly where
+    ``open(newline="")`` splits text (at \\n, \\r and \\r\\n)."""
+    ln = 0
+    for chunk in line_chunks(path):
+        for line in chunk.splitlines(keepends=True):
+            ln += 1
+            yield ln, line
 
 
 def _open_binary(path: Path) -> IO[bytes]:

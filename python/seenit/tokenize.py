@@ -69,11 +69,10 @@ class Normalisation:
         lowercased here in Python first. A lone surrogate that normalisation keeps is a
         ValueError naming the document (it has no UTF-8 encoding, as ``encode`` says).
         """
-        from ._core import normalise_utf8
         from ._validate import check_str_sequence
 
         texts = check_str_sequence(texts, "texts")
-        table, defer = _char_table()
+        _, defer = _char_table()
         lower = self.lowercase
         parts: list[bytes] = []
         flags = bytearray(len(texts))
@@ -89,14 +88,44 @@ class Normalisation:
         np.cumsum(lengths, out=offsets[1:])
         blob = np.frombuffer(b"".join(parts), dtype=np.uint8)
         del parts
+        out, out_offsets, _ = self._normalise(blob, offsets, np.frombuffer(flags, dtype=np.uint8), "texts")
+        return out, out_offsets
+
+    def encode_utf8(self, values: np.ndarray, offsets: np.ndarray, name: str = "texts") -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`encode_block` of documents already UTF-8 encoded (``values`` uint8, CSR
+        ``offsets`` int64 from 0; lone surrogates as ``surrogatepass`` writes them):
+        the same result as ``encode_block`` of their decoded texts, without decoding them.
+        Documents holding a character whose lowercase needs context (U+0130, U+03A3) are
+        lowercased in Python, as there: the kernel lists them while normalising the rest."""
+        from ._validate import ragged
+
+        values, offsets = ragged(values, offsets, np.uint8, "values")
+        flags = np.full(offsets.size - 1, 1 if self.lowercase else 0, np.uint8)
+        blob, offs, deferred = self._normalise(values, offsets, flags, name, skip_deferred=True)
+        if not deferred.size:
+            return blob, offs
+        low = [values[offsets[j] : offsets[j + 1]].tobytes().decode("utf-8", "surrogatepass").lower()
+               .encode("utf-8", "surrogatepass") for j in deferred.tolist()]
+        low_offsets = np.zeros(len(low) + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, low), np.int64, count=len(low)), out=low_offsets[1:])
+        sub, sub_offs, _ = self._normalise(np.frombuffer(b"".join(low), np.uint8), low_offsets,
+                                           np.zeros(len(low), np.uint8), name, index=deferred)
+        return _spliced(blob, offs, deferred, sub, sub_offs)
+
+    def _normalise(self, blob: np.ndarray, offsets: np.ndarray, flags: np.ndarray, name: str, *,
+                   skip_deferred: bool = False, index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kernel's (bytes, offsets, deferred); errors name ``name[i]`` (``index[i]`` when given)."""
+        from ._core import normalise_utf8
+
+        table, _ = _char_table()
         try:
-            return normalise_utf8(blob, offsets, table, np.frombuffer(flags, dtype=np.uint8),
-                                  self.strip_punctuation, self.collapse_whitespace)
+            return normalise_utf8(blob, offsets, table, flags, self.strip_punctuation, self.collapse_whitespace,
+                                  skip_deferred)
         except ValueError as e:
             m = re.match(r"document (\d+) \(byte \d+\) holds a lone surrogate", str(e))
             if m:
-                i = int(m.group(1))
-                raise ValueError(f"texts[{i}] {str(e).split(') ', 1)[1]}") from None
+                i = int(m.group(1)) if index is None else int(index[int(m.group(1))])
+                raise ValueError(f"{name}[{i}] {str(e).split(') ', 1)[1]}") from None
             raise
 
     def to_dict(self) -> dict[str, bool]:
@@ -109,6 +138,22 @@ class Normalisation:
         if unknown:
             raise ValueError(f"unknown normalisation options: {sorted(unknown)}")
         return cls(**{k: bool(v) for k, v in d.items()})
+
+
+def _spliced(blob: np.ndarray, offsets: np.ndarray, docs: np.ndarray, sub: np.ndarray,
+             sub_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(blob, offsets)`` with the empty documents ``docs`` (ascending) replaced by the
+    documents of ``(sub, sub_offsets)``, in order."""
+    pieces, prev = [], 0
+    for k, j in enumerate(docs.tolist()):
+        pieces += [blob[offsets[prev] : offsets[j]], sub[sub_offsets[k] : sub_offsets[k + 1]]]
+        prev = j + 1
+    pieces.append(blob[offsets[prev] :])
+    lengths = np.diff(offsets)
+    lengths[docs] = np.diff(sub_offsets)
+    out_offsets = np.zeros_like(offsets)
+    np.cumsum(lengths, out=out_offsets[1:])
+    return np.concatenate(pieces), out_offsets
 
 
 @functools.cache

@@ -89,8 +89,10 @@ def skip() -> None:
 
 def load_targets() -> dict[str, Target]:
     """Import every target module (registration happens at import)."""
-    from . import (targets_core, targets_logprob, targets_misc, targets_ngram, targets_probe,  # noqa: F401
-                   targets_search, targets_sketch)
+    from . import (  # noqa: F401
+        targets_core, targets_logprob, targets_misc, targets_ngram, targets_probe, targets_search, targets_select,
+        targets_sketch,
+    )
 
     return TARGETS
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import seenit
 from seenit import _core
 
@@ -106,8 +108,75 @@ def fuzz_core_normalise_utf8(d: Decoder) -> None:
     lowercase = np.frombuffer(bytes(d.int(0, 1) for _ in range(len(docs))), dtype=np.uint8)
     if d.chance(5):
         lowercase = lowercase[:-1]
-    strip, collapse = d.bool(), d.bool()
-    out = thread_invariant(lambda: call(_core.normalise_utf8, text, offsets, table, lowercase, strip, collapse))
-    blob, offs = out
+    strip, collapse, skip = d.bool(), d.bool(), d.bool()
+    out = thread_invariant(lambda: call(_core.normalise_utf8, text, offsets, table, lowercase, strip, collapse, skip))
+    blob, offs, deferred = out
     check(blob.dtype == np.uint8 and offs.dtype == np.int64 and offs[0] == 0 and offs[-1] == blob.size,
           "normalise_utf8 returned a bad (bytes, offsets) pair")
+    check(skip or deferred.size == 0, "documents deferred without skip_deferred")
+    check(deferred.tolist() == sorted(set(deferred.tolist())) and all(offs[j] == offs[j + 1] for j in deferred.tolist()),
+          "deferred documents must be ascending, distinct and left empty")
+
+
+@target("Normalisation.encode_utf8", area="runtime", covers=["seenit.Normalisation.encode_utf8"])
+def fuzz_normalisation_encode_utf8(d: Decoder) -> None:
+    """Normalisation.encode_utf8(values, offsets) is encode_block of the decoded texts, for any
+    texts (surrogatepass bytes included); raw bytes, bad offsets and bad dtypes are a ValueError/TypeError."""
+    import numpy as np
+
+    n = seenit.Normalisation(lowercase=d.bool(), strip_punctuation=d.bool(), collapse_whitespace=d.bool())
+    docs = d.texts()
+    parts = [t.encode("utf-8", "surrogatepass") for t in docs]
+    if d.chance(15):  # raw bytes (maybe not UTF-8), maybe bad offsets or dtypes
+        values = d.mangle(np.frombuffer(d.utf8(), np.uint8))
+        call(n.encode_utf8, values, d.offsets(np.asarray(values).size if isinstance(values, np.ndarray) else 0, d.size(4)))
+        return
+
+    def outcome(fn: Any, *args: Any) -> Any:
+        try:
+            blob, offs = fn(*args)
+            return bytes(blob), offs.tolist()
+        except ValueError as e:  # a kept lone surrogate: both must refuse it
+            return type(e).__name__
+
+    got = outcome(n.encode_utf8, np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64))
+    check(got == outcome(n.encode_block, docs), "encode_utf8 != encode_block of the decoded texts")
+
+
+@target("core.jsonl_fields", area="runtime", covers=["_core.jsonl_fields"])
+def fuzz_core_jsonl_fields(d: Decoder) -> None:
+    """_core.jsonl_fields on JSON lines built from known-tricky lines, raw fuzz bytes and
+    mangled pieces: it takes exactly the lines jsonl_lines.strict_field defines (with their
+    value), defers every other non-blank line, and keeps lines and byte ranges straight."""
+    import numpy as np
+
+    from .jsonl_lines import LINES, strict_field
+
+    parts = []
+    for _ in range(d.size(6)):
+        kind = d.int(0, 3)
+        if kind == 0:
+            parts.append(d.pick(LINES).encode("utf-8", "surrogatepass"))
+        elif kind == 1:
+            parts.append(d.utf8())
+        elif kind == 2:
+            line = d.pick(LINES).encode("utf-8", "surrogatepass")
+            cut = d.int(0, len(line))
+            parts.append(line[:cut] + d.bytes(d.int(0, 3)) + line[cut:])
+        else:
+            parts.append(('{"text": "' + d.text() + '"}').encode("utf-8", "surrogatepass"))
+        parts.append(d.pick([b"\n", b"\r", b"\r\n", b""]))
+    data = b"".join(parts)
+    field = d.pick(["text", "t", "", "a"])
+    values, offsets, line, deferred, begin, end, n_lines = call(_core.jsonl_fields, np.frombuffer(data, np.uint8), field)
+    ended = data.splitlines(keepends=True)
+    check(n_lines == len(ended), f"jsonl_fields counted {n_lines} lines, splitlines {len(ended)}")
+    rows = [i for i, ln in enumerate(data.splitlines()) if ln.strip(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")]
+    check(line.tolist() == rows, "jsonl_fields rows are not the non-blank lines")
+    check(offsets.size == len(rows) + 1 and offsets[0] == 0 and offsets[-1] == values.size, "bad offsets")
+    for r, i in enumerate(rows):
+        check(data[begin[r] : end[r]] == ended[i], f"row {r}: byte range is not line {i}")
+        want = strict_field(ended[i].rstrip(b"\r\n"), field)
+        got = None if deferred[r] else bytes(values[offsets[r] : offsets[r + 1]])
+        check((want is None) == (got is None) and (got is None or got == want.encode("utf-8")),
+              f"line {ended[i]!r}: took {got!r}, the definition says {want!r}")

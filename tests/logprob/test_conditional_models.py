@@ -58,6 +58,12 @@ def test_prefix_conditional_logprobs_equal_torch(tiny_lm):
     np.testing.assert_allclose(cut.doc(0), want, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="prefixes has 1 entries but texts has 3"):
         hf_logprobs(model, tok, texts, prefixes=["one"], progress=False)
+    with pytest.raises(ValueError, match="not both"):
+        hf_logprobs(model, tok, texts, prefixes="p", prompts=["q"] * 3, progress=False)
+    # a short prefix is the same context as a prompt: the two give the same log-probs
+    as_prompt = hf_logprobs(model, tok, texts[:2], prompts=["ctx: "] * 2, progress=False)
+    as_prefix = hf_logprobs(model, tok, texts[:2], prefixes="ctx: ", progress=False)
+    np.testing.assert_allclose(as_prompt.logprobs, as_prefix.logprobs, rtol=1e-6)
 
 
 def test_recall_scores_from_a_real_model(tiny_lm):

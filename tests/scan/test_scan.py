@@ -166,7 +166,8 @@ def test_the_stream_and_the_index_path_give_the_same_report(tmp_path: Path, meth
 
 def test_an_index_built_elsewhere_is_checked_and_used(tmp_path: Path) -> None:
     fx = write_scan_fixture(tmp_path)
-    NgramIndex.build(fx.corpus, tmp_path / "mine", lowercase=True, collapse_whitespace=True, progress=False)
+    NgramIndex.build(fx.corpus, tmp_path / "mine", lowercase=True, collapse_whitespace=True, strip_punctuation=True,
+                     progress=False)
     want = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram").to_dict()["benchmarks"]
     got = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "mine").to_dict()["benchmarks"]
     assert got == want
@@ -174,11 +175,17 @@ def test_an_index_built_elsewhere_is_checked_and_used(tmp_path: Path) -> None:
     NgramIndex.build(fx.corpus, tmp_path / "cased", progress=False)
     with pytest.raises(ValueError, match="normalisation"):
         seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "cased")
+    NgramIndex.build(fx.corpus, tmp_path / "kept", lowercase=True, collapse_whitespace=True, progress=False)
+    with pytest.raises(ValueError, match="normalisation"):  # punctuation kept: only for --keep-punctuation
+        seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "kept")
+    kept = seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "kept", strip_punctuation=False)
+    assert kept.settings["ngram"]["strip_punctuation"] is False
     half = [json.loads(line)["text"] for line in fx.corpus.read_text().splitlines()][:30]
-    NgramIndex.build(half, tmp_path / "half", lowercase=True, collapse_whitespace=True, progress=False)
+    NgramIndex.build(half, tmp_path / "half", lowercase=True, collapse_whitespace=True, strip_punctuation=True,
+                     progress=False)
     with pytest.raises(ValueError, match="holds 30 documents but the corpus has 60"):
         seenit.scan(fx.corpus, fx.benchmarks, methods="ngram", index=tmp_path / "half", out=tmp_path / "run")
-    assert not list((tmp_path / "run" / "results").glob("*.ngram.json"))  # nothing trusted from the wrong index
+    assert not list((tmp_path / "run" / "results").glob("*.ngram.json*"))  # nothing trusted from the wrong index
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("x")
     with pytest.raises(ValueError, match="holds no n-gram index"):
@@ -288,8 +295,8 @@ def test_rerun_reuses_everything_and_an_interrupted_index_resumes(tmp_path: Path
     assert again.to_dict()["benchmarks"] == rep.to_dict()["benchmarks"]
 
     # a corrupted finished result is not trusted: recomputed (here: the minhash pass runs again)
-    res = tmp_path / "run" / "results" / "alpha.minhash.json"
-    res.write_text(res.read_text().replace("0.", "1.", 1))
+    res = tmp_path / "run" / "results" / "alpha.minhash.json.gz"
+    res.write_bytes(gzip.compress(gzip.decompress(res.read_bytes()).replace(b"0.", b"1.", 1), mtime=0))
     with pytest.raises(AssertionError, match="recomputed"):
         seenit.scan(fx.corpus, fx.benchmarks, **args)
 
@@ -558,11 +565,11 @@ def test_engine_ray_gives_the_local_report(tmp_path: Path) -> None:
     assert indexed["benchmarks"] == local["benchmarks"] and indexed["documents"] == local["documents"]
 
 
-@given(text=st.lists(st.sampled_from(list("aB \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028é€😀İΣ") + ["\ud800"]),
+@given(text=st.lists(st.sampled_from(list("aB \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028é€😀İΣ.,!?_-'\u00bf") + ["\ud800"]),
                      max_size=30).map("".join) | st.text(max_size=30),
-       lowercase=st.booleans(), collapse=st.booleans())
-def test_offset_map_vectorised_equals_the_character_loop(text: str, lowercase: bool, collapse: bool) -> None:
-    norm = Normalisation(lowercase=lowercase, collapse_whitespace=collapse)
+       lowercase=st.booleans(), collapse=st.booleans(), strip=st.booleans())
+def test_offset_map_vectorised_equals_the_character_loop(text: str, lowercase: bool, collapse: bool, strip: bool) -> None:
+    norm = Normalisation(lowercase=lowercase, collapse_whitespace=collapse, strip_punctuation=strip)
     fast, slow = offset_map(text, norm), methods_mod._offset_map_chars(text, norm)
     assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
 
@@ -643,11 +650,36 @@ def test_strip_punctuation_finds_a_copy_whose_punctuation_changed(tmp_path: Path
     corpus.write_text(json.dumps({"text": "intro words here. " + changed + " and an outro"}) + "\n"
                       + json.dumps({"text": "nothing to see"}) + "\n")
     bench = {"alpha": fx.benchmarks["alpha"]}
-    plain = seenit.scan(corpus, bench, methods="ngram", near_n=0).items("alpha")[0]["evidence"]["ngram"]
-    got = seenit.scan(corpus, bench, methods="ngram", strip_punctuation=True)
+    plain = seenit.scan(corpus, bench, methods="ngram", near_n=0,
+                        strip_punctuation=False).items("alpha")[0]["evidence"]["ngram"]
+    got = seenit.scan(corpus, bench, methods="ngram")  # strip_punctuation is the default
     ng = got.items("alpha")[0]["evidence"]["ngram"]
     assert ng["covered_fraction"] > plain["covered_fraction"] and ng["verdict"] == "contaminated"
     assert got.settings["ngram"]["strip_punctuation"] is True
     # the index path with the same normalisation: the same evidence
     idx = seenit.scan(corpus, bench, methods="ngram", strip_punctuation=True, index=tmp_path / "idx")
     assert idx.to_dict()["benchmarks"] == got.to_dict()["benchmarks"]
+
+
+def test_near_copy_rule_ignores_a_benchmarks_templates(tmp_path: Path) -> None:
+    # three templated items: one is in the corpus; its siblings share the template's 8-grams with it
+    # but are not near-copies of anything. An edited copy of the fourth item still is one.
+    template = "write a python function to find the number of ways to {} in the given list of integers"
+    items = [template.format(w) for w in ("climb the stairs", "split the array", "paint the fence")]
+    items.append("a farmer has seventeen sheep and all but nine run away so how many sheep are left on the farm now")
+    bench = tmp_path / "b.jsonl"
+    bench.write_text("".join(json.dumps({"question": q}) + "\n" for q in items))
+    words = items[3].split()
+    words[5] = "walk"  # one word in ten or so replaced: no 13-gram survives across them
+    words[19] = "there"
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"text": "before " + items[0] + " after"}) + "\n"
+                      + json.dumps({"text": "intro " + " ".join(words) + " outro"}) + "\n")
+    rep = seenit.scan(corpus, {"mbpp": (bench, "question")}, methods="ngram", index=None)
+    got = [it["evidence"]["ngram"] for it in rep.items("mbpp")]
+    assert got[0]["verdict"] == "contaminated"
+    assert [g["verdict"] for g in got[1:3]] == ["clean", "clean"]  # only template n-grams of theirs occur
+    assert got[1]["covered_fraction"] == 0 and got[1]["near"]["covered_fraction"] == 0
+    assert got[3]["verdict"] == "partial" and got[3]["near"]["covered_fraction"] >= 0.5
+    idx = seenit.scan(corpus, {"mbpp": (bench, "question")}, methods="ngram", index=tmp_path / "idx")
+    assert idx.to_dict()["benchmarks"] == rep.to_dict()["benchmarks"]

@@ -75,18 +75,34 @@ private:
         int w = 0, q = 0, stride = 0;
         int filter_bits = 0;
         std::vector<u64> filter;  // bit filter on the gram hash (small enough to stay in cache)
+        // A gram's slot and its postings each sit in one place (one cache miss per
+        // lookup, not one per field): most lookups that pass the filter are real grams.
+        struct Slot {
+            u64 hash;  // 0 = empty (hashes are never 0)
+            u32 begin, count;  // range in entries
+        };
+        struct Entry {
+            // Hash of the key's whole window: a common gram (" of the ") has long postings,
+            // and comparing this with the document's window at the entry's shift rejects
+            // almost all of them without touching the item bytes.
+            u64 window_hash;
+            u32 key;
+            u32 shift;
+        };
         int slot_bits = 0;
-        std::vector<u64> slot_hash;               // open addressing; 0 = empty (hashes are never 0)
-        std::vector<u32> slot_begin, slot_count;  // range in entry_key / entry_shift
-        std::vector<u32> entry_key;
-        std::vector<u8> entry_shift;
+        std::vector<Slot> slots;  // open addressing
+        std::vector<Entry> entries;
         bool maybe(u64 h) const {
             const u64 bit = h >> (64 - filter_bits);
             return (filter[bit >> 6] >> (bit & 63)) & 1u;
         }
+        const u64* filter_word(u64 h) const { return filter.data() + ((h >> (64 - filter_bits)) >> 6); }
     };
-    void probe(const WindowTable& t, u64 h, const u8* doc, std::size_t len, std::size_t at, i64 id,
-               std::vector<Hit>& out) const;
+    // The slot of gram hash h (nullptr if the gram is no key's), then the keys' windows
+    // through it checked against the document at `at` (hits appended to out).
+    static const WindowTable::Slot* find_slot(const WindowTable& t, u64 h);
+    void verify(const WindowTable& t, const WindowTable::Slot& slot, const u8* doc, std::size_t len, std::size_t at,
+                i64 id, std::vector<Hit>& out) const;
     std::vector<WindowTable> tables_;  // ascending window
     // State (guarded by mu_ for concurrent fold/merge/state calls).
     mutable std::mutex mu_;

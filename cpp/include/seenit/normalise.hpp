@@ -41,6 +41,10 @@ constexpr u32 kNormDefer = 1u << 23;
 struct NormaliseOptions {
     bool strip_punctuation = false;
     bool collapse_whitespace = false;
+    // A document to lowercase that holds a kNormDefer code point is not an error: its output
+    // is left empty and its index listed in NormalisedBlock::deferred, for the caller to
+    // lowercase itself (finding such documents is the kernel's job: it reads every byte anyway).
+    bool skip_deferred = false;
 };
 
 // The normalised documents, held in per-chunk buffers until gathered.
@@ -51,6 +55,7 @@ struct NormalisedBlock {
     };
     std::vector<Chunk> chunks;  // chunk k holds documents [k * chunk_docs, ...) back to back
     std::vector<i64> offsets;             // n + 1 output offsets, offsets[0] == 0
+    std::vector<i64> deferred;            // with skip_deferred: the documents skipped, ascending
     std::size_t chunk_docs = 1;
 
     std::size_t total_bytes() const { return offsets.empty() ? 0 : static_cast<std::size_t>(offsets.back()); }

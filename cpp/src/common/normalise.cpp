@@ -90,18 +90,15 @@ u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiActio
     bool in_space = false;
     std::size_t i = 0;
     while (i < n) {
-        if (s[i] < 0x80) {  // the common case: a run of ASCII bytes
-            u32 c = s[i];
-            u32 e = ascii.cls[c];
+        if (s[i] < 0x80) {  // the common case: ASCII, branch-free (word/space/punct alternate unpredictably)
+            const u32 c = s[i];
+            const u32 e = ascii.cls[c];
             ++i;
-            if (e & drop) continue;
-            if (e & squeeze) {
-                if (!in_space) *o++ = ' ';
-                in_space = true;
-                continue;
-            }
-            in_space = false;
-            *o++ = ascii.byte[c];
+            const bool dropped = (e & drop) != 0;
+            const bool space = (e & squeeze) != 0;
+            *o = space ? static_cast<u8>(' ') : ascii.byte[c];  // written always, kept only when counted
+            o += !dropped && !(space && in_space);
+            in_space = dropped ? in_space : space;  // a dropped character does not end a space run
             continue;
         }
         u32 cp;
@@ -177,6 +174,7 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
     block.chunk_docs = std::clamp<std::size_t>((std::size_t{1} << 20) / avg, 1, 4096);
     const std::size_t nchunks = (n + block.chunk_docs - 1) / block.chunk_docs;
     block.chunks.resize(nchunks);
+    std::vector<std::vector<i64>> deferred(nchunks);
     std::vector<i64> lengths(n, 0);
     std::mutex mu;
     std::size_t bad_doc = n;
@@ -206,6 +204,10 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
                 bool lower = lowercase[d] != 0;
                 u8* end = normalise_doc(text.data + offsets[d], static_cast<std::size_t>(offsets[d + 1] - offsets[d]),
                                         table.data, lower ? ascii_lower : ascii_plain, lower, options, o, err);
+                if (end == nullptr && err.kind == NormError::defer && options.skip_deferred) {
+                    deferred[c].push_back(static_cast<i64>(d));  // left empty, for the caller
+                    continue;
+                }
                 if (end == nullptr) {
                     std::lock_guard<std::mutex> lock(mu);
                     if (d < bad_doc) {
@@ -238,6 +240,7 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
     block.offsets.resize(n + 1);
     block.offsets[0] = 0;
     for (std::size_t d = 0; d < n; ++d) block.offsets[d + 1] = block.offsets[d] + lengths[d];
+    for (const auto& part : deferred) block.deferred.insert(block.deferred.end(), part.begin(), part.end());
     return block;
 }
 

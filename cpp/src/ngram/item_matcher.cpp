@@ -91,9 +91,6 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
             u64 hash;
             u32 key;
             u8 shift;
-            bool operator<(const Entry& o) const {
-                return hash != o.hash ? hash < o.hash : key != o.key ? key < o.key : shift < o.shift;
-            }
         };
         std::vector<Entry> entries;
         for (std::size_t k = 0; k < n; ++k) {
@@ -104,13 +101,27 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
                 entries.push_back({window_hash(x, t.q), static_cast<u32>(k), static_cast<u8>(sh)});
             }
         }
-        std::sort(entries.begin(), entries.end());
-        t.entry_key.resize(entries.size());
-        t.entry_shift.resize(entries.size());
+        // Entries were made in (key, shift) order: a stable sort by hash gives the (hash, key,
+        // shift) order, and an LSD radix sort does it in four linear passes (std::sort of a
+        // million entries was most of the constructor's time).
+        {
+            std::vector<Entry> tmp(entries.size());
+            std::vector<std::size_t> count(65537);
+            for (int pass = 0; pass < 4; ++pass) {
+                const int sh = 16 * pass;
+                std::fill(count.begin(), count.end(), 0);
+                for (const Entry& e : entries) ++count[((e.hash >> sh) & 0xFFFF) + 1];
+                for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+                for (const Entry& e : entries) tmp[count[(e.hash >> sh) & 0xFFFF]++] = e;
+                entries.swap(tmp);
+            }
+        }
+        t.entries.resize(entries.size());
         std::size_t distinct = 0;
         for (std::size_t i = 0; i < entries.size(); ++i) {
-            t.entry_key[i] = entries[i].key;
-            t.entry_shift[i] = entries[i].shift;
+            u64 x[4];
+            load_words(items_.data() + key_pos_[entries[i].key], static_cast<std::size_t>(t.w), x);
+            t.entries[i] = {window_hash(x, t.w), entries[i].key, entries[i].shift};
             distinct += i == 0 || entries[i].hash != entries[i - 1].hash;
         }
         // Filter: ~16 bits per distinct gram (a few % false positives), at least 2**12 bits.
@@ -120,9 +131,7 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
         t.slot_bits = 4;
         while ((std::size_t{1} << t.slot_bits) < distinct * 2) ++t.slot_bits;
         const std::size_t n_slots = std::size_t{1} << t.slot_bits;
-        t.slot_hash.assign(n_slots, 0);
-        t.slot_begin.assign(n_slots, 0);
-        t.slot_count.assign(n_slots, 0);
+        t.slots.assign(n_slots, WindowTable::Slot{0, 0, 0});
         for (std::size_t i = 0; i < entries.size();) {
             const u64 h = entries[i].hash;
             std::size_t j = i;
@@ -130,10 +139,8 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
             const u64 fb = h >> (64 - t.filter_bits);
             t.filter[fb >> 6] |= u64{1} << (fb & 63);
             std::size_t s = (h >> 7) & (n_slots - 1);
-            while (t.slot_hash[s] != 0) s = (s + 1) & (n_slots - 1);
-            t.slot_hash[s] = h;
-            t.slot_begin[s] = static_cast<u32>(i);
-            t.slot_count[s] = static_cast<u32>(j - i);
+            while (t.slots[s].hash != 0) s = (s + 1) & (n_slots - 1);
+            t.slots[s] = {h, static_cast<u32>(i), static_cast<u32>(j - i)};
             i = j;
         }
         tables_.push_back(std::move(t));
@@ -144,18 +151,25 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
     docs_.assign(n * static_cast<std::size_t>(max_docs_), -1);
 }
 
-void ItemMatcher::probe(const WindowTable& t, u64 h, const u8* doc, std::size_t len, std::size_t at, i64 id,
-                        std::vector<Hit>& out) const {
+const ItemMatcher::WindowTable::Slot* ItemMatcher::find_slot(const WindowTable& t, u64 h) {
     const std::size_t mask = (std::size_t{1} << t.slot_bits) - 1;
     std::size_t s = (h >> 7) & mask;
-    while (t.slot_hash[s] != 0 && t.slot_hash[s] != h) s = (s + 1) & mask;
-    if (t.slot_hash[s] == 0) return;
+    while (t.slots[s].hash != 0 && t.slots[s].hash != h) s = (s + 1) & mask;
+    return t.slots[s].hash == 0 ? nullptr : &t.slots[s];
+}
+
+void ItemMatcher::verify(const WindowTable& t, const WindowTable::Slot& slot, const u8* doc, std::size_t len,
+                         std::size_t at, i64 id, std::vector<Hit>& out) const {
     const std::size_t w = static_cast<std::size_t>(t.w);
-    for (u32 i = t.slot_begin[s], e = t.slot_begin[s] + t.slot_count[s]; i < e; ++i) {
-        const std::size_t shift = t.entry_shift[i];
+    const WindowTable::Entry* e = t.entries.data() + slot.begin;
+    for (const WindowTable::Entry* end = e + slot.count; e < end; ++e) {
+        const std::size_t shift = e->shift;
         if (shift > at || at - shift + w > len) continue;
         const std::size_t p = at - shift;  // where the key's window would start in the document
-        const u32 k = t.entry_key[i];
+        u64 x[4];
+        load_words(doc + p, len - p, x);
+        if (window_hash(x, t.w) != e->window_hash) continue;
+        const u32 k = e->key;
         const u8* item = items_.data() + key_pos_[k];
         if (std::memcmp(item, doc + p, w) != 0) continue;
         // Extend to the right while the item and the document agree.
@@ -169,13 +183,49 @@ void ItemMatcher::probe(const WindowTable& t, u64 h, const u8* doc, std::size_t 
 void ItemMatcher::scan_document(const u8* doc, std::size_t len, i64 id, std::vector<Hit>& out) const {
     const std::size_t start = out.size();
     u64 x[4];
+    // Grams that pass the filter are mostly real (common grams of short items), and each
+    // lookup misses the cache twice (slot, postings): collect a batch prefetching the
+    // slots, find them prefetching the postings, then verify.
+    constexpr int kBatch = 32;
+    std::size_t cand_at[kBatch];
+    u64 cand_h[kBatch];
+    const WindowTable::Slot* cand_slot[kBatch];
+    auto run_batch = [&](const WindowTable& t, int nc) {
+        for (int i = 0; i < nc; ++i) {
+            cand_slot[i] = find_slot(t, cand_h[i]);
+            if (cand_slot[i]) __builtin_prefetch(t.entries.data() + cand_slot[i]->begin);
+        }
+        for (int i = 0; i < nc; ++i)
+            if (cand_slot[i]) verify(t, *cand_slot[i], doc, len, cand_at[i], id, out);
+    };
     for (const WindowTable& t : tables_) {
         const std::size_t q = static_cast<std::size_t>(t.q), stride = static_cast<std::size_t>(t.stride);
-        for (std::size_t at = 0; at + q <= len; at += stride) {
-            load_words(doc + at, len - at, x);
-            const u64 h = window_hash(x, t.q);
-            if (t.maybe(h)) probe(t, h, doc, len, at, id, out);
+        const std::size_t mask = (std::size_t{1} << t.slot_bits) - 1;
+        int nc = 0;
+        // The filter is larger than L1 for big benchmarks: hash a run of positions first,
+        // prefetching their filter words, then test them.
+        constexpr std::size_t kRun = 64;
+        u64 run_h[kRun];
+        for (std::size_t at0 = 0; at0 + q <= len; at0 += kRun * stride) {
+            std::size_t n_run = 0;
+            for (std::size_t at = at0; n_run < kRun && at + q <= len; at += stride, ++n_run) {
+                load_words(doc + at, len - at, x);
+                run_h[n_run] = window_hash(x, t.q);
+                __builtin_prefetch(t.filter_word(run_h[n_run]));
+            }
+            for (std::size_t r = 0; r < n_run; ++r) {
+                const u64 h = run_h[r];
+                if (!t.maybe(h)) continue;
+                __builtin_prefetch(&t.slots[(h >> 7) & mask]);
+                cand_at[nc] = at0 + r * stride;
+                cand_h[nc] = h;
+                if (++nc == kBatch) {
+                    run_batch(t, nc);
+                    nc = 0;
+                }
+            }
         }
+        run_batch(t, nc);
     }
     // Keep one hit per key for this document (the longest, then the first), so a block's
     // hits stay within n_keys per document however often a window repeats.

@@ -55,6 +55,10 @@ from .scan import register as _register_scan  # noqa: E402
 
 _register_scan(app)
 
+from .select import register as _register_select  # noqa: E402
+
+_register_select(app)
+
 from .probe import register as _register_probe  # noqa: E402
 
 _register_probe(app)

@@ -78,7 +78,7 @@ def scan_cmd(
     clean_below: Optional[float] = typer.Option(None, "--clean-below", help="n-gram value below which an item is clean."),
     contaminated_at: Optional[float] = typer.Option(None, "--contaminated-at", help="n-gram value from which an item is contaminated."),
     near_n: Optional[int] = typer.Option(None, "--near-n", help="Near-copy rule: n-gram length in words (default recipe: 8; 0 = off)."),
-    strip_punctuation: bool = typer.Option(False, "--strip-punctuation", help="n-grams match with punctuation removed (finds copies whose punctuation changed; short items may then match longer sentences)."),
+    strip_punctuation: bool = typer.Option(True, "--strip-punctuation/--keep-punctuation", help="n-grams match with punctuation removed (the default: finds copies whose punctuation changed; short items may then match longer sentences). --keep-punctuation for an index built without --strip-punctuation."),
     near_at: Optional[float] = typer.Option(None, "--near-at", help="Near-copy rule: covered fraction from which an otherwise clean long item is partial (default 0.5)."),
     minhash_threshold: float = typer.Option(0.5, "--minhash-threshold", help="Jaccard from which an item is contaminated."),
     minhash_partial_at: float = typer.Option(0.3, "--minhash-partial-at", help="Jaccard from which an item is partial."),

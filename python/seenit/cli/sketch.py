@@ -81,6 +81,13 @@ def dedup_minhash(
                   + (f"(on Ray: signatures, shuffle and clusters {res.seconds_signatures:.2f} s)" if engine == "ray" else
                      f"(signatures {res.seconds_signatures:.2f} s, LSH + clusters {res.seconds_clusters:.2f} s)"),
                   highlight=False)
+    if res.kept_words is not None and res.kept_copies is not None:
+        from ..select.tokens import effective_tokens
+
+        e = effective_tokens(res.kept_words, res.kept_copies)
+        console.print(f"effective tokens (Muennighoff et al. 2023, R* = {e.r_star:g}): {e.unique:,.0f} words kept; "
+                      f"counting each removed near-copy as a repeat of its kept document, the input's ~{e.seen:,.0f} "
+                      f"words are worth {e.total:,.0f} unique words", highlight=False, soft_wrap=True)
 
 
 def demo(

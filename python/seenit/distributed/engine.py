@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from ..io import iter_batches, iter_records, write_json
+from ..io import iter_records, write_json
+from ..text_blocks import iter_text_blocks
 from ..ngram.index import NgramIndex, Overlap, overlaps_from_lengths
 from ..scan.blocks import build_piece, finished_index, index_key, take_piece, write_scan_index
 from ..scan.corpus_pass import renumbered
@@ -96,8 +97,8 @@ def _pass_unit(batch: dict[str, np.ndarray], *, new_pass: Callable[[], PassState
     cpass.cite = frozenset(int(x) for x in packed(u, np.asarray(cite.get(u, []), np.int64)))
     skipped: list[str] = []
     base = int(packed(u, np.zeros(1, np.int64))[0])
-    for block in iter_batches(iter_records(Path(path), field=field, skip_bad_lines=skip_bad_lines, skipped=skipped),
-                              block_docs):
+    for block in iter_text_blocks(Path(path), field=field, skip_bad_lines=skip_bad_lines, skipped=skipped,
+                                  block_docs=block_docs):
         cpass.fold(block, base)
         base += len(block)
     return {"unit": np.full(1, u, np.int64), "count": np.full(1, cpass.n_docs, np.int64),

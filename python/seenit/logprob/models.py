@@ -73,6 +73,7 @@ def hf_logprobs(
     max_length: int = 1024,
     progress: bool = True,
     stats: Sequence[str] = ("logprob", "entropy", "mu", "sigma", "rank"),
+    prompts: Sequence[str] | None = None,
     prefixes: str | Sequence[str] | None = None,
 ) -> DocLogprobs:
     """Per-token log-probs (and Min-K%++ statistics) of ``texts`` under a Hugging Face causal LM.
@@ -83,22 +84,34 @@ def hf_logprobs(
     (CPU tensors in place, CUDA tensors through DLPack when CuPy is installed), so no
     ``(batch, length, vocab)`` log-softmax is ever built.
 
+    ``prompts`` (one per text) masks the prompt: the model reads prompt + text but only the text's
+    tokens are scored, as per-sample perplexities over response tokens need (instruction data,
+    ``seenit.learning_percentage``). Prompt (with special tokens) and text (without) are tokenized
+    separately and joined, so the boundary is exact; ``max_length`` cuts the joined sequence.
     ``prefixes`` (one string for every text, or one per text): the conditional log-probs of
     ReCaLL / Con-ReCall, log p(x_t | prefix, x_<t). The prefix is tokenized with the special
     tokens, the text without them, and only the text's tokens are scored (all of them: the first
     has the prefix as context). A prefix too long for ``max_length`` with its text keeps its last
     tokens (it is truncated on the left, as ReCaLL does); a text that alone leaves no room for
     one prefix token raises ValueError naming it.
+    ``prompts`` and ``prefixes`` differ only in what gives way to ``max_length``: the end of the
+    text, or the start of the prefix. Give one of them, not both.
     """
     import torch
 
     texts = check_str_sequence(texts, "texts")
+    if prompts is not None:
+        prompts = check_str_sequence(prompts, "prompts")
+        if len(prompts) != len(texts):
+            raise ValueError(f"prompts must have one prompt per text ({len(texts)}), got {len(prompts)}")
     batch_size = check_int(batch_size, "batch_size", 1)
     max_length = check_int(max_length, "max_length", 2)
     ctx = getattr(getattr(model, "config", None), "max_position_embeddings", None)
     if isinstance(ctx, int) and 1 < ctx < max_length:  # positions past the context would index out of range
         max_length = ctx
     pre = _prefixes(prefixes, len(texts))
+    if pre is not None and prompts is not None:
+        raise ValueError("give prompts (the text gives way to max_length) or prefixes (the prefix does), not both")
     from .stats import token_stats
 
     stats = tuple(stats)
@@ -118,11 +131,19 @@ def hf_logprobs(
     with ProgressBar(progress, "scoring", total=len(texts)) as bar:
         for b0 in batches:
             chunk = list(texts[b0 : b0 + batch_size])
-            if pre is None:
-                enc = [tokenizer(t, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"] for t in chunk]
+            if pre is not None:
+                enc, starts = _with_prefixes(tokenizer, chunk, pre[b0 : b0 + batch_size], max_length, b0)
+            elif prompts is None:
+                enc = [tokenizer(t, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
+                       for t in chunk]
                 starts = [1] * len(enc)  # token 0 has no context
             else:
-                enc, starts = _with_prefixes(tokenizer, chunk, pre[b0 : b0 + batch_size], max_length, b0)
+                enc, starts = [], []
+                for p, t in zip(prompts[b0 : b0 + batch_size], chunk):
+                    pi = list(tokenizer(p, add_special_tokens=True)["input_ids"])
+                    ri = list(tokenizer(t, add_special_tokens=False)["input_ids"])
+                    enc.append((pi + ri)[:max_length])
+                    starts.append(max(1, len(pi)))  # the first response token
             L = max(1, max(len(e) for e in enc))
             ids = torch.full((len(enc), L), int(pad_id if pad_id is not None else 0), dtype=torch.long)
             mask = torch.zeros((len(enc), L), dtype=torch.long)
@@ -136,12 +157,12 @@ def hf_logprobs(
             if logits.device.type != "cpu" and not on_cuda:
                 logits = logits.cpu()
             for r, e in enumerate(enc):
-                n, st = len(e) - 1, starts[r]
-                lengths.append(max(n - st + 1, 0))
-                if n - st + 1 <= 0:
+                first, n = starts[r], len(e) - 1  # score tokens first..n
+                lengths.append(max(n - first + 1, 0))
+                if n - first + 1 <= 0:
                     continue
-                row_logits = logits[r, st - 1 : n]  # contiguous view: positions st-1..n-1 predict tokens st..n
-                targets = ids[r, st : n + 1]
+                row_logits = logits[r, first - 1 : n]  # contiguous view: positions first-1..n-1 predict first..n
+                targets = ids[r, first : n + 1]
                 if on_cuda:
                     s = token_stats(row_logits, targets.to(logits.device), stats=stats, device="cuda")
                     vals = {k: getattr(s, k).get() for k in stats}
@@ -150,7 +171,7 @@ def hf_logprobs(
                     vals = {k: getattr(s, k) for k in stats}
                 for k in stats:
                     want[k].append(vals[k])
-                ids_parts.append(np.asarray(e[st:], dtype=np.int64))
+                ids_parts.append(np.asarray(e[first:], dtype=np.int64))
             bar.advance(len(chunk))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     get = lambda k, dt: _concat(want[k], dt) if k in want else None  # noqa: E731

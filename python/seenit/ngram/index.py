@@ -83,7 +83,7 @@ class Overlap:
     @property
     def covered(self) -> float:
         """Fraction of the query's units covered by present n-grams."""
-        return float(self.mask.mean()) if self.mask.size else 0.0
+        return np.count_nonzero(self.mask) / self.mask.size if self.mask.size else 0.0
 
 
 @dataclass(frozen=True)
@@ -536,6 +536,8 @@ def ngram_overlap(tokens: np.ndarray, lengths: np.ndarray, starts: np.ndarray, e
     if m == 0:
         return Overlap(0.0, mask, 0, 0, tokens, starts, ends, lengths)
     g = min(n, m)
+    if not lengths.any():  # most benchmark items: nothing matched
+        return Overlap(0.0, mask, m - g + 1, 0, tokens, starts, ends, lengths)
     s = starts[: m - g + 1]
     e = ends[g - 1 :]
     present = lengths[: m - g + 1] >= (e - s)

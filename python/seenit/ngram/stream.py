@@ -104,6 +104,15 @@ class StreamMatcher:
         vals, offs = encode_texts(texts, self.normalisation, "texts")
         self.fold_encoded(vals, offs, base)
 
+    def fold_utf8(self, values: np.ndarray, offsets: np.ndarray, base: int) -> None:
+        """:meth:`fold` of documents given as UTF-8 (``values`` uint8, CSR ``offsets`` from 0),
+        normalised here without decoding them (:meth:`Normalisation.encode_utf8`)."""
+        try:
+            vals, offs = self.normalisation.encode_utf8(values, offsets)
+        except ValueError as e:
+            raise ValueError(f"texts: {e}") from None
+        self.fold_encoded(vals, offs, base)
+
     def fold_encoded(self, values: np.ndarray, offsets: np.ndarray, base: int) -> None:
         """:meth:`fold` of documents already normalised and UTF-8 encoded (ragged uint8)."""
         self._core.fold(values, offsets, check_int(base, "base", lo=0))

@@ -109,7 +109,7 @@ class NgramSettings:
     tokenizer: str = "bytes"
     lowercase: bool = True
     collapse_whitespace: bool = True
-    strip_punctuation: bool = False
+    strip_punctuation: bool = True
     near_n: int = 8
     near_at: float = 0.5
 

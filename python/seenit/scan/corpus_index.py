@@ -42,7 +42,10 @@ def open_or_build_index(engine: Engine, corpus: Paths, path: Path, options: Inde
                                  "(seenit index build --tokenizer bytes)")
             if idx.normalisation.to_dict() != want:
                 raise ValueError(f"index {path} was built with normalisation {idx.normalisation.to_dict()}, "
-                                 f"the scan uses {want}; build it with the scan's settings")
+                                 f"the scan uses {want}; build it with the scan's settings (seenit index build "
+                                 "--lowercase --collapse-whitespace --strip-punctuation for the default), or scan "
+                                 "with settings that match it (--keep-punctuation for an index without "
+                                 "--strip-punctuation)")
             return idx
         _check_stamp(path, corpus, options, must_exist=True)
     elif path.exists() and any(path.iterdir()) and not (path / STAMP).is_file():

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from ..io import Record
 from ..ngram.stream import StreamMatcher
+from ..text_blocks import TextBlock
 from ..tokenize import Normalisation
 from .blocks import NO_ID, BlockMatcher, embed_block_topk, empty_topk, fold_best, merge_topk
 from .config import NgramSettings, ScanSettings
@@ -86,18 +87,22 @@ class CorpusPass:
         self.n_bytes = 0
         self.kept: dict[int, Record] = {}
 
-    def fold(self, records: list[Record], base: int) -> None:
+    def fold(self, block: TextBlock, base: int) -> None:
         """Fold a block of documents (ids ``base``, ``base + 1``, ...) into every method's state."""
-        texts = [r.text for r in records]
         if self.ngram is not None:
-            self.ngram.fold(texts, base)
-        if self.minhash is not None:
-            self.minhash.fold(texts, base)
-        if self.embed is not None:
-            self.embed.fold(texts, base)
-        self.n_docs += len(texts)
-        self.n_bytes += sum(len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in texts)
-        self._keep({base + j: r for j, r in enumerate(records)})
+            self.ngram.fold_utf8(*block.contiguous(), base)
+        if self.minhash is not None or self.embed is not None:
+            texts = block.texts()  # the methods that read str
+            if self.minhash is not None:
+                self.minhash.fold(texts, base)
+            if self.embed is not None:
+                self.embed.fold(texts, base)
+        n = len(block)
+        self.n_docs += n
+        self.n_bytes += block.n_bytes
+        want = self.referenced()
+        self.kept = {d: r for d, r in self.kept.items() if d in want}
+        self.kept.update((int(d), block.record(int(d) - base)) for d in want if base <= d < base + n)
 
     def _keep(self, new: dict[int, Record]) -> None:
         want = self.referenced()

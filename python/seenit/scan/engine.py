@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..io import Record
+from ..text_blocks import TextBlock
 from ..ngram.index import NgramIndex
 from ..sketch.minhash import MinHashSpec
 
@@ -81,7 +81,7 @@ class PassState(Protocol):
     n_docs: int
     cite: frozenset[int]
 
-    def fold(self, records: list[Record], base: int) -> None: ...
+    def fold(self, block: TextBlock, base: int) -> None: ...
 
     def state(self) -> dict[str, np.ndarray]: ...
 

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from ..io import Record, atomic_write, fault_point, iter_batches, iter_records, write_json
+from ..io import Record, atomic_write, fault_point, iter_records, write_json
 from ..ngram.index import NgramIndex
+from ..text_blocks import TextBlock, iter_text_blocks
 from .blocks import build_piece, finished_index, index_key, take_piece, write_scan_index
 from .engine import IndexOptions, PassState, Paths
 from .._progress import ProgressBar
@@ -136,29 +137,35 @@ class LocalEngine:
             cpass.load(got)
         base = cpass.n_docs
         skipped: list[str] = []
-        records = iter_records(list(corpus), field=field, skip_bad_lines=skip_bad_lines, skipped=skipped)
+        blocks = iter_text_blocks(list(corpus), field=field, skip_bad_lines=skip_bad_lines, skipped=skipped,
+                                  block_docs=self.block_docs)
         with ProgressBar(progress, "scanning", self.total_docs) as bar:
-            _skip(records, base, bar)
-            for block in iter_batches(records, self.block_docs):
+            for block in _skip(blocks, base, bar):
                 cpass.fold(block, base)
                 base += len(block)
-                bar.advance(len(block), sum(len(r.text) for r in block))
+                bar.advance(len(block), block.n_bytes)
                 if ck is not None:
-                    ck.maybe_save(base, **cpass.state())
+                    ck.maybe_save(base, cpass.state)
         if ck is not None:
             ck.remove()
         return cpass, skipped
 
-def _skip(records: Iterator[Record], n: int, bar: ProgressBar) -> None:
-    """Advance ``records`` past the ``n`` documents a checkpoint already covers."""
+def _skip(blocks: Iterator[TextBlock], n: int, bar: ProgressBar) -> Iterator[TextBlock]:
+    """``blocks`` without the first ``n`` documents (those a checkpoint already covers)."""
     done = 0
-    while done < n:
-        r = next(records, None)
-        if r is None:
-            raise ValueError(f"a checkpoint covers {n} corpus documents but the corpus has {done}; "
-                             "it changed since (use --overwrite)")
-        done += 1
-        bar.advance(1, len(r.text))
+    for block in blocks:
+        if done + len(block) <= n:
+            done += len(block)
+            bar.advance(len(block), block.n_bytes)
+            continue
+        if done < n:
+            rest = block.slice(n - done, len(block))
+            bar.advance(n - done, block.n_bytes - rest.n_bytes)
+            done, block = n, rest
+        yield block
+    if done < n:
+        raise ValueError(f"a checkpoint covers {n} corpus documents but the corpus has {done}; "
+                         "it changed since (use --overwrite)")
 
 
 class _Checkpoint:
@@ -185,11 +192,13 @@ class _Checkpoint:
         except (OSError, ValueError, KeyError):
             return None
 
-    def maybe_save(self, done: int, **arrays: np.ndarray) -> None:
+    def maybe_save(self, done: int, state: Callable[[], dict[str, np.ndarray]]) -> None:
+        """Save ``state()`` when ``every`` seconds have passed since the last save (the state is
+        only built then: it serialises the kept documents)."""
         if time.monotonic() - self.last < self.every:
             return
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, **state())
         raw = buf.getvalue()
         with atomic_write(self.path, "wb") as fh:
             fh.write(raw)

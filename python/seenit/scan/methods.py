@@ -24,7 +24,7 @@ from ..ngram.contamination import verdict_of
 from ..io import iter_records
 from ..ngram.index import NgramIndex, Overlap, ngram_overlap
 from ..ngram.stream import StreamMatcher
-from ..tokenize import Normalisation
+from ..tokenize import Normalisation, _char_table
 from .config import DEFAULT_FIELDS, BenchSpec, EmbedSettings, MinHashSettings, NgramSettings
 from .engine import ItemMatches, Neighbours
 
@@ -84,24 +84,26 @@ def offset_map(text: str, norm: Normalisation) -> tuple[np.ndarray, np.ndarray]:
     character j starts at byte ``byte_starts[j]`` and comes from original character
     ``src[j]`` (``byte_starts`` has one extra entry, the total byte length)."""
     low = text.lower() if norm.lowercase else text
-    if not norm.strip_punctuation and len(low) == len(text):
-        return _offset_map_vectorised(low, norm.collapse_whitespace)
+    if len(low) == len(text):
+        return _offset_map_vectorised(low, norm.collapse_whitespace, norm.strip_punctuation)
     return _offset_map_chars(text, norm)
 
 
-def _offset_map_vectorised(low: str, collapse: bool) -> tuple[np.ndarray, np.ndarray]:
-    """offset_map when normalising keeps every character in place (lowercasing changed no
-    length, nothing stripped): whole arrays of code points instead of a loop over characters."""
+def _offset_map_vectorised(low: str, collapse: bool, strip: bool) -> tuple[np.ndarray, np.ndarray]:
+    """offset_map when lowercasing changed no length: whole arrays of code points instead of a
+    loop over characters (cited documents can be megabytes). Classes come from the normalise
+    kernel's table, built from the same regexes the per-character path uses."""
     cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    src = np.arange(cp.size)
+    if strip:
+        src = src[(_char_table()[0][cp] & np.uint32(1 << 22)) == 0]  # [^\w\s] removed
+    kept = cp[src]
     if collapse:
-        space = np.zeros(cp.size, dtype=bool)
-        small = cp < _IS_SPACE.size
-        space[small] = _IS_SPACE[cp[small]]
-        src = np.flatnonzero(~(space & np.r_[False, space[:-1]]))  # the first of each whitespace run stays
-        kept = np.where(space[src], np.uint32(0x20), cp[src])  # ... as one space
-    else:
-        src = np.arange(cp.size)
-        kept = cp
+        space = np.zeros(kept.size, dtype=bool)
+        small = kept < _IS_SPACE.size
+        space[small] = _IS_SPACE[kept[small]]
+        first = ~(space & np.r_[False, space[:-1]])  # the first of each whitespace run stays (a stripped
+        src, kept = src[first], np.where(space[first], np.uint32(0x20), kept[first])  # one never ends a run)
     widths = 1 + (kept >= 0x80).astype(np.int64) + (kept >= 0x800) + (kept >= 0x10000)
     starts = np.zeros(kept.size + 1, dtype=np.int64)
     np.cumsum(widths, out=starts[1:])
@@ -206,6 +208,7 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
     document side as normalised byte offsets (``doc_norm_start``/``doc_norm_end``) until
     :func:`seenit.scan.documents.documents_from` maps them onto the document's original text."""
     out: list[dict[str, Any]] = []
+    shared = _shared_ngrams(ovs, s.near_n) if s.near_n else set()
     for text, ov_min, loc in zip(texts, ovs, located):
         ov = ov_min if s.min_n == s.n else ngram_overlap(ov_min.tokens, ov_min.lengths, ov_min.unit_starts,
                                                             ov_min.unit_ends, s.n)
@@ -219,9 +222,10 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
         verdict = verdict_of(float(value), s.clean_below, s.contaminated_at)
         near = None
         if s.near_n:  # the near-copy rule (long items only: a short one is one n-gram, matched whole)
-            near = {"n": s.near_n, "covered_fraction": float(ov_min.covered), "n_present": int(ov_min.n_present),
-                    "covered_spans": _spans(ov_min, starts, src)}
-            if verdict == "clean" and ov.unit_starts.size >= s.n and ov_min.covered >= s.near_at:
+            own = _without_shared(ov_min, s.near_n, shared)
+            near = {"n": s.near_n, "covered_fraction": float(own.covered), "n_present": int(own.n_present),
+                    "covered_spans": _spans(own, starts, src)}
+            if verdict == "clean" and ov.unit_starts.size >= s.n and own.covered >= s.near_at:
                 verdict = "partial"
         blen, mtext, doc_ids, match = 0, "", [], None
         if ov_min.n_present and loc is not None:
@@ -239,6 +243,40 @@ def evidence_from_overlaps(texts: Sequence[str], ovs: Sequence[Overlap], located
             "covered_spans": _spans(ov, starts, src), "match": match, "doc_ids": doc_ids, "near": near,
         })
     return out
+
+
+def _ngram_texts(ov: Overlap, n: int) -> list[bytes]:
+    """The item's n-grams (n units; a shorter item: itself) as the bytes of their tokens, in order."""
+    m = ov.unit_starts.size
+    if m == 0:
+        return []
+    g = min(n, m)
+    t = np.asarray(ov.tokens)
+    return [t[a:b].tobytes() for a, b in zip(ov.unit_starts[: m - g + 1].tolist(), ov.unit_ends[g - 1 :].tolist())]
+
+
+def _shared_ngrams(ovs: Sequence[Overlap], n: int) -> set[bytes]:
+    """The n-grams that two or more items of one benchmark hold (its templates: MBPP's "write a
+    python function to find the ..."). The near-copy rule does not count them: with them, one
+    templated item in a corpus made its siblings look like near-copies."""
+    seen: set[bytes] = set()
+    shared: set[bytes] = set()
+    for ov in ovs:
+        for g in set(_ngram_texts(ov, n)):
+            (shared if g in seen else seen).add(g)
+    return shared
+
+
+def _without_shared(ov: Overlap, n: int, shared: set[bytes]) -> Overlap:
+    """``ov`` (at ``n``) with the present n-grams that are ``shared`` counted absent."""
+    if not ov.n_present or not shared:
+        return ov
+    keep = np.array([g not in shared for g in _ngram_texts(ov, n)], dtype=bool)
+    m = ov.unit_starts.size
+    g = min(n, m)
+    lengths = ov.lengths.copy()
+    lengths[: m - g + 1][~keep] = 0  # a length below its n-gram's bytes reads "absent"
+    return ngram_overlap(ov.tokens, lengths, ov.unit_starts, ov.unit_ends, n)
 
 
 def _spans(ov: Overlap, starts: np.ndarray, src: np.ndarray) -> list[list[int]]:

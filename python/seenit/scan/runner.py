@@ -88,7 +88,7 @@ def scan(
     contaminated_at: float | None = None,
     near_n: int | None = None,
     near_at: float | None = None,
-    strip_punctuation: bool = False,
+    strip_punctuation: bool = True,
     minhash_threshold: float = 0.5,
     minhash_partial_at: float = 0.3,
     num_perm: int = 128,
@@ -116,9 +116,10 @@ def scan(
     ``methods``: any of ``ngram`` (n-gram overlap, ``recipe``/``n``/``metric``/thresholds as
     :func:`seenit.contamination`; the default recipe adds the near-copy rule: an item of at least
     ``n`` words otherwise clean is ``partial`` when ``near_at`` (0.5) of its words lie in
-    ``near_n``-grams (8) found in the corpus, ``near_n=0`` turns it off; ``strip_punctuation``
-    matches with punctuation removed: copies whose punctuation changed are found, at the cost of
-    short items matching longer sentences — docs/scan.md, Calibration), ``minhash`` (best corpus near-duplicate: contaminated
+    ``near_n``-grams (8) found in the corpus, ``near_n=0`` turns it off; ``strip_punctuation`` (default
+    True) matches with punctuation removed, so copies whose punctuation changed are found, at the
+    cost of short items matching longer sentences — docs/scan.md, Calibration; evidence still
+    points into the original texts), ``minhash`` (best corpus near-duplicate: contaminated
     from ``minhash_threshold``, partial from ``minhash_partial_at``) and ``embed``
     (``embed`` names the model: a sentence-transformers name or ``"hashed[:DIM]"``;
     nearest ``embed_k`` documents by cosine, contaminated from ``embed_threshold``,

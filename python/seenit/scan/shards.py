@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..io import atomic_write, iter_batches, iter_records, write_json
+from ..io import atomic_write, write_json
+from ..text_blocks import iter_text_blocks
 from .corpus_pass import CorpusPass, packed, renumbered, unpack
 
 SHARD_FORMAT = "seenit-scan-shard"
@@ -73,8 +74,8 @@ def run_shard(files: Sequence[Path], shard: tuple[int, int], field: str, skip_ba
     for u in range(lo, hi):
         base0 = int(packed(u, np.zeros(1, np.int64))[0])
         base = base0
-        for block in iter_batches(iter_records(files[u], field=field, skip_bad_lines=skip_bad_lines, skipped=skipped),
-                                  BLOCK_DOCS):
+        for block in iter_text_blocks(files[u], field=field, skip_bad_lines=skip_bad_lines, skipped=skipped,
+                                      block_docs=BLOCK_DOCS):
             cpass.fold(block, base)
             base += len(block)
             progress_cb(len(block))

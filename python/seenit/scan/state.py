@@ -5,7 +5,8 @@
     DIR/
       scan.json           the run manifest (format, version, identity, finished results + SHA-256)
       index/              the corpus n-gram index (LocalEngine: pieces/ + manifest.json)
-      results/NAME.json   one finished piece of work: {"key": ..., "data": ...}
+      results/NAME.json.gz  one finished piece of work: {"key": ..., "data": ...} (gzip: only this
+                          module reads it, and it would otherwise double what a scan writes)
       partial/            running state of an unfinished MinHash / embedding pass (LocalEngine)
       report.json, report.html
 
@@ -24,6 +25,7 @@ leaves either a complete, recorded piece or nothing that is trusted.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ngram.index_format import sha256_file
-from ..io import fault_point, write_json
+from ..io import atomic_write, fault_point, write_json
 
 RUN_FORMAT = "seenit-scan-run"
 RUN_VERSION = 1
@@ -120,7 +122,7 @@ class RunState:
         write_json(self.root / RUN_MANIFEST, self.manifest)
 
     def result_path(self, name: str) -> Path:
-        return self.root / "results" / f"{name}.json"
+        return self.root / "results" / f"{name}.json.gz"
 
     def load(self, name: str, key: Any) -> Any | None:
         """The data of finished piece ``name`` if it was computed for ``key`` and is intact, else None."""
@@ -131,8 +133,8 @@ class RunState:
         if path.stat().st_size != entry.get("size") or sha256_file(path) != entry.get("sha256"):
             return None
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+        except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError):
             return None
         if not isinstance(payload, dict) or payload.get("key") != key:
             return None
@@ -141,7 +143,8 @@ class RunState:
     def save(self, name: str, key: Any, data: Any) -> None:
         """Write piece ``name`` atomically, then record its checksum in the run manifest."""
         path = self.result_path(name)
-        write_json(path, {"key": key, "data": data}, indent=None)  # read back only by this module
+        with atomic_write(path) as fh:  # a .gz target: compressed as written
+            fh.write(json.dumps({"key": key, "data": data}, ensure_ascii=False))
         fault_point("scan:result-before-manifest")
         self.manifest["results"][name] = {"file": str(path.relative_to(self.root)), "size": path.stat().st_size,
                                           "sha256": sha256_file(path)}

@@ -20,11 +20,12 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import io as sio
 from .minhash import MinHashSpec, minhash
@@ -53,6 +54,10 @@ class DedupFilesResult:
     seconds_signatures: float
     seconds_clusters: float
     seconds_total: float
+    #: per kept document (input order): its whitespace words, and its cluster's size (itself included);
+    #: what ``seenit.effective_tokens`` needs to price the repetitions that were removed
+    kept_words: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    kept_copies: npt.NDArray[np.int64] | None = field(default=None, repr=False)
 
 
 def clusters_path(out: str | os.PathLike[str], name: str = "out") -> Path:
@@ -183,12 +188,14 @@ def dedup_files(
 
     # Pass 2: the kept records, then the clusters file, both to temporary names.
     report("writing", 0)
+    words: list[int] = []
     with sio.staged_write(out) as kept:
         i = -1
         for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
             if i >= n or r.line != line[i]:
                 raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
             if d.keep[i]:
+                words.append(len(r.text.split()))
                 data = r.data if r.data is not None else {field: r.text}
                 kept.fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
         if i + 1 != n:
@@ -221,7 +228,9 @@ def dedup_files(
     clusters.commit()
     return DedupFilesResult(out=out, clusters=cpath, n_docs=n, n_clusters=d.n_clusters, n_removed=d.n_removed,
                             n_kept=d.n_kept, bands=d.bands, rows=d.rows, engine=engine, seconds_signatures=t_sig,
-                            seconds_clusters=t_lsh, seconds_total=time.perf_counter() - t0)
+                            seconds_clusters=t_lsh, seconds_total=time.perf_counter() - t0,
+                            kept_words=np.asarray(words, dtype=np.int64),
+                            kept_copies=np.bincount(d.labels, minlength=n).astype(np.int64)[d.keep])
 
 
 def _dedup_local(files: list[Path], field: str, threshold: float, spec: MinHashSpec, verify: str,
