@@ -24,10 +24,13 @@ PUBLIC_API = {
     "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards",
     "learning_percentage", "select_stratified", "kmq_select", "KMQSelection", "cluster_weights", "resample", "d4",
     "D4Result", "effective_tokens", "EffectiveTokens", "perplexity_correlations", "PerplexityCorrelations",
+    "ShardedLikelihood", "sharded_likelihood_test", "DatasetInference", "dataset_inference", "BlindBaseline",
+    "blind_baseline", "HoldoutTests", "holdout_tests", "Inflation", "inflation", "LikelihoodGap", "likelihood_gap",
+    "GapCorrelation", "gap_correlation",
 }
 
 COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",
-            "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp"}
+            "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
 INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "text_blocks", "tokenize", "gpu"}
@@ -184,6 +187,22 @@ def test_native_layout_is_one_folder_and_one_binding_per_area() -> None:
         assert (root / "tests" / area).is_dir(), area
         assert (root / "docs" / f"{area}.md").is_file(), area
         assert any((root / "bench").glob(f"{area}*.py")), area
+
+
+#: Areas without native code: every layer but cpp/, bindings and bench (nothing in them is timed).
+PYTHON_AREAS = {"probe", "select"}
+
+
+def test_python_areas_have_every_other_layer() -> None:
+    root = PACKAGE.parents[1]
+    if not (root / "tests").is_dir():  # an installed package without its sources
+        return
+    for area in PYTHON_AREAS:
+        assert (PACKAGE / area / "__init__.py").is_file(), area
+        assert (PACKAGE / "reference" / f"{area}.py").is_file(), area
+        assert (PACKAGE / "cli" / f"{area}.py").is_file(), area
+        assert (root / "tests" / area).is_dir(), area
+        assert (root / "docs" / f"{area}.md").is_file(), area
 
 
 def test_every_import_resolves() -> None:

@@ -50,6 +50,22 @@ from .select import (
     resample,
     select_stratified,
 )
+from .probe import (
+    BlindBaseline,
+    DatasetInference,
+    GapCorrelation,
+    HoldoutTests,
+    Inflation,
+    LikelihoodGap,
+    ShardedLikelihood,
+    blind_baseline,
+    dataset_inference,
+    gap_correlation,
+    holdout_tests,
+    inflation,
+    likelihood_gap,
+    sharded_likelihood_test,
+)
 
 # The extension is built with the package's version (CMakeLists.txt), so importlib.metadata
 # (tens of milliseconds of import) is needed only for a core built some other way.
@@ -136,4 +152,18 @@ __all__ = [
     "EffectiveTokens",
     "perplexity_correlations",
     "PerplexityCorrelations",
+    "ShardedLikelihood",
+    "sharded_likelihood_test",
+    "DatasetInference",
+    "dataset_inference",
+    "BlindBaseline",
+    "blind_baseline",
+    "HoldoutTests",
+    "holdout_tests",
+    "Inflation",
+    "inflation",
+    "LikelihoodGap",
+    "likelihood_gap",
+    "GapCorrelation",
+    "gap_correlation",
 ]

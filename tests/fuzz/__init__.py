@@ -90,7 +90,8 @@ def skip() -> None:
 def load_targets() -> dict[str, Target]:
     """Import every target module (registration happens at import)."""
     from . import (  # noqa: F401
-        targets_core, targets_logprob, targets_misc, targets_ngram, targets_search, targets_select, targets_sketch,
+        targets_core, targets_logprob, targets_misc, targets_ngram, targets_probe, targets_search, targets_select,
+        targets_sketch,
     )
 
     return TARGETS

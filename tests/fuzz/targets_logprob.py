@@ -247,9 +247,16 @@ def fuzz_mia_scores(d: Decoder) -> None:
     if d.chance(30):
         kw["token_ids"] = d.int_array((n_tok,), 0, 5, np.int64, bad=5)  # noqa: E501
         kw["token_freq"] = d.int_array((6,), 0, 5, np.int64, bad=5)
+    if d.chance(20):  # ReCaLL / Con-ReCall: log-probs of the same documents after a prefix
+        kw["nonmember_prefix_logprobs"], kw["nonmember_prefix_offsets"] = _consistent(d, n)
+        if d.bool():
+            kw["member_prefix_logprobs"], kw["member_prefix_offsets"] = _consistent(d, n)
+            kw["con_recall_gamma"] = d.float(0, 2, wild=10)
     if d.chance(30):
         kw["ks"] = d.float(0.01, 1, wild=15) if d.bool() else [d.float(0.01, 1, wild=10) for _ in range(d.size(3))]
-    if known("mia-overflow-warnings") and _big(v, kw.get("ref_logprobs"), kw.get("lowercase_logprobs"), tiny=True):
+    if known("mia-overflow-warnings") and _big(v, kw.get("ref_logprobs"), kw.get("lowercase_logprobs"),
+                                               kw.get("nonmember_prefix_logprobs"), kw.get("member_prefix_logprobs"),
+                                               tiny=True):
         skip()  # ratios of means (zlib, ref_ratio, lowercase) overflow
     r = call(seenit.mia_scores, v, o, **kw)
     for key, val in r.items():

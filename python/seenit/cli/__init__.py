@@ -59,6 +59,10 @@ from .select import register as _register_select  # noqa: E402
 
 _register_select(app)
 
+from .probe import register as _register_probe  # noqa: E402
+
+_register_probe(app)
+
 
 def main() -> None:
     app()

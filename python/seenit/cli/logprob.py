@@ -87,6 +87,10 @@ def register(app: typer.Typer) -> None:
         n_bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for CIs."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files (--out, --roc)."),
+        nonmember_prefix: Optional[Path] = typer.Option(None, "--nonmember-prefix", help="Texts known not to be in training (file, --field), joined as the prefix of ReCaLL; needs --model."),
+        member_prefix: Optional[Path] = typer.Option(None, "--member-prefix", help="Texts known to be in training, the second prefix of Con-ReCall; needs --nonmember-prefix."),
+        con_recall_gamma: float = typer.Option(1.0, "--con-recall-gamma", help="Weight of the member prefix in Con-ReCall."),
+        blind: bool = typer.Option(True, "--blind/--no-blind", help="With labels and texts: also run the model-free blind baseline (Das et al. 2024) and warn when it is as good as an attack."),
     ) -> None:
         """Membership-inference scores (higher = more likely seen in training) for each document."""
         from .. import io as sio
@@ -103,6 +107,10 @@ def register(app: typer.Typer) -> None:
         for kf in ks:
             if not 0.0 < kf <= 1.0:
                 raise fail(f"--k must be in (0, 1], got {kf}")
+        if (nonmember_prefix is not None or member_prefix is not None) and model is None:
+            raise fail("--nonmember-prefix / --member-prefix (ReCaLL, Con-ReCall) need --model and TEXTS")
+        if member_prefix is not None and nonmember_prefix is None:
+            raise fail("--member-prefix (Con-ReCall) needs --nonmember-prefix as well")
         inputs = [p for p in (texts, logprobs) if p is not None]
         check_out(out, inputs=inputs, overwrite=overwrite, suffixes=sio.JSONL_SUFFIXES)
         roc_path = roc or Path(str(out).removesuffix(".jsonl") + ".roc.svg")
@@ -110,6 +118,7 @@ def register(app: typer.Typer) -> None:
         if roc_path.resolve() == out.resolve():
             raise fail("--roc and --out name the same file")
         doc_texts: list[str] | None = None
+        extra: dict[str, Any] = {}
         if logprobs is not None:
             docs = read_logprobs_jsonl(logprobs, extra=(label_field, "text", "id"))
             meta = docs.meta
@@ -123,7 +132,13 @@ def register(app: typer.Typer) -> None:
             y = parse_labels([(r.data or {}).get(label_field) for r in recs], f"{texts} (field {label_field!r})")
             lm, tok = load_hf_model(model, gguf_file, device)
             docs = hf_logprobs(lm, tok, doc_texts, batch_size=batch_size, max_length=max_length, progress=progress)
-        scores = docs.scores(ks=ks, texts=doc_texts)
+            for flag, path in (("nonmember_prefix", nonmember_prefix), ("member_prefix", member_prefix)):
+                if path is not None:  # ReCaLL / Con-ReCall: the same texts with the prefix in context
+                    prefix = "\n\n".join(sio.read_texts(path, field=field)) + "\n\n"
+                    cond = hf_logprobs(lm, tok, doc_texts, batch_size=batch_size, max_length=max_length,
+                                       progress=progress, stats=("logprob",), prefixes=prefix)
+                    extra[f"{flag}_logprobs"], extra[f"{flag}_offsets"] = cond.logprobs, cond.offsets
+        scores = docs.scores(ks=ks, texts=doc_texts, con_recall_gamma=con_recall_gamma, **extra)
         n = docs.n_docs
         names = list(scores)
 
@@ -147,6 +162,7 @@ def register(app: typer.Typer) -> None:
         for c in ("score", "AUROC [95% CI]", "TPR@1%FPR", "TPR@5%FPR"):
             table.add_column(c)
         curves = {}
+        aurocs: dict[str, float] = {}
         for k in names:
             s = scores[k]
             ok = np.isfinite(s)
@@ -155,9 +171,26 @@ def register(app: typer.Typer) -> None:
             iv = bootstrap(auroc, s[ok], y[ok], n_bootstrap=n_bootstrap)
             t1, t5 = tpr_at_fpr(s[ok], y[ok], [0.01, 0.05])
             table.add_row(k, f"{iv.value:.3f} [{iv.low:.3f}, {iv.high:.3f}]", f"{t1:.3f}", f"{t5:.3f}")
+            aurocs[k] = iv.value
             f, t, _ = roc_curve(s[ok], y[ok])
             curves[k] = (f, t)
+        bb = None
+        if blind and doc_texts is not None and min(int(y.sum()), int((1 - y).sum())) >= 5:
+            from ..probe import blind_baseline
+
+            bb = blind_baseline([t for t, v in zip(doc_texts, y) if v], [t for t, v in zip(doc_texts, y) if not v],
+                                n_bootstrap=n_bootstrap)
+            table.add_row("blind baseline (no model)", f"{bb.auroc:.3f} [{bb.interval.low:.3f}, {bb.interval.high:.3f}]",
+                          "–", "–", style="italic")
         Console().print(table)
+        if bb is not None:
+            beaten = [k for k, a in aurocs.items() if a <= bb.interval.high]
+            if beaten:
+                err_console.print(
+                    f"[bold yellow]warning:[/] the model-free blind baseline (AUROC {bb.auroc:.3f}) is as good as "
+                    f"{', '.join(beaten[:5])}{' and others' if len(beaten) > 5 else ''}: the evaluation set is "
+                    "distribution-shifted, and those AUROCs say nothing about memorisation (Das et al. 2024)",
+                    highlight=False, soft_wrap=True)
         with sio.atomic_write(roc_path) as fh:
             fh.write(roc_svg(curves, title=f"ROC ({n} documents)"))
         err_console.print(f"ROC plot: {roc_path}")

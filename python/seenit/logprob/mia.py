@@ -19,6 +19,11 @@ key                score (L = mean negative log-likelihood of the document, "the
 ``ref_ratio``      -L / L_ref (Carlini et al. 2021: ratio of log-perplexities, target over reference model)
 ``ref_diff``       L_ref - L (reference-model calibration, e.g. Mattern et al. 2023 / Watson et al. 2022)
 ``lowercase``      -L / L_lower (Carlini et al. 2021: the same model on the lowercased text)
+``recall``         LL(x | P_nonmember) / LL(x), LL the mean token log-likelihood of x, P a prefix of known
+                   non-member texts (Xie et al. 2024, ReCaLL: conditioning on non-members lowers a
+                   member's likelihood more)
+``con_recall``     (LL(x | P_nonmember) - gamma * LL(x | P_member)) / LL(x) (Wang et al. 2024, Con-ReCall:
+                   a member prefix raises a member's likelihood)
 ``dcpdd``          DC-PDD (Zhang et al. 2024, "Pretraining data detection for LLMs: a divergence-based
                    calibration method"): mean over each token's first occurrence of
                    min(p(x_t) * -log f(x_t), a), with f the Laplace-smoothed frequency of the token
@@ -39,7 +44,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._validate import as_contig, check_int, check_offsets, check_str_sequence
+from .._validate import as_contig, check_float, check_int, check_offsets, check_str_sequence
 from .stats import check_fraction, segment_reduce
 
 DEFAULT_KS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -172,14 +177,21 @@ def mia_scores(
     token_ids: Any = None,
     token_freq: Any = None,
     dcpdd_a: float = 0.01,
+    nonmember_prefix_logprobs: Any = None,
+    nonmember_prefix_offsets: Any = None,
+    member_prefix_logprobs: Any = None,
+    member_prefix_offsets: Any = None,
+    con_recall_gamma: float = 1.0,
 ) -> dict[str, npt.NDArray[np.float64]]:
     """All membership scores the inputs allow, one float64 array (n documents) per key; higher = member.
 
     Always: ``loss``, ``perplexity``, ``mink_{k}`` for each k. With ``mu`` and ``sigma`` (per token, from
     ``token_stats``): ``minkpp_{k}``. With ``texts``: ``zlib``. With a reference model's log-probs
     (its own ``ref_offsets``, same documents): ``ref_ratio`` and ``ref_diff``. With the log-probs of the
-    lowercased texts: ``lowercase``. With ``token_ids`` and ``token_freq``: ``dcpdd``. See the module
-    docstring for definitions and citations.
+    lowercased texts: ``lowercase``. With ``token_ids`` and ``token_freq``: ``dcpdd``. With the log-probs
+    of the same texts conditioned on a non-member prefix (``hf_logprobs(..., prefixes=...)``):
+    ``recall``; with those conditioned on a member prefix too: ``con_recall`` (weight
+    ``con_recall_gamma``). See the module docstring for definitions and citations.
     """
     lp, o = _ragged(logprobs, offsets, "logprobs")
     ks_t = _ks(ks)
@@ -224,6 +236,24 @@ def mia_scores(
         raise ValueError("DC-PDD needs both token_ids and token_freq")
     if token_ids is not None:
         out["dcpdd"] = dcpdd(lp, token_ids, o, token_freq, a=dcpdd_a)
+    cond = {}
+    for kind, vals, offs in (("nonmember_prefix", nonmember_prefix_logprobs, nonmember_prefix_offsets),
+                             ("member_prefix", member_prefix_logprobs, member_prefix_offsets)):
+        if (vals is None) != (offs is None):
+            raise ValueError(f"pass both {kind}_logprobs and {kind}_offsets, or neither")
+        if vals is not None:
+            cl, co = _ragged(vals, offs, f"{kind}_logprobs")
+            if co.size - 1 != n:
+                raise ValueError(f"{kind}_offsets describe {co.size - 1} documents but offsets describe {n}")
+            cond[kind] = segment_reduce(cl, co, "mean")
+    if "member_prefix" in cond and "nonmember_prefix" not in cond:
+        raise ValueError("Con-ReCall needs nonmember_prefix_logprobs as well as member_prefix_logprobs")
+    gamma = check_float(con_recall_gamma, "con_recall_gamma")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a near-zero loss: +-inf, as the other ratios
+        if "nonmember_prefix" in cond:
+            out["recall"] = cond["nonmember_prefix"] / -L  # LL = -L: the mean token log-likelihood
+        if "member_prefix" in cond:
+            out["con_recall"] = (cond["nonmember_prefix"] - gamma * cond["member_prefix"]) / -L
     return out
 
 

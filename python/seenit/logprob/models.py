@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,10 +74,12 @@ def hf_logprobs(
     progress: bool = True,
     stats: Sequence[str] = ("logprob", "entropy", "mu", "sigma", "rank"),
     prompts: Sequence[str] | None = None,
+    prefixes: str | Sequence[str] | None = None,
 ) -> DocLogprobs:
     """Per-token log-probs (and Min-K%++ statistics) of ``texts`` under a Hugging Face causal LM.
 
-    Texts are tokenized with truncation to ``max_length`` tokens and run ``batch_size`` at a time
+    Texts are tokenized with truncation to ``max_length`` tokens (at most the model's
+    ``config.max_position_embeddings``) and run ``batch_size`` at a time
     under ``torch.no_grad()``; each sequence's logits are handed to ``seenit.token_stats`` as a view
     (CPU tensors in place, CUDA tensors through DLPack when CuPy is installed), so no
     ``(batch, length, vocab)`` log-softmax is ever built.
@@ -86,6 +88,14 @@ def hf_logprobs(
     tokens are scored, as per-sample perplexities over response tokens need (instruction data,
     ``seenit.learning_percentage``). Prompt (with special tokens) and text (without) are tokenized
     separately and joined, so the boundary is exact; ``max_length`` cuts the joined sequence.
+    ``prefixes`` (one string for every text, or one per text): the conditional log-probs of
+    ReCaLL / Con-ReCall, log p(x_t | prefix, x_<t). The prefix is tokenized with the special
+    tokens, the text without them, and only the text's tokens are scored (all of them: the first
+    has the prefix as context). A prefix too long for ``max_length`` with its text keeps its last
+    tokens (it is truncated on the left, as ReCaLL does); a text that alone leaves no room for
+    one prefix token raises ValueError naming it.
+    ``prompts`` and ``prefixes`` differ only in what gives way to ``max_length``: the end of the
+    text, or the start of the prefix. Give one of them, not both.
     """
     import torch
 
@@ -96,6 +106,12 @@ def hf_logprobs(
             raise ValueError(f"prompts must have one prompt per text ({len(texts)}), got {len(prompts)}")
     batch_size = check_int(batch_size, "batch_size", 1)
     max_length = check_int(max_length, "max_length", 2)
+    ctx = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if isinstance(ctx, int) and 1 < ctx < max_length:  # positions past the context would index out of range
+        max_length = ctx
+    pre = _prefixes(prefixes, len(texts))
+    if pre is not None and prompts is not None:
+        raise ValueError("give prompts (the text gives way to max_length) or prefixes (the prefix does), not both")
     from .stats import token_stats
 
     stats = tuple(stats)
@@ -115,7 +131,9 @@ def hf_logprobs(
     with ProgressBar(progress, "scoring", total=len(texts)) as bar:
         for b0 in batches:
             chunk = list(texts[b0 : b0 + batch_size])
-            if prompts is None:
+            if pre is not None:
+                enc, starts = _with_prefixes(tokenizer, chunk, pre[b0 : b0 + batch_size], max_length, b0)
+            elif prompts is None:
                 enc = [tokenizer(t, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
                        for t in chunk]
                 starts = [1] * len(enc)  # token 0 has no context
@@ -166,6 +184,78 @@ def hf_logprobs(
         entropy=get("entropy", np.float64),
         rank=get("rank", np.int64),
     )
+
+
+def _prefixes(prefixes: str | Sequence[str] | None, n: int) -> list[str] | None:
+    if prefixes is None:
+        return None
+    if isinstance(prefixes, str):
+        return [prefixes] * n
+    pre = list(check_str_sequence(prefixes, "prefixes"))
+    if len(pre) != n:
+        raise ValueError(f"prefixes has {len(pre)} entries but texts has {n} (give one prefix, or one per text)")
+    return pre
+
+
+def _with_prefixes(tokenizer: Any, texts: list[str], prefixes: list[str], max_length: int,
+                   first: int) -> tuple[list[list[int]], list[int]]:
+    """Token ids of prefix + text (the prefix cut on the left to fit) and where the text starts."""
+    enc, starts = [], []
+    for i, (t, p) in enumerate(zip(texts, prefixes)):
+        p_ids = list(tokenizer(p, add_special_tokens=True)["input_ids"])
+        t_ids = list(tokenizer(t, add_special_tokens=False)["input_ids"])
+        room = max_length - len(t_ids)
+        if room < 1:
+            raise ValueError(f"texts[{first + i}] is {len(t_ids)} tokens: no room for a prefix within max_length="
+                             f"{max_length} (shorten the text or raise max_length)")
+        p_ids = p_ids[-room:] if p_ids else []
+        if not p_ids:
+            raise ValueError(f"prefixes[{first + i}] is empty after tokenizing: a conditional score needs a prefix")
+        enc.append(p_ids + t_ids)
+        starts.append(len(p_ids))
+    return enc, starts
+
+
+def context_length(model: Any, tokenizer: Any, default: int = 2048) -> int:
+    """The model's context in tokens: ``config.max_position_embeddings``, else the tokenizer's
+    ``model_max_length`` when it is a real bound, else ``default``."""
+    n = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if isinstance(n, int) and n > 1:
+        return n
+    m = getattr(tokenizer, "model_max_length", None)
+    return m if isinstance(m, int) and 1 < m < 10**7 else default
+
+
+def sequence_logprob_fn(
+    model: Any,
+    tokenizer: Any,
+    *,
+    sep: str = "\n\n",
+    batch_size: int = 4,
+    max_length: int | None = None,
+) -> Callable[[list[list[str]]], npt.NDArray[np.float64]]:
+    """A ``logprob_fn`` for ``seenit.sharded_likelihood_test``: joins each ordering of items with
+    ``sep`` and returns its total log-probability under a Hugging Face causal LM (every token after
+    the first, via :func:`hf_logprobs`). An ordering longer than ``max_length`` tokens (default:
+    the model's context) raises ValueError before the model runs: use more, smaller shards."""
+    if not isinstance(sep, str):
+        raise TypeError(f"sep must be a str, got {type(sep).__name__}")
+    batch_size = check_int(batch_size, "batch_size", 1)
+    limit = context_length(model, tokenizer) if max_length is None else check_int(max_length, "max_length", 2)
+    from .stats import segment_reduce
+
+    def fn(sequences: list[list[str]]) -> npt.NDArray[np.float64]:
+        texts = [sep.join(check_str_sequence(s, f"sequences[{i}]")) for i, s in enumerate(sequences)]
+        for i, t in enumerate(texts):
+            n = len(tokenizer(t, add_special_tokens=True)["input_ids"])
+            if n > limit:
+                raise ValueError(f"ordering {i} is {n} tokens, longer than the model's context ({limit}): "
+                                 "use more shards (fewer items per shard)")
+        docs = hf_logprobs(model, tokenizer, texts, batch_size=batch_size, max_length=limit, progress=False,
+                           stats=("logprob",))
+        return segment_reduce(docs.logprobs, docs.offsets, "sum")
+
+    return fn
 
 
 def _logprob_entry(entry: Any, token: int, where: str) -> tuple[float, int | None]:

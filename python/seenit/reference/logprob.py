@@ -160,3 +160,23 @@ def tpr_at_fpr(scores, labels, fpr: float) -> float:
     """Largest TPR among ROC points whose FPR is at most ``fpr``."""
     f, t, _ = roc_curve(scores, labels)
     return float(t[f <= fpr].max())
+
+
+def recall(logprobs, offsets, nonmember_logprobs, nonmember_offsets):
+    """ReCaLL (Xie et al. 2024): mean log-likelihood of x given a non-member prefix over that of x alone."""
+    out = []
+    for i in range(len(offsets) - 1):
+        x = logprobs[offsets[i] : offsets[i + 1]]
+        c = nonmember_logprobs[nonmember_offsets[i] : nonmember_offsets[i + 1]]
+        out.append((sum(c) / len(c)) / (sum(x) / len(x)))
+    return np.array(out)
+
+
+def con_recall(logprobs, offsets, nonmember_logprobs, nonmember_offsets, member_logprobs, member_offsets, gamma):
+    """Con-ReCall (Wang et al. 2024): (LL(x | P_non) - gamma * LL(x | P_mem)) / LL(x), LL the mean log-likelihood."""
+    out = []
+    for i in range(len(offsets) - 1):
+        mean = lambda v, o: sum(v[o[i] : o[i + 1]]) / (o[i + 1] - o[i])  # noqa: E731
+        out.append((mean(nonmember_logprobs, nonmember_offsets) - gamma * mean(member_logprobs, member_offsets))
+                   / mean(logprobs, offsets))
+    return np.array(out)

@@ -75,6 +75,8 @@ def check_report(report: Any) -> None:
         _check_mia(report["mia"])
     if report.get("calibration") is not None:
         _check_calibration(report["calibration"])
+    if report.get("probe") is not None:
+        _check_probe(report["probe"])
 
 
 def _check_benchmark(bench: Any, where: str, documents: Mapping[str, Any]) -> None:
@@ -189,3 +191,17 @@ def _check_calibration(cal: Any) -> None:
                     if not 0.0 <= v <= 1.0:
                         raise ValueError(f"{wb}.results.{t}.{m}.{key} must be a fraction in [0, 1], got {v!r}")
                 _need(r, "false_positives", f"{wb}.results.{t}.{m}", int)
+
+
+def _check_probe(probe: Any) -> None:
+    w = "report.probe"
+    _need(probe, "seed", w, int)
+    for i, t in enumerate(_need(probe, "tests", w, list)):
+        wt = f"{w}.tests[{i}]"
+        _need(t, "test", wt, str)
+        _need(t, "on", wt, str)
+        _need(t, "statistic", wt, _NUM)
+        _need(t, "summary", wt, str)
+        p = _need(t, "pvalue", wt, (int, float, type(None)))
+        if p is not None and not 0.0 <= p <= 1.0:
+            raise ValueError(f"{wt}.pvalue must be in [0, 1] or null, got {p!r}")
