@@ -12,18 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seenit import io as sio
+from tests.fuzz.jsonl_lines import LINES  # the tricky lines the native field reader is checked on too
 
 orjson = pytest.importorskip("orjson")
 
-LINES = [
-    '{"text": "plain"}', '{"text": "caf\\u00e9 \u00e9 \u3000 \U0001f600"}', '{"text": ""}', '{"text": "a\\nb"}',
-    '{"text": NaN}', '{"text": "x", "n": NaN}', '{"text": "\\ud800"}', '{"text": "\\ud83d\\ude00"}',
-    '{"text": 123456789012345678901234567890}', '{"text": "x", "big": 123456789012345678901234567890}',
-    '[1, 2]', '"just a string"', '{"other": "x"}', '{"text": null}', '{"text": 1}', '{"text": "a", "text": "b"}',
-    '{"text": "x"', "not json", "", "   ", "\u3000", "\x1c", "\xa0 ", '\ufeff{"text": "bom"}',
-    '{"text": "' + "[" * 3 + '"}', '{"text": ' + "[" * 1100 + "]" * 1100 + "}", '{"text": "x"}  ', '  {"text": "y"}',
-    '{"text": "tab\\t"}\t', '{"text": "\u2028 \u0085"}',
-]
 ENDINGS = ["\n", "\r\n", "\r", "\n\n", "\r\r\n"]
 
 
