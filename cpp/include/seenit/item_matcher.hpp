@@ -60,6 +60,9 @@ private:
         i64 len, doc, off;
     };
     void scan_document(const u8* doc, std::size_t len, i64 id, std::vector<Hit>& out) const;
+    struct WindowTable;
+    template <int Q>  // the table's gram length
+    void scan_table(const WindowTable& t, const u8* doc, std::size_t len, i64 id, std::vector<Hit>& out) const;
     void update(std::size_t key, i64 len, i64 doc, i64 off);  // caller holds mu_
     void add_doc(std::size_t key, i64 doc);
 
@@ -68,13 +71,14 @@ private:
     std::vector<i32> key_window_;
     int max_docs_;
     // One lookup table per window length w present. A key's window is found through the
-    // q = w/2 byte grams inside it: every w/2-th document position is hashed and looked up,
-    // which meets every occurrence of the window (its w - q + 1 gram positions span a full
-    // stride). An entry is (key, the gram's shift within the key's window).
+    // q-byte grams inside it (q < w, see gram_plan): every stride-th document position
+    // (stride = w - q + 1) is hashed and looked up, which meets every occurrence of the
+    // window (its w - q + 1 gram positions span a full stride). An entry is (key, the
+    // gram's shift within the key's window).
     struct WindowTable {
         int w = 0, q = 0, stride = 0;
         int filter_bits = 0;
-        std::vector<u64> filter;  // bit filter on the gram hash (small enough to stay in cache)
+        std::vector<u64> filter;  // bit filter on the gram's prehash (small enough to stay in cache)
         // A gram's slot and its postings each sit in one place (one cache miss per
         // lookup, not one per field): most lookups that pass the filter are real grams.
         struct Slot {
@@ -92,9 +96,15 @@ private:
         int slot_bits = 0;
         std::vector<Slot> slots;  // open addressing
         std::vector<Entry> entries;
+        // Two bits per gram in one filter word (a blocked Bloom filter: one memory access):
+        // the prehash's top filter_bits bits pick the word and the first bit, the next six
+        // the second. At 16 bits per gram about 1.5% of absent grams pass, against 6% with one.
+        u64 filter_mask(u64 h) const {
+            return (u64{1} << ((h >> (64 - filter_bits)) & 63)) | (u64{1} << ((h >> (58 - filter_bits)) & 63));
+        }
         bool maybe(u64 h) const {
-            const u64 bit = h >> (64 - filter_bits);
-            return (filter[bit >> 6] >> (bit & 63)) & 1u;
+            const u64 m = filter_mask(h);
+            return (*filter_word(h) & m) == m;
         }
         const u64* filter_word(u64 h) const { return filter.data() + ((h >> (64 - filter_bits)) >> 6); }
     };
