@@ -70,10 +70,12 @@ inline u8* encode(u32 cp, u8* o) {
     return o;
 }
 
-// What one ASCII byte becomes: its byte after lowercasing (if asked) and its class bits.
+// What one ASCII byte becomes under the options: its output byte (lowercased if asked;
+// ' ' for whitespace when collapsing) and its action: bit 0 dropped (punctuation being
+// stripped), bit 1 a space to collapse.
 struct AsciiAction {
     u8 byte[128];
-    u32 cls[128];
+    u8 act[128];
 };
 
 // Most bytes a document of n input bytes can normalise to: removing and collapsing only
@@ -87,20 +89,20 @@ u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiActio
                   NormaliseOptions opt, u8* o, DocError& err) {
     const bool strip = opt.strip_punctuation, collapse = opt.collapse_whitespace;
     const u32 drop = strip ? kNormPunct : 0u, squeeze = collapse ? kNormSpace : 0u;
-    bool in_space = false;
+    u32 in_space = 0;  // 1 after a collapsed space (dropped characters do not end the run)
     std::size_t i = 0;
     while (i < n) {
-        if (s[i] < 0x80) {  // the common case: ASCII, branch-free (word/space/punct alternate unpredictably)
+        // The common case, ASCII, without a branch per byte (word, space and punctuation
+        // bytes alternate unpredictably): the byte is always written and kept by advancing.
+        for (; i < n && s[i] < 0x80; ++i) {
             const u32 c = s[i];
-            const u32 e = ascii.cls[c];
-            ++i;
-            const bool dropped = (e & drop) != 0;
-            const bool space = (e & squeeze) != 0;
-            *o = space ? static_cast<u8>(' ') : ascii.byte[c];  // written always, kept only when counted
-            o += !dropped && !(space && in_space);
-            in_space = dropped ? in_space : space;  // a dropped character does not end a space run
-            continue;
+            const u32 a = ascii.act[c];
+            const u32 dropped = a & 1u, space = a >> 1;
+            *o = ascii.byte[c];
+            o += (dropped | (space & in_space)) ^ 1u;
+            in_space = (in_space & dropped) | (space & (dropped ^ 1u));
         }
+        if (i >= n) break;
         u32 cp;
         std::size_t len = decode(s, i, n, cp);
         if (len == 0) {
@@ -131,11 +133,11 @@ u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiActio
         }
         if (e & squeeze) {
             if (!in_space) *o++ = ' ';
-            in_space = true;
+            in_space = 1;
             i += len;
             continue;
         }
-        in_space = false;
+        in_space = 0;
         if (cp >= 0xD800 && cp <= 0xDFFF) {
             err = {NormError::surrogate, i, cp};
             return nullptr;
@@ -180,15 +182,20 @@ NormalisedBlock normalise_utf8(ArrayView<const u8> text, ArrayView<const i64> of
     std::size_t bad_doc = n;
     DocError bad;
     AsciiAction ascii_plain, ascii_lower;
+    const u32 drop = options.strip_punctuation ? kNormPunct : 0u;
+    const u32 squeeze = options.collapse_whitespace ? kNormSpace : 0u;
     for (u32 c = 0; c < 128; ++c) {
         u32 lc = table[c] & kNormLowerMask;
         // an ASCII character lowercases to ASCII (checked here: the fast path writes one byte)
         SEENIT_CHECK(lc < 128 && !(table[c] & kNormDefer), std::invalid_argument, "table: the lowercase of ASCII ", c,
                      " must be one ASCII character, got ", lc);
-        ascii_plain.byte[c] = static_cast<u8>(c);
-        ascii_plain.cls[c] = table[c] & (kNormSpace | kNormPunct);
-        ascii_lower.byte[c] = static_cast<u8>(lc);
-        ascii_lower.cls[c] = table[lc] & (kNormSpace | kNormPunct);
+        auto set = [&](AsciiAction& x, u32 out, u32 cls) {
+            const bool dropped = (cls & drop) != 0, space = !dropped && (cls & squeeze) != 0;
+            x.byte[c] = static_cast<u8>(space ? ' ' : out);
+            x.act[c] = static_cast<u8>((dropped ? 1u : 0u) | (space ? 2u : 0u));
+        };
+        set(ascii_plain, c, table[c]);
+        set(ascii_lower, lc, table[lc]);
     }
     parallel_for_dynamic(nchunks, 1, [&](std::size_t cb, std::size_t ce, int) {
         for (std::size_t c = cb; c < ce; ++c) {
