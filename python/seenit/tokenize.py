@@ -97,20 +97,31 @@ class Normalisation:
         the same result as ``encode_block`` of their decoded texts, without decoding them.
         Documents holding a character whose lowercase needs context (U+0130, U+03A3) are
         lowercased in Python, as there: the kernel lists them while normalising the rest."""
+        blob, offs, deferred, sub, sub_offs = self.encode_utf8_parts(values, offsets, name)
+        if not deferred.size:
+            return blob, offs
+        return _spliced(blob, offs, deferred, sub, sub_offs)
+
+    def encode_utf8_parts(self, values: np.ndarray, offsets: np.ndarray, name: str = "texts"
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`encode_utf8` in two parts, for callers that can take them apart (splicing
+        copies the whole block): ``(blob, offsets, deferred, sub, sub_offsets)`` where the
+        documents ``deferred`` (ascending) are empty in ``(blob, offsets)`` and are, in order,
+        the documents of ``(sub, sub_offsets)``."""
         from ._validate import ragged
 
         values, offsets = ragged(values, offsets, np.uint8, "values")
         flags = np.full(offsets.size - 1, 1 if self.lowercase else 0, np.uint8)
         blob, offs, deferred = self._normalise(values, offsets, flags, name, skip_deferred=True)
         if not deferred.size:
-            return blob, offs
+            return blob, offs, deferred, np.zeros(0, np.uint8), np.zeros(1, np.int64)
         low = [values[offsets[j] : offsets[j + 1]].tobytes().decode("utf-8", "surrogatepass").lower()
                .encode("utf-8", "surrogatepass") for j in deferred.tolist()]
         low_offsets = np.zeros(len(low) + 1, np.int64)
         np.cumsum(np.fromiter(map(len, low), np.int64, count=len(low)), out=low_offsets[1:])
         sub, sub_offs, _ = self._normalise(np.frombuffer(b"".join(low), np.uint8), low_offsets,
                                            np.zeros(len(low), np.uint8), name, index=deferred)
-        return _spliced(blob, offs, deferred, sub, sub_offs)
+        return blob, offs, deferred, sub, sub_offs
 
     def _normalise(self, blob: np.ndarray, offsets: np.ndarray, flags: np.ndarray, name: str, *,
                    skip_deferred: bool = False, index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -118,7 +118,8 @@ def fuzz_core_normalise_utf8(d: Decoder) -> None:
           "deferred documents must be ascending, distinct and left empty")
 
 
-@target("Normalisation.encode_utf8", area="runtime", covers=["seenit.Normalisation.encode_utf8"])
+@target("Normalisation.encode_utf8", area="runtime", covers=["seenit.Normalisation.encode_utf8",
+                                                             "seenit.Normalisation.encode_utf8_parts"])
 def fuzz_normalisation_encode_utf8(d: Decoder) -> None:
     """Normalisation.encode_utf8(values, offsets) is encode_block of the decoded texts, for any
     texts (surrogatepass bytes included); raw bytes, bad offsets and bad dtypes are a ValueError/TypeError."""
@@ -141,6 +142,16 @@ def fuzz_normalisation_encode_utf8(d: Decoder) -> None:
 
     got = outcome(n.encode_utf8, np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64))
     check(got == outcome(n.encode_block, docs), "encode_utf8 != encode_block of the decoded texts")
+    if isinstance(got, tuple):  # the parts: deferred documents empty in the blob, given apart in order
+        values = np.frombuffer(b"".join(parts), np.uint8)
+        blob, offs, deferred, sub, sub_offs = n.encode_utf8_parts(values, np.cumsum([0, *map(len, parts)]).astype(np.int64))
+        want_blob, want_offs = got
+        rows = [bytes(blob[offs[i] : offs[i + 1]]) for i in range(len(docs))]
+        for k, j in enumerate(deferred.tolist()):
+            check(rows[j] == b"", "a deferred document is not empty in the blob")
+            rows[j] = bytes(sub[sub_offs[k] : sub_offs[k + 1]])
+        check(rows == [want_blob[want_offs[i] : want_offs[i + 1]] for i in range(len(docs))],
+              "encode_utf8_parts do not splice to encode_utf8")
 
 
 @target("core.jsonl_fields", area="runtime", covers=["_core.jsonl_fields"])

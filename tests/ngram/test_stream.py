@@ -120,6 +120,21 @@ def test_merge_and_threads_give_the_same_state():
     assert any(r.overlap.n_present for r in whole.results())
 
 
+@given(docs=st.lists(st.lists(st.sampled_from(WORDS + ["ΟΔΟΣ", "İSTANBUL", "ΣΑΣ", "İ"]), max_size=30).map(" ".join),
+                     min_size=1, max_size=6), base=st.integers(0, 5))
+def test_fold_utf8_equals_fold_of_the_texts(docs, base):
+    """Documents whose lowercase needs context (final sigma, U+0130) are lowercased apart and
+    folded under their own ids: the state equals folding the decoded texts."""
+    items = ["ΟΔΟΣ ΣΑΣ alpha", "İstanbul " + WORDS[0], " ".join(WORDS[:6])]
+    a = StreamMatcher(items, n=2, normalisation=Normalisation(lowercase=True, strip_punctuation=True), max_docs=2)
+    b = StreamMatcher(items, n=2, normalisation=Normalisation(lowercase=True, strip_punctuation=True), max_docs=2)
+    a.fold(docs, base)
+    parts = [d.encode("utf-8") for d in docs]
+    b.fold_utf8(np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64), base)
+    for k, v in a.state().items():
+        assert np.array_equal(v, b.state()[k]), k
+
+
 @pytest.mark.slow
 def test_real_benchmark_against_real_corpus(shared_data, tmp_path):
     """GSM8K questions (a few planted verbatim) against Pile documents: identical to the index."""

@@ -108,10 +108,15 @@ class StreamMatcher:
         """:meth:`fold` of documents given as UTF-8 (``values`` uint8, CSR ``offsets`` from 0),
         normalised here without decoding them (:meth:`Normalisation.encode_utf8`)."""
         try:
-            vals, offs = self.normalisation.encode_utf8(values, offsets)
+            vals, offs, deferred, sub, sub_offs = self.normalisation.encode_utf8_parts(values, offsets)
         except ValueError as e:
             raise ValueError(f"texts: {e}") from None
+        base = check_int(base, "base", lo=0)
         self.fold_encoded(vals, offs, base)
+        # the documents lowercased apart are empty above: fold each with its own id (the state
+        # does not depend on the order documents are folded in)
+        for k, j in enumerate(deferred.tolist()):
+            self.fold_encoded(sub[sub_offs[k] : sub_offs[k + 1]], np.array([0, sub_offs[k + 1] - sub_offs[k]]), base + j)
 
     def fold_encoded(self, values: np.ndarray, offsets: np.ndarray, base: int) -> None:
         """:meth:`fold` of documents already normalised and UTF-8 encoded (ragged uint8)."""
