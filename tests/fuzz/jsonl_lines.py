@@ -29,6 +29,11 @@ LINES = [
     '{"text": "\\u00"}', '{"text": "\\x41"}', '{"x": [' + "[" * 520 + "]" * 520 + '], "text": "deep"}',
     '{"x": [' + "[" * 40 + "]" * 40 + '], "text": "shallow"}', '{"text": "Infinity", "x": -Infinity}',
     '{"x":1E400,"text":"big exponent"}', '{ "text" : "spaced" , "y" : [ 1 , 2 ] }',
+    # boolean masks, read a literal and its comma at a time: runs, their ends and near-misses
+    '{"m":[false,false,true,true,true,false],"text":"mask"}', '{"m":[false,false,true,],"text":"t"}',
+    '{"m":[true,false,fals],"text":"t"}', '{"m":[false,falsetrue,true],"text":"t"}', '{"m":[true,true,,],"text":"t"}',
+    '{"m":[false,false,false,null,true,1],"text":"t"}', '{"text":"t","m":[true,true,true,true,true,true,',
+    '{"m":[false,false, false,true ,true],"text":"t"}', '{"m":[true,True,false],"text":"t"}',
 ]
 
 

@@ -200,6 +200,26 @@ private:
         return true;
     }
 
+    // Steps over a run of "true," / "false," (boolean masks in metadata, e.g. MIMIR's
+    // per-n-gram inclusion lists, are most of some corpora's bytes), one 8-byte load per
+    // element. Each is a whole literal and its comma, so a value must follow, as after any
+    // comma; the caller goes on from the first element that is not one.
+    void literal_run() {
+        constexpr u64 kFalse = 0x2C65736C6166ull;  // "false," little-endian
+        constexpr u64 kTrue = 0x2C65757274ull;     // "true,"
+        while (e_ - p_ >= 8) {
+            u64 v;
+            std::memcpy(&v, p_, 8);
+            if ((v & 0xFFFFFFFFFFFFull) == kFalse) {
+                p_ += 6;
+            } else if ((v & 0xFFFFFFFFFFull) == kTrue) {
+                p_ += 5;
+            } else {
+                return;
+            }
+        }
+    }
+
     bool number() {
         if (p_ < e_ && *p_ == '-') ++p_;
         if (p_ >= e_) return false;
@@ -250,6 +270,7 @@ private:
             return true;
         }
         for (;;) {
+            literal_run();
             if (*p_ == ' ' || *p_ == '\t') ws();  // arrays of scalars rarely hold spaces: skip the call
             if (!value(depth)) return false;
             if (p_ < e_ && (*p_ == ' ' || *p_ == '\t')) ws();
