@@ -65,9 +65,9 @@ class TextBlock:
     def texts(self) -> list[str]:
         """Every document's text (decoded now: for the methods that need ``str``)."""
         values, offsets = self.contiguous()
-        raw = values.tobytes()
+        view = memoryview(values)  # decoded in place: no copy of the block, none per document
         o = offsets.tolist()
-        return [raw[o[j] : o[j + 1]].decode("utf-8", "surrogatepass") for j in range(len(self))]
+        return [str(view[o[j] : o[j + 1]], "utf-8", "surrogatepass") for j in range(len(self))]
 
     def record(self, j: int) -> Record:
         return Record(self.text(j), self.paths[int(self.path_index[j])], int(self.lines[j]))
