@@ -148,8 +148,8 @@ class StreamMatcher:
         if not may_cite.any():
             return np.zeros(0, np.int64)
         k = np.flatnonzero(may_cite[self.key_item] & (best == longest[self.key_item]))
-        _, first = np.unique(self.key_item[k], return_index=True)  # keys run in position order per item
-        k = k[first]
+        it = self.key_item[k]  # ascending: keys run in item order, then position order
+        k = k[np.r_[True, it[1:] != it[:-1]]] if k.size else k  # each item's first such key
         ids = np.concatenate([fdoc[k], docs[k].ravel()])
         return np.unique(ids[ids >= 0])
 
