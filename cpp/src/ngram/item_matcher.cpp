@@ -118,17 +118,19 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
             }
         }
         // Entries were made in (key, shift) order: a stable sort by hash gives the (hash, key,
-        // shift) order, and an LSD radix sort does it in four linear passes (std::sort of a
-        // million entries was most of the constructor's time).
+        // shift) order, and an LSD radix sort does it in linear passes (std::sort of a million
+        // entries was most of the constructor's time). 11-bit digits: the counts stay in L1 and
+        // the scatter writes to few enough places at once (16-bit digits took 4x as long).
         {
+            constexpr int kBits = 11;
+            constexpr u64 kMask = (u64{1} << kBits) - 1;
             std::vector<Entry> tmp(entries.size());
-            std::vector<std::size_t> count(65537);
-            for (int pass = 0; pass < 4; ++pass) {
-                const int sh = 16 * pass;
+            std::vector<std::size_t> count((std::size_t{1} << kBits) + 1);
+            for (int sh = 0; sh < 64; sh += kBits) {
                 std::fill(count.begin(), count.end(), 0);
-                for (const Entry& e : entries) ++count[((e.hash >> sh) & 0xFFFF) + 1];
+                for (const Entry& e : entries) ++count[((e.hash >> sh) & kMask) + 1];
                 for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-                for (const Entry& e : entries) tmp[count[(e.hash >> sh) & 0xFFFF]++] = e;
+                for (const Entry& e : entries) tmp[count[(e.hash >> sh) & kMask]++] = e;
                 entries.swap(tmp);
             }
         }
