@@ -99,3 +99,23 @@ def test_truncated_gzip_gives_the_same_records_before_the_error(tmp_path, monkey
     path.write_bytes(gzip.compress(b"".join(b'{"text": "x%d"}\n' % i for i in range(n)))[:-cut])
     plain, _, fast, _ = both(path)
     assert plain[1] is not None and fast == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"{}"]), max_size=40).map(b"".join),
+       block=st.sampled_from([1, 2, 3, 5, 8, 64]))
+def test_line_chunks_are_whole_lines(tmp_path_factory, data, block):
+    """line_chunks gives the file back in order, every chunk ending at a line end (a \\r\\n never
+    split), so the chunks' lines are the file's lines, whatever the block size."""
+    path = tmp_path_factory.mktemp("c") / "c.txt"
+    path.write_bytes(data)
+    before = sio._BLOCK
+    sio._BLOCK = block
+    try:
+        chunks = [bytes(c) for c in sio.line_chunks(path)]
+    finally:
+        sio._BLOCK = before
+    assert b"".join(chunks) == data and all(chunks)
+    for a, b in zip(chunks, chunks[1:]):
+        assert a[-1:] in (b"\n", b"\r") and not (a[-1:] == b"\r" and b[:1] == b"\n")
+    assert [ln for c in chunks for ln in c.splitlines(keepends=True)] == data.splitlines(keepends=True)

@@ -283,15 +283,16 @@ def _raise_plain_error(path: Path) -> None:
 _BLOCK = 1 << 22
 
 
-def line_chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
-    """The decompressed bytes of a file (.gz / .zst too) in blocks of about 4 MiB, each cut
-    right after a line end (\\n, \\r or \\r\\n, never between the two of a \\r\\n), so every
-    block but the last holds whole lines; corrupted compressed data raises ValueError
-    naming the file, as in :func:`_nonblank_lines`."""
+def line_chunks(path: str | os.PathLike[str]) -> Iterator[memoryview]:
+    """The decompressed bytes of a file (.gz / .zst too) in chunks of whole lines (each cut
+    right after a line end: \n, \r or \r\n, never between the two of a \r\n; the last
+    chunk may lack its ending), about 4 MiB each; corrupted compressed data raises ValueError
+    naming the file, as in :func:`_nonblank_lines`. Chunks are views of the blocks read: a
+    line cut by a block boundary is joined on its own, so no block is copied whole."""
     path = Path(path)
     try:
         with _open_binary(path) as fh:
-            pending: list[bytes] = []
+            pending: list[bytes | memoryview] = []  # the start of a line cut by a block boundary
             while True:
                 block = fh.read(_BLOCK)
                 if not block:
@@ -301,18 +302,33 @@ def line_chunks(path: str | os.PathLike[str]) -> Iterator[bytes]:
                 if cut < 0:
                     pending.append(block)
                     continue
-                head = block[: cut + 1]
-                if pending:
-                    pending.append(head)
-                    head = b"".join(pending)
+                view = memoryview(block)
+                start = 0
+                if pending:  # finish the pending line with this block's first line end
+                    start = _first_line_end(block, pending[-1][-1:] == b"\r")
+                    pending.append(view[:start])
+                    yield memoryview(b"".join(pending))
                     pending = []
-                yield head
+                if start <= cut:
+                    yield view[start : cut + 1]
                 if cut + 1 < len(block):
-                    pending.append(block[cut + 1 :])
+                    pending.append(view[cut + 1 :])
             if pending:
-                yield b"".join(pending)
+                yield memoryview(b"".join(pending))
     except (EOFError, gzip.BadGzipFile) as e:
         raise ValueError(f"{path}: corrupted or truncated compressed file ({e})") from None
+
+
+def _first_line_end(block: bytes, after_cr: bool) -> int:
+    """Where the line that continues into ``block`` ends in it (the index after its ending);
+    ``after_cr``: the text before ``block`` ended with \r, so a leading \n completes that \r\n
+    and anything else starts a new line. ``block`` holds a line end that is not its last byte."""
+    if after_cr:
+        return 1 if block[:1] == b"\n" else 0
+    nl, cr = block.find(b"\n"), block.find(b"\r")
+    if cr < 0 or (0 <= nl < cr):
+        return nl + 1
+    return cr + 2 if block[cr + 1 : cr + 2] == b"\n" else cr + 1
 
 
 def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -320,7 +336,7 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     ``open(newline="")`` splits text (at \\n, \\r and \\r\\n)."""
     ln = 0
     for chunk in line_chunks(path):
-        for line in chunk.splitlines(keepends=True):
+        for line in bytes(chunk).splitlines(keepends=True):
             ln += 1
             yield ln, line
 

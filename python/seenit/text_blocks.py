@@ -168,7 +168,7 @@ def _jsonl_pieces(path: Path, field: str, skip_bad_lines: bool, skipped: list[st
         first_line += int(n_lines)
 
 
-def _with_deferred(path: Path, chunk: bytes, values: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64],
+def _with_deferred(path: Path, chunk: memoryview, values: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64],
                    lines: npt.NDArray[np.int64], deferred: npt.NDArray[np.uint8], begin: npt.NDArray[np.int64],
                    end: npt.NDArray[np.int64], field: str, skip_bad_lines: bool,
                    skipped: list[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -182,7 +182,7 @@ def _with_deferred(path: Path, chunk: bytes, values: npt.NDArray[np.uint8], offs
             kept.append(int(lines[r]))
             continue
         try:
-            text = chunk[begin[r] : end[r]].decode("utf-8")
+            text = str(chunk[begin[r] : end[r]], "utf-8")
         except UnicodeDecodeError:
             _raise_plain_error(path)  # the plain reader's own message for bad UTF-8
             raise
