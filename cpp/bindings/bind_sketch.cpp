@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -68,17 +69,18 @@ struct TextBatch {
     TextViews views;
     LowerTable lower;
     Docs docs;
+    std::vector<u8> needs_context_lower;  // kKindUtf8 batches: see Docs::needs_context_lower
 };
 
-void make_text_batch(TextBatch& b, const py::list& docs, int unit, const carray<u32>& lower_keys,
-                     const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
+// The batch around b.views (already filled): the lower table checked and built.
+void finish_text_batch(TextBatch& b, int unit, const carray<u32>& lower_keys, const carray<u32>& lower_off,
+                       const carray<u8>& lower_bytes, bool replace) {
     auto k = view_1d(lower_keys, "lower_keys");
     auto o = view_1d(lower_off, "lower_off");
     auto by = view_1d(lower_bytes, "lower_bytes");
     SEENIT_CHECK(o.size == k.size + 1 && o[k.size] == by.size, std::invalid_argument,
                  "lower table: lower_off must have len(lower_keys) + 1 entries ending at len(lower_bytes)");
     b.lower.build(k.data, k.size, o.data, by.data);
-    b.views = text_views(docs);
     b.docs.unit = static_cast<Unit>(unit);
     b.docs.n = b.views.ptr.size();
     b.docs.text_ptr = b.views.ptr.data();
@@ -86,6 +88,41 @@ void make_text_batch(TextBatch& b, const py::list& docs, int unit, const carray<
     b.docs.text_kind = b.views.kind.data();
     b.docs.lower = &b.lower;
     b.docs.replace = replace;
+}
+
+void make_text_batch(TextBatch& b, const py::list& docs, int unit, const carray<u32>& lower_keys,
+                     const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
+    b.views = text_views(docs);
+    finish_text_batch(b, unit, lower_keys, lower_off, lower_bytes, replace);
+}
+
+// UTF-8 texts as a ragged pair (values uint8, offsets int64 n + 1), viewed in place: the
+// caller keeps the arrays alive (pybind11 holds them for the call).
+void make_utf8_batch(TextBatch& b, const carray<u8>& values, const carray<i64>& offsets, int unit,
+                     const carray<u32>& lower_keys, const carray<u32>& lower_off, const carray<u8>& lower_bytes,
+                     bool replace) {
+    auto v = view_1d(values, "values");
+    auto o = view_1d(offsets, "offsets");
+    check_offsets(o, v.size, "offsets");
+    const std::size_t n = o.size - 1;
+    b.views.ptr.resize(n);
+    b.views.len.resize(n);
+    b.views.kind.assign(n, kKindUtf8);
+    for (std::size_t i = 0; i < n; ++i) {
+        b.views.ptr[i] = reinterpret_cast<const char*>(v.data) + o[i];
+        b.views.len[i] = static_cast<std::size_t>(o[i + 1] - o[i]);
+    }
+    finish_text_batch(b, unit, lower_keys, lower_off, lower_bytes, replace);
+    b.needs_context_lower.assign(n, 0);
+    b.docs.needs_context_lower = b.needs_context_lower.data();
+}
+
+// The documents a kKindUtf8 batch flagged for lower-casing by the caller (ascending).
+py::array_t<i64> flagged(const TextBatch& b) {
+    std::vector<i64> out;
+    for (std::size_t i = 0; i < b.needs_context_lower.size(); ++i)
+        if (b.needs_context_lower[i]) out.push_back(static_cast<i64>(i));
+    return to_numpy(std::move(out));
 }
 
 Unit to_unit(int u) {
@@ -183,6 +220,28 @@ void bind(py::module_& m) {
         "The lower table maps code points to their str.lower() UTF-8 bytes (documents containing U+03A3 must "
         "arrive lower-cased).");
     m.def(
+        "minhash_utf8",
+        [](const carray<u8>& values, const carray<i64>& offsets, long long ngram, int unit, bool lowercase, int scheme,
+           long long num_perm, unsigned long long seed, const carray<u64>& a, const carray<u64>& b,
+           const carray<u32>& lower_keys, const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
+            Unit u = to_unit(unit);
+            SEENIT_CHECK(u != Unit::Token, std::invalid_argument, "minhash_utf8 needs unit word or char");
+            MinhashParams p = make_params(scheme, num_perm, seed, a, b);
+            std::size_t ng = check_ngram(ngram);
+            TextBatch batch;
+            make_utf8_batch(batch, values, offsets, unit, lower_keys, lower_off, lower_bytes, replace);
+            py::array sig = run_minhash(batch.docs, ng, lowercase, p);
+            return std::make_tuple(sig, flagged(batch));
+        },
+        py::arg("values").noconvert(), py::arg("offsets").noconvert(), py::arg("ngram"), py::arg("unit"),
+        py::arg("lowercase"), py::arg("scheme"), py::arg("num_perm"), py::arg("seed"), py::arg("a").noconvert(),
+        py::arg("b").noconvert(), py::arg("lower_keys").noconvert(), py::arg("lower_off").noconvert(),
+        py::arg("lower_bytes").noconvert(), py::arg("replace") = false,
+        "minhash_text of UTF-8 texts given as a ragged pair (values uint8, offsets int64 n+1), read in place: "
+        "(signatures, flagged int64): invalid UTF-8 is a ValueError naming the document, an encoded lone "
+        "surrogate too unless replace; with lowercase, the documents holding U+03A3 are flagged, their rows "
+        "to be redone from lower-cased text (str.lower's final sigma needs context).");
+    m.def(
         "minhash_tokens",
         [](const carray<u64>& values, const carray<i64>& offsets, long long ngram, int scheme, long long num_perm,
            unsigned long long seed, const carray<u64>& a, const carray<u64>& b) {
@@ -236,6 +295,27 @@ void bind(py::module_& m) {
         py::arg("docs"), py::arg("ngram"), py::arg("unit"), py::arg("lowercase"), py::arg("lower_keys").noconvert(),
         py::arg("lower_off").noconvert(), py::arg("lower_bytes").noconvert(), py::arg("replace") = false,
         "Sorted unique 64-bit shingle hashes per document: (values uint64, offsets int64).");
+    m.def(
+        "minhash_shingle_hashes_utf8",
+        [](const carray<u8>& values, const carray<i64>& offsets, long long ngram, int unit, bool lowercase,
+           const carray<u32>& lower_keys, const carray<u32>& lower_off, const carray<u8>& lower_bytes, bool replace) {
+            Unit u = to_unit(unit);
+            SEENIT_CHECK(u != Unit::Token, std::invalid_argument, "minhash_shingle_hashes_utf8 needs unit word or char");
+            std::size_t ng = check_ngram(ngram);
+            TextBatch batch;
+            make_utf8_batch(batch, values, offsets, unit, lower_keys, lower_off, lower_bytes, replace);
+            RaggedU64 r;
+            {
+                py::gil_scoped_release nogil;
+                r = shingle_hashes(batch.docs, ng, lowercase);
+            }
+            return std::make_tuple(to_numpy(std::move(r.values)), to_numpy(std::move(r.offsets)), flagged(batch));
+        },
+        py::arg("values").noconvert(), py::arg("offsets").noconvert(), py::arg("ngram"), py::arg("unit"),
+        py::arg("lowercase"), py::arg("lower_keys").noconvert(), py::arg("lower_off").noconvert(),
+        py::arg("lower_bytes").noconvert(), py::arg("replace") = false,
+        "minhash_shingle_hashes_text of UTF-8 texts given as a ragged pair (values uint8, offsets int64 n+1): "
+        "(values, offsets, flagged), flagged as in minhash_utf8.");
     m.def(
         "minhash_shingle_hashes_tokens",
         [](const carray<u64>& values, const carray<i64>& offsets, long long ngram) {

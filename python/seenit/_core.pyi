@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'jsonl_fields', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'jsonl_fields', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_shingle_hashes_utf8', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'minhash_utf8', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -195,6 +195,10 @@ def minhash_shingle_hashes_tokens(values: numpy.typing.NDArray[numpy.uint64], of
     """
     Sorted unique 64-bit shingle hashes of ragged token ids.
     """
+def minhash_shingle_hashes_utf8(values: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, lower_keys: numpy.typing.NDArray[numpy.uint32], lower_off: numpy.typing.NDArray[numpy.uint32], lower_bytes: numpy.typing.NDArray[numpy.uint8], replace: bool = False) -> tuple[numpy.typing.NDArray[numpy.uint64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
+    """
+    minhash_shingle_hashes_text of UTF-8 texts given as a ragged pair (values uint8, offsets int64 n+1): (values, offsets, flagged), flagged as in minhash_utf8.
+    """
 def minhash_split_words(data: bytes, simd: bool = True) -> list:
     """
     Test hook: (start, end) byte ranges of the words of UTF-8 text (simd=False forces the scalar scanner).
@@ -206,6 +210,10 @@ def minhash_text(docs: list, ngram: typing.SupportsInt | typing.SupportsIndex, u
 def minhash_tokens(values: numpy.typing.NDArray[numpy.uint64], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64]) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
     """
     MinHash signatures of ragged token ids (values uint64, offsets int64 n+1).
+    """
+def minhash_utf8(values: numpy.typing.NDArray[numpy.uint8], offsets: numpy.typing.NDArray[numpy.int64], ngram: typing.SupportsInt | typing.SupportsIndex, unit: typing.SupportsInt | typing.SupportsIndex, lowercase: bool, scheme: typing.SupportsInt | typing.SupportsIndex, num_perm: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.uint64], b: numpy.typing.NDArray[numpy.uint64], lower_keys: numpy.typing.NDArray[numpy.uint32], lower_off: numpy.typing.NDArray[numpy.uint32], lower_bytes: numpy.typing.NDArray[numpy.uint8], replace: bool = False) -> tuple[numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], numpy.typing.NDArray[numpy.int64]]:
+    """
+    minhash_text of UTF-8 texts given as a ragged pair (values uint8, offsets int64 n+1), read in place: (signatures, flagged int64): invalid UTF-8 is a ValueError naming the document, an encoded lone surrogate too unless replace; with lowercase, the documents holding U+03A3 are flagged, their rows to be redone from lower-cased text (str.lower's final sigma needs context).
     """
 def ngram_matching_statistics(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, qvalues: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], qoffsets: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.int64]:
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import seenit
@@ -60,6 +62,10 @@ def fuzz_minhash(d: Decoder) -> None:
         ref = ref_mh.minhash(docs, num_perm=kw["num_perm"], ngram=kw["ngram"], unit=kw["unit"], seed=kw["seed"],
                              scheme=kw["scheme"], lowercase=kw["lowercase"])
         check(np.array_equal(sig, ref), f"minhash differs from seenit.reference.minhash for {docs!r} {kw}")
+        # the same texts as a ragged UTF-8 pair (how the scan's blocks hold them): the same signatures
+        parts = [t.encode("utf-8") for t in docs]
+        pair = (np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64))
+        check(np.array_equal(call(seenit.minhash, pair, **kw), ref), f"minhash of the UTF-8 pair differs for {docs!r} {kw}")
 
 
 @target("minhash_from_hashes", area="sketch", covers=["seenit.minhash_from_hashes"])
@@ -228,6 +234,38 @@ def fuzz_core_minhash_text(d: Decoder) -> None:
         lo = d.int_array((d.size(4),), 0, 10, np.uint32, bad=20)
     ngram, unit, lower, replace = d.small_int(1, 5), d.small_int(0, 1), d.bool(), d.bool()
     thread_invariant(lambda: call(_core.minhash_text, docs, ngram, unit, lower, scheme, num_perm, 1, a, b, lk, lo, lb, replace))
+
+
+@target("core.minhash_utf8", area="sketch", covers=["_core.minhash_utf8", "_core.minhash_shingle_hashes_utf8"])
+def fuzz_core_minhash_utf8(d: Decoder) -> None:
+    """_core.minhash_utf8 / minhash_shingle_hashes_utf8 with ragged UTF-8 (raw bytes, lone
+    surrogates as surrogatepass writes them, bad offsets): on texts it accepts, every row it
+    does not flag equals minhash_text's row of the decoded text."""
+    docs = d.texts(6, 40)
+    parts = [t.encode("utf-8", "surrogatepass") for t in docs]
+    values: Any = np.frombuffer(b"".join(parts), np.uint8)
+    offsets: Any = np.cumsum([0, *map(len, parts)]).astype(np.int64)
+    raw = d.chance(15)
+    if raw:  # raw bytes (maybe not UTF-8), maybe bad offsets or dtypes
+        values = d.mangle(np.frombuffer(d.utf8(), np.uint8))
+        offsets = d.offsets(np.asarray(values).size if isinstance(values, np.ndarray) else 0, d.size(4))
+    lk, lo, lb = sketch_minhash._lower_table() if d.bool() else (np.zeros(0, np.uint32), np.zeros(1, np.uint32), np.zeros(0, np.uint8))
+    scheme, num_perm = d.small_int(0, 1), d.small_int(1, 16)
+    z = np.zeros(0, np.uint64)
+    ngram, unit, lower, replace = d.small_int(1, 5), d.small_int(0, 1), d.bool(), d.bool()
+    got = thread_invariant(lambda: call(_core.minhash_utf8, values, offsets, ngram, unit, lower, scheme, num_perm, 1,
+                                        z, z, lk, lo, lb, replace))
+    thread_invariant(lambda: call(_core.minhash_shingle_hashes_utf8, values, offsets, ngram, unit, lower, lk, lo, lb,
+                                  replace))
+    if raw or not isinstance(got, tuple):
+        return
+    sig, flagged = got
+    try:
+        want = _core.minhash_text(docs, ngram, unit, lower, scheme, num_perm, 1, z, z, lk, lo, lb, replace)
+    except ValueError as e:
+        check(False, f"minhash_utf8 took texts minhash_text refuses ({e})")
+    keep = np.setdiff1d(np.arange(len(docs)), flagged)
+    check(np.array_equal(sig[keep], want[keep]), "minhash_utf8 rows differ from minhash_text of the decoded texts")
 
 
 @target("core.minhash_tokens", area="sketch", covers=["_core.minhash_tokens"])

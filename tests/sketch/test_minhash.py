@@ -525,3 +525,46 @@ def test_cuda_equals_cpu():
     docs = [" ".join(f"w{x}" for x in rng.integers(0, 80, rng.integers(0, 400))) for _ in range(300)] + ["", "a"]
     for k in (1, 7, 64, 128, 300):
         np.testing.assert_array_equal(seenit.minhash(docs, num_perm=k, device="cuda"), seenit.minhash(docs, num_perm=k))
+
+
+def _utf8_pair(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    parts = [d.encode("utf-8", "surrogatepass") for d in docs]
+    return np.frombuffer(b"".join(parts), np.uint8), np.cumsum([0, *map(len, parts)]).astype(np.int64)
+
+
+greek = st.lists(st.sampled_from(["ΟΔΟΣ", "ΣΑΣ", "Σ", "ΑΣ.", "İSTANBUL", "abc", "x", " ", "\n"]), max_size=12).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(docs=st.lists(st.one_of(text, greek), max_size=8), unit=st.sampled_from(["word", "char"]), ngram=st.integers(1, 4),
+       scheme=st.sampled_from(list(sketch_minhash.SCHEMES)), lowercase=st.booleans())
+def test_utf8_pair_equals_the_texts(docs, unit, ngram, scheme, lowercase):
+    """UTF-8 texts given as a ragged pair (read in place, as the scan's blocks hold them) sign and
+    shingle exactly as the decoded texts do, final sigma (done through str.lower) included."""
+    kw = dict(unit=unit, ngram=ngram, lowercase=lowercase)
+    pair = _utf8_pair(docs)
+    got = seenit.minhash(pair, num_perm=16, scheme=scheme, **kw)
+    assert np.array_equal(got, seenit.minhash(docs, num_perm=16, scheme=scheme, **kw))
+    hv, ho = seenit.shingle_hashes(pair, **kw)
+    wv, wo = seenit.shingle_hashes(docs, **kw)
+    assert np.array_equal(hv, wv) and np.array_equal(ho, wo)
+
+
+def test_utf8_pair_bad_bytes_and_surrogates():
+    bad = (np.frombuffer(b"ok\xffno", np.uint8), np.array([0, 2, 5], np.int64))
+    with pytest.raises(ValueError, match=r"docs\[1\] is not valid UTF-8"):
+        seenit.minhash(bad, num_perm=8)
+    # errors="replace": as the same bytes decoded with errors="replace"
+    assert np.array_equal(seenit.minhash(bad, num_perm=8, errors="replace"),
+                          seenit.minhash([b"ok", b"\xffno"], num_perm=8, errors="replace"))
+    lone = _utf8_pair(["a \ud800 b"])  # a lone surrogate as surrogatepass writes it: as in a str
+    with pytest.raises(ValueError, match="lone surrogate"):
+        seenit.minhash(lone, num_perm=8)
+    assert np.array_equal(seenit.minhash(lone, num_perm=8, errors="replace"),
+                          seenit.minhash(["a \ud800 b"], num_perm=8, errors="replace"))
+    with pytest.raises(ValueError, match="offsets"):
+        seenit.minhash((np.zeros(3, np.uint8), np.array([0, 5], np.int64)), num_perm=8)
+    with pytest.raises(ValueError, match="offsets"):
+        _core.minhash_utf8(np.zeros(3, np.uint8), np.array([0, 2, 1], np.int64), 5, 0, True, 0, 8, 1,
+                           np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.uint32),
+                           np.zeros(1, np.uint32), np.zeros(0, np.uint8))

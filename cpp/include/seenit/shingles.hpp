@@ -34,15 +34,23 @@ struct LowerTable {
 
 // A batch of documents: texts (pointer + length each) or token ids as a ragged
 // (values, offsets) pair. The caller keeps the memory alive.
-// text_kind[d] (optional, default 0): 0 = UTF-8 bytes, length in bytes; 1, 2, 4 =
-// code units of that width (CPython's PEP 393 storage), length in code points.
+// text_kind[d] (optional, default 0): 0 = ASCII (or UTF-8 already lower-cased, when asked,
+// by the caller), length in bytes; 1, 2, 4 = code units of that width (CPython's PEP 393
+// storage), length in code points; kKindUtf8 = UTF-8 bytes of any text (checked, and
+// lower-cased through `lower`, here), length in bytes.
+inline constexpr u8 kKindUtf8 = 8;
+
 struct Docs {
     Unit unit = Unit::Word;
     std::size_t n = 0;
     const char* const* text_ptr = nullptr;
     const std::size_t* text_len = nullptr;
     const u8* text_kind = nullptr;
-    const LowerTable* lower = nullptr;  // full lower-casing of kind 1/2/4 documents
+    const LowerTable* lower = nullptr;  // full lower-casing of kind 1/2/4 and kKindUtf8 documents
+    // Set (n entries, may be null): kKindUtf8 documents holding U+03A3 while lower-casing are
+    // flagged here; their shingles are not str.lower()'s (final sigma needs context) and the
+    // caller redoes them lower-cased itself.
+    u8* needs_context_lower = nullptr;
     bool replace = false;               // lone surrogates -> '?' (else invalid_argument)
     const u64* tokens = nullptr;
     const i64* offsets = nullptr;  // n + 1 entries (token unit)
@@ -53,6 +61,13 @@ struct Docs {
 // A lone surrogate becomes '?' when `replace`, else std::invalid_argument naming doc `d`.
 void ucs_to_utf8(const void* data, int kind, std::size_t n, bool lowercase, const LowerTable* table, bool replace,
                  std::size_t d, std::string& out);
+
+// Appends UTF-8 text p[0:n], checked (invalid UTF-8 is std::invalid_argument naming doc
+// `d`; an encoded lone surrogate is one too, or '?' when `replace`), lower-cased like
+// ucs_to_utf8 when `lowercase`: the same bytes ucs_to_utf8 writes for the decoded text.
+// Returns whether the text holds U+03A3 (which the table leaves as it is).
+bool utf8_to_utf8(const u8* p, std::size_t n, bool lowercase, const LowerTable* table, bool replace, std::size_t d,
+                  std::string& out);
 
 // Byte length of the whitespace code point starting at p (0 if it is not one).
 // The set is Python's str.isspace(): \t \n \v \f \r \x1c-\x1f space, U+0085, U+00A0,
@@ -120,13 +135,28 @@ void for_each_shingle(const Docs& docs, std::size_t d, std::size_t ngram, bool l
     const u8* text = reinterpret_cast<const u8*>(docs.text_ptr[d]);
     std::size_t len = docs.text_len[d];
     if (len == 0) return;
-    const int kind = docs.text_kind ? docs.text_kind[d] : 0;
-    if (kind != 0) {
+    int kind = docs.text_kind ? docs.text_kind[d] : 0;
+    if (kind == kKindUtf8) {
+        unsigned non_ascii = 0;  // branch-free so the scan vectorizes
+        for (std::size_t i = 0; i < len; ++i) non_ascii |= text[i] >> 7;
+        if (non_ascii) {
+            s.utf8.clear();
+            if (utf8_to_utf8(text, len, lowercase, docs.lower, docs.replace, d, s.utf8) && lowercase &&
+                docs.needs_context_lower)
+                docs.needs_context_lower[d] = 1;
+            text = reinterpret_cast<const u8*>(s.utf8.data());
+            len = s.utf8.size();
+            kind = -1;  // checked and lower-cased
+        } else {
+            kind = 0;
+        }
+    }
+    if (kind > 0) {
         s.utf8.clear();
         ucs_to_utf8(text, kind, len, lowercase, docs.lower, docs.replace, d, s.utf8);
         text = reinterpret_cast<const u8*>(s.utf8.data());
         len = s.utf8.size();
-    } else if (lowercase) {
+    } else if (kind == 0 && lowercase) {
         unsigned has_upper = 0;  // branch-free so the scan vectorizes
         for (std::size_t i = 0; i < len; ++i) has_upper |= static_cast<u8>(text[i] - 'A') < 26;
         if (has_upper) {

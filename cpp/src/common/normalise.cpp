@@ -8,6 +8,7 @@
 #include <string>
 
 #include "seenit/parallel.hpp"
+#include "seenit/utf8.hpp"
 
 namespace seenit {
 namespace {
@@ -19,56 +20,6 @@ struct DocError {
     std::size_t byte = 0;  // position in the input document
     u32 cp = 0;
 };
-
-// Decodes one code point at s[i] (i < n); accepts encoded surrogates (ED A0..BF xx), rejects
-// everything else that is not UTF-8 (overlong forms, > U+10FFFF, truncated sequences).
-// Returns the length, or 0 when invalid.
-inline std::size_t decode(const u8* s, std::size_t i, std::size_t n, u32& cp) {
-    u32 b0 = s[i];
-    if (b0 < 0x80) {
-        cp = b0;
-        return 1;
-    }
-    auto cont = [&](std::size_t k) { return i + k < n && (s[i + k] & 0xC0) == 0x80; };
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        if (!cont(1)) return 0;
-        cp = ((b0 & 0x1F) << 6) | (s[i + 1] & 0x3F);
-        return 2;
-    }
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-        if (!cont(1) || !cont(2)) return 0;
-        if (b0 == 0xE0 && s[i + 1] < 0xA0) return 0;  // overlong
-        cp = ((b0 & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-        return 3;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3)) return 0;
-        if (b0 == 0xF0 && s[i + 1] < 0x90) return 0;  // overlong
-        if (b0 == 0xF4 && s[i + 1] >= 0x90) return 0;  // > U+10FFFF
-        cp = ((b0 & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-        return 4;
-    }
-    return 0;
-}
-
-inline u8* encode(u32 cp, u8* o) {
-    if (cp < 0x80) {
-        *o++ = static_cast<u8>(cp);
-    } else if (cp < 0x800) {
-        *o++ = static_cast<u8>(0xC0 | (cp >> 6));
-        *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        *o++ = static_cast<u8>(0xE0 | (cp >> 12));
-        *o++ = static_cast<u8>(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
-    } else {
-        *o++ = static_cast<u8>(0xF0 | (cp >> 18));
-        *o++ = static_cast<u8>(0x80 | ((cp >> 12) & 0x3F));
-        *o++ = static_cast<u8>(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
-    }
-    return o;
-}
 
 // What one ASCII byte becomes under the options: its output byte (lowercased if asked;
 // ' ' for whitespace when collapsing) and its action: bit 0 dropped (punctuation being
@@ -104,7 +55,7 @@ u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiActio
         }
         if (i >= n) break;
         u32 cp;
-        std::size_t len = decode(s, i, n, cp);
+        std::size_t len = utf8_decode(s, i, n, cp);
         if (len == 0) {
             err = {NormError::invalid_utf8, i, 0};
             return nullptr;
@@ -143,7 +94,7 @@ u8* normalise_doc(const u8* s, std::size_t n, const u32* table, const AsciiActio
             return nullptr;
         }
         if (changed) {
-            o = encode(cp, o);
+            o = utf8_encode(cp, o);
         } else {
             std::memcpy(o, s + i, len);
             o += len;

@@ -8,6 +8,7 @@
 #include "seenit/cpu.hpp"
 #include "seenit/hashing.hpp"
 #include "seenit/parallel.hpp"
+#include "seenit/utf8.hpp"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -35,26 +36,6 @@ i32 LowerTable::find(u32 c) const {
 }
 
 namespace {
-// Writes the UTF-8 encoding of c at o (room for 4 bytes); returns the new end.
-inline char* put_utf8(u32 c, char* o) {
-    if (c < 0x80) {
-        *o++ = static_cast<char>(c);
-    } else if (c < 0x800) {
-        *o++ = static_cast<char>(0xC0 | (c >> 6));
-        *o++ = static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        *o++ = static_cast<char>(0xE0 | (c >> 12));
-        *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        *o++ = static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        *o++ = static_cast<char>(0xF0 | (c >> 18));
-        *o++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        *o++ = static_cast<char>(0x80 | (c & 0x3F));
-    }
-    return o;
-}
-
 // Output buffer written through a raw pointer: room for `slack` more bytes is made
 // before each write, so the hot loop does no per-byte capacity checks.
 struct Utf8Out {
@@ -98,7 +79,7 @@ inline void put_non_ascii(u32 c, bool lowercase, const LowerTable* table, bool r
         }
     }
     w.room(4);
-    w.o = put_utf8(c, w.o);
+    w.o = utf8_encode(c, w.o);
 }
 
 // Encodes code units [i, n) one at a time (the portable path and the tails).
@@ -182,6 +163,31 @@ void ucs_to_utf8_t(const T* p, std::size_t n, bool lowercase, const LowerTable* 
     w.finish();
 }
 }  // namespace
+
+bool utf8_to_utf8(const u8* p, std::size_t n, bool lowercase, const LowerTable* table, bool replace, std::size_t d,
+                  std::string& out) {
+    Utf8Out w(out, n + n / 2 + 64);
+    bool sigma = false;
+    std::size_t i = 0;
+    while (i < n) {
+        std::size_t j = i;  // an ASCII run, copied (and lower-cased) in one loop that vectorizes
+        while (j < n && p[j] < 0x80) ++j;
+        w.room(j - i);
+        for (; i < j; ++i) {
+            const u8 c = p[i];
+            *w.o++ = static_cast<char>(lowercase ? c + ((static_cast<u8>(c - 'A') < 26) << 5) : c);
+        }
+        if (i == n) break;
+        u32 c;
+        const std::size_t len = utf8_decode(p, i, n, c);
+        SEENIT_CHECK(len != 0, std::invalid_argument, "docs[", d, "] is not valid UTF-8 (byte ", i, ")");
+        sigma |= c == 0x3A3;
+        put_non_ascii(c, lowercase, table, replace, d, w);
+        i += len;
+    }
+    w.finish();
+    return sigma;
+}
 
 void ucs_to_utf8(const void* data, int kind, std::size_t n, bool lowercase, const LowerTable* table, bool replace,
                  std::size_t d, std::string& out) {

@@ -22,7 +22,7 @@ from ..ngram.index_format import FORMAT_NAME, FORMAT_VERSION, MANIFEST, IndexFor
 from ..sketch.lsh import LSH
 from ..ngram.index import NgramIndex
 from ..search.topk import topk
-from ..sketch.minhash import minhash
+from ..sketch.minhash import Docs, minhash
 from .engine import IndexOptions, MinHashOptions
 
 #: Default piece size (UTF-8 bytes of corpus text per index piece): the unit of resume.
@@ -138,12 +138,13 @@ class BlockMatcher:
     def for_items(cls, items: Sequence[str], options: MinHashOptions) -> BlockMatcher:
         return cls(minhash(list(items), **options.spec.kwargs()), options)
 
-    def fold(self, texts: list[str], base: int) -> None:
-        """Sign a block of documents (ids ``base..``), verify its LSH candidates by
-        estimated Jaccard and fold those at or above the threshold into the best match."""
-        sig = minhash(texts, **self.kw)
+    def fold(self, docs: Docs, base: int) -> None:
+        """Sign a block of documents (ids ``base..``; any form :func:`seenit.minhash` takes, e.g.
+        a ragged UTF-8 pair), verify its LSH candidates by estimated Jaccard and fold those at or
+        above the threshold into the best match."""
+        sig = minhash(docs, **self.kw)
         cands = self.lsh.query(sig)
-        doc = np.repeat(np.arange(len(texts), dtype=np.int64), cands.counts())
+        doc = np.repeat(np.arange(sig.shape[0], dtype=np.int64), cands.counts())
         if doc.size == 0:
             return
         pairs = np.ascontiguousarray(np.column_stack([doc, cands.values]).astype(np.int64))

@@ -91,12 +91,10 @@ class CorpusPass:
         """Fold a block of documents (ids ``base``, ``base + 1``, ...) into every method's state."""
         if self.ngram is not None:
             self.ngram.fold_utf8(*block.contiguous(), base)
-        if self.minhash is not None or self.embed is not None:
-            texts = block.texts()  # the methods that read str
-            if self.minhash is not None:
-                self.minhash.fold(texts, base)
-            if self.embed is not None:
-                self.embed.fold(texts, base)
+        if self.minhash is not None:
+            self.minhash.fold(block.contiguous(), base)  # signed from the block's UTF-8 in place
+        if self.embed is not None:
+            self.embed.fold(block.texts(), base)  # embedders read str
         n = len(block)
         self.n_docs += n
         self.n_bytes += block.n_bytes

@@ -148,6 +148,22 @@ def _texts(docs: Any, lowercase: bool, errors: str) -> list[str]:
     return out
 
 
+def _utf8_pair(docs: Any, unit: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """``docs`` as UTF-8 texts in a ragged pair ``(values uint8, offsets)`` (word and char
+    units), checked; None for every other form of input."""
+    if (unit != "token" and isinstance(docs, tuple) and len(docs) == 2 and isinstance(docs[0], np.ndarray)
+            and docs[0].dtype == np.uint8):
+        return ragged(docs[0], docs[1], np.uint8, "values")
+    return None
+
+
+def _redo_flagged(pair: tuple[np.ndarray, np.ndarray], flagged: np.ndarray, errors: str) -> list[str]:
+    """The flagged documents of a ragged UTF-8 pair (they hold U+03A3) as str for the
+    str path, which lower-cases them with str.lower()'s final-sigma rule."""
+    values, offsets = pair
+    return _texts([bytes(values[offsets[j] : offsets[j + 1]]) for j in flagged.tolist()], True, errors)
+
+
 def _tokens(docs: Any) -> tuple[np.ndarray, np.ndarray]:
     """unit="token" input: a (values, offsets) pair, or a sequence of id sequences."""
     if isinstance(docs, tuple) and len(docs) == 2 and not isinstance(docs[0], (list, tuple)):
@@ -200,9 +216,10 @@ def minhash(docs: Docs, *, num_perm: int = 128, ngram: int = 5, unit: str = "wor
             errors: str = "strict") -> npt.NDArray[np.unsignedinteger]:
     """MinHash signatures, shape (n_docs, num_perm).
 
-    docs: a sequence of str (or UTF-8 bytes), a pyarrow string array, or with
-    unit="token" a ragged pair ``(values, offsets)`` of integer ids (offsets int64,
-    length n + 1) or a sequence of id sequences.
+    docs: a sequence of str (or UTF-8 bytes), a pyarrow string array, UTF-8 texts as a
+    ragged pair ``(values, offsets)`` (values uint8, offsets int64 of length n + 1: read in
+    place, no str made), or with unit="token" a ragged pair ``(values, offsets)`` of integer
+    ids or a sequence of id sequences.
     unit: "word" (``str.split()`` words, joined by one space), "char" (code points)
     or "token"; ngram: shingle length in units (a shorter document is one shingle).
     scheme: "fast" (uint32, default), "oph" (one-permutation hashing, uint32),
@@ -229,9 +246,26 @@ def minhash(docs: Docs, *, num_perm: int = 128, ngram: int = 5, unit: str = "wor
     if unit == "token":
         values, offsets = _tokens(docs)
         return _core.minhash_tokens(values, offsets, ngram, code, num_perm, seed, a, b)
+    table = _lower_table() if lowercase else _NO_TABLE
+    pair = _utf8_pair(docs, unit)
+    if pair is not None:
+        try:
+            sig, flagged = _core.minhash_utf8(*pair, ngram, _UNIT_CODE[unit], bool(lowercase), code, num_perm, seed,
+                                              a, b, *table, errors == "replace")
+        except ValueError as e:
+            if errors != "replace" or "not valid UTF-8" not in str(e):
+                raise
+            # bad bytes replaced as bytes.decode(errors="replace") does: the str path, for this batch
+            values, offsets = pair
+            docs = [bytes(values[offsets[j] : offsets[j + 1]]) for j in range(offsets.size - 1)]
+        else:
+            if flagged.size:
+                sig[flagged] = _core.minhash_text(_redo_flagged(pair, flagged, errors), ngram, _UNIT_CODE[unit],
+                                                  True, code, num_perm, seed, a, b, *table, errors == "replace")
+            return sig
     texts = _texts(docs, bool(lowercase), errors)
     return _core.minhash_text(texts, ngram, _UNIT_CODE[unit], bool(lowercase), code, num_perm, seed, a, b,
-                              *(_lower_table() if lowercase else _NO_TABLE), errors == "replace")
+                              *table, errors == "replace")
 
 
 def minhash_from_hashes(values: Any, offsets: Any, *, num_perm: int = 128, seed: int = 1,
@@ -251,9 +285,31 @@ def shingle_hashes(docs: Docs, *, ngram: int = 5, unit: str = "word", lowercase:
     if unit == "token":
         values, offsets = _tokens(docs)
         return _core.minhash_shingle_hashes_tokens(values, offsets, ngram)
+    table = _lower_table() if lowercase else _NO_TABLE
+    pair = _utf8_pair(docs, unit)
+    if pair is not None:
+        try:
+            values, offsets, flagged = _core.minhash_shingle_hashes_utf8(*pair, ngram, _UNIT_CODE[unit],
+                                                                         bool(lowercase), *table, errors == "replace")
+        except ValueError as e:
+            if errors != "replace" or "not valid UTF-8" not in str(e):
+                raise
+            docs = [bytes(pair[0][pair[1][j] : pair[1][j + 1]]) for j in range(pair[1].size - 1)]
+        else:
+            if not flagged.size:
+                return values, offsets
+            # rows of the flagged documents redone through the str path, spliced in order
+            redo_v, redo_o = _core.minhash_shingle_hashes_text(_redo_flagged(pair, flagged, errors), ngram,
+                                                               _UNIT_CODE[unit], True, *table, errors == "replace")
+            rows = [values[offsets[j] : offsets[j + 1]] for j in range(offsets.size - 1)]
+            for k, j in enumerate(flagged.tolist()):
+                rows[j] = redo_v[redo_o[k] : redo_o[k + 1]]
+            out_offsets = np.zeros(offsets.size, np.int64)
+            np.cumsum([r.size for r in rows], out=out_offsets[1:])
+            return (np.concatenate(rows) if rows else values).astype(np.uint64, copy=False), out_offsets
     texts = _texts(docs, bool(lowercase), errors)
-    return _core.minhash_shingle_hashes_text(texts, ngram, _UNIT_CODE[unit], bool(lowercase),
-                                             *(_lower_table() if lowercase else _NO_TABLE), errors == "replace")
+    return _core.minhash_shingle_hashes_text(texts, ngram, _UNIT_CODE[unit], bool(lowercase), *table,
+                                             errors == "replace")
 
 
 def jaccard_exact_pairs(values: Any, offsets: Any, pairs: Any) -> npt.NDArray[np.float64]:
