@@ -298,7 +298,8 @@ def line_chunks(path: str | os.PathLike[str]) -> Iterator[memoryview]:
                 if not block:
                     break
                 # cut after the last line end that cannot be the \r of a \r\n split by the block
-                cut = max(block.rfind(b"\n"), block.rfind(b"\r", 0, len(block) - 1))
+                nl = block.rfind(b"\n")
+                cut = max(nl, block.rfind(b"\r", nl + 1, len(block) - 1))  # a \r before nl cannot be later
                 if cut < 0:
                     pending.append(block)
                     continue
