@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from ..io import expand_paths, fault_point, iter_records, write_json
+from ..io import Source, expand_paths, fault_point, iter_records, source_name, write_json
+from ..sources import TableSource
 from ..report import write_html
 from ..tokenize import Normalisation
 from .config import (
@@ -64,7 +65,7 @@ def make_engine(engine: str | Engine) -> Engine:
     raise ValueError(f"engine must be 'local', 'ray' or an Engine, got {engine!r}")
 
 
-def _check_corpus_nonempty(files: list[Path], field: str, skip_bad_lines: bool) -> None:
+def _check_corpus_nonempty(files: list[Source], field: str, skip_bad_lines: bool) -> None:
     skipped: list[str] = []
     if next(iter(iter_records(files, field=field, skip_bad_lines=skip_bad_lines, skipped=skipped)), None) is None:
         why = f" (every line was skipped; the first: {skipped[0]})" if skipped else ""
@@ -72,7 +73,7 @@ def _check_corpus_nonempty(files: list[Path], field: str, skip_bad_lines: bool) 
 
 
 def scan(
-    corpus: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    corpus: Any,
     benchmarks: Mapping[str, Any] | Sequence[str],
     *,
     methods: str | Sequence[str] = DEFAULT_METHODS,
@@ -110,8 +111,11 @@ def scan(
     _merge: list[dict[str, Any]] | None = None,
 ) -> ScanReport:
     """Scan ``corpus`` (files, directories, globs: JSONL, JSONL.gz/.zst, Parquet, CSV, .txt;
-    text in ``field``) for the items of ``benchmarks`` (``{"gsm8k": "test.jsonl"}``,
-    ``{"gsm8k": ("test.jsonl", "question")}`` or ``["gsm8k=test.jsonl:question"]``).
+    fsspec URLs of them: ``s3://``, ``hf://``, ...; or in-memory tables: a Hugging Face
+    ``Dataset``/``IterableDataset``, a pandas ``DataFrame``, a pyarrow ``Table`` /
+    ``RecordBatchReader``; text in ``field``, see :func:`seenit.io.expand_paths`) for the items
+    of ``benchmarks`` (``{"gsm8k": "test.jsonl"}``, ``{"gsm8k": ("test.jsonl", "question")}``,
+    ``{"gsm8k": (dataset, "question")}`` or ``["gsm8k=test.jsonl:question"]``).
 
     ``methods``: any of ``ngram`` (n-gram overlap, ``recipe``/``n``/``metric``/thresholds as
     :func:`seenit.contamination`; the default recipe adds the near-copy rule: an item of at least
@@ -155,7 +159,7 @@ def scan(
     )
     check_int(max_docs, "max_docs", 1)
     specs = bench_specs(benchmarks)
-    files = expand_paths(corpus if isinstance(corpus, (str, os.PathLike)) else list(corpus))
+    files = expand_paths(corpus)
     benches = [load_items(s, settings.skip_bad_lines) for s in specs]
     mia_block = read_mia(mia_scores, mia_labels) if mia_scores is not None else None
     embed_fn = None
@@ -173,12 +177,12 @@ def scan(
     lent_checkpoints = False
     root = Path(tmp.name if tmp is not None else out)  # type: ignore[arg-type]
     try:
-        fingerprint = corpus_fingerprint(files)
+        fingerprint = corpus_fingerprint(files, field)
         ng = settings.ngram
         index_opts = IndexOptions(tokenizer=ng.tokenizer, field=field, shard_tokens=shard_bytes, lowercase=ng.lowercase,
                                   collapse_whitespace=ng.collapse_whitespace, strip_punctuation=ng.strip_punctuation,
                                   skip_bad_lines=settings.skip_bad_lines)
-        identity = {"corpus": {"files": [str(f.resolve()) for f in files], "fingerprint": fingerprint},
+        identity = {"corpus": {"files": [source_name(f) for f in files], "fingerprint": fingerprint},
                     "index": asdict(index_opts)}
         state = RunState.open(root, identity, overwrite=overwrite)
         if getattr(eng, "checkpoint_dir", False) is None:
@@ -312,11 +316,15 @@ def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benche
 _PER_RUN_ARGS = ("out", "overwrite", "html", "progress")
 
 
-def _recorded_args(call: dict[str, Any], specs: list[BenchSpec], files: list[Path]) -> dict[str, Any]:
+def _recorded_args(call: dict[str, Any], specs: list[BenchSpec], files: list[Source]) -> dict[str, Any]:
     """The scan's arguments as JSON (what a shard records and its merge replays)."""
+    tables = [str(s) for s in [*files, *(b.path for b in specs)] if isinstance(s, TableSource)]
+    if tables:
+        raise ValueError(f"a sharded scan reads its inputs again when merged: give files or URLs, not in-memory "
+                         f"tables ({', '.join(tables)})")
     args = {k: v for k, v in call.items() if k not in _PER_RUN_ARGS}
-    args["corpus"] = [str(f.resolve()) for f in files]
-    args["benchmarks"] = [f"{b.name}={b.path.resolve()}" + (f":{b.field}" if b.field else "") for b in specs]
+    args["corpus"] = [source_name(f) for f in files]
+    args["benchmarks"] = [f"{b.name}={source_name(b.path)}" + (f":{b.field}" if b.field else "") for b in specs]
     for k in ("mia_scores",):
         args[k] = None if args[k] is None else str(Path(args[k]).resolve())
     if not isinstance(args["engine"], str):
