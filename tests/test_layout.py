@@ -33,7 +33,7 @@ COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "
             "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
-INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "text_blocks", "tokenize", "gpu"}
+INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "sources", "text_blocks", "tokenize", "gpu"}
 #: Who may import the report renderer: the audit writes report.html, the CLI writes plots.
 MAY_IMPORT_REPORT = {"scan", "cli", "report"}
 

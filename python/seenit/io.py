@@ -61,6 +61,9 @@ def expand_paths(inputs: Any) -> list[Source]:
     if isinstance(inputs, (bytes, dict)) or not isinstance(inputs, Iterable):
         raise TypeError(f"inputs must be paths, URLs or tables (or a list of them), got {type(inputs).__name__}")
     items = list(inputs)
+    for pos, item in enumerate(items):  # every type first: nothing is listed or opened for a bad call
+        if not isinstance(item, (str, os.PathLike, TableSource, RemoteFile)) and table_source(item) is None:
+            raise TypeError(f"inputs[{pos}] must be a path, a URL or a table, got {type(item).__name__}")
     out: list[Source] = []
     for pos, item in enumerate(items):
         if isinstance(item, (TableSource, RemoteFile)):  # expanded already
@@ -70,8 +73,6 @@ def expand_paths(inputs: Any) -> list[Source]:
         if table is not None:
             out.append(table)
             continue
-        if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"inputs[{pos}] must be a path, a URL or a table, got {type(item).__name__}")
         s = os.fspath(item)
         if is_url(s):
             local = local_path_of(s)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import seenit
 
@@ -35,8 +37,29 @@ def fuzz_scan(d: Decoder) -> None:
               minhash_threshold=d.float(0, 1, wild=10), minhash_partial_at=d.float(0, 1, wild=10),
               skip_bad_lines=d.bool(), max_docs=d.small_int(1, 3), html=False, progress=False)
     out = wd / "run" if d.bool() else None
-    r = call(seenit.scan, str(corpus), benchmarks, methods=methods, out=out, allowed=(FileNotFoundError,), **kw)
+    source = _corpus_form(d, corpus, docs)
+    r = call(seenit.scan, source, benchmarks, methods=methods, out=out, allowed=(FileNotFoundError,), **kw)
     check(r is not None, "scan returned None")
+
+
+def _corpus_form(d: Decoder, corpus: Path, docs: list[str]) -> Any:
+    """The corpus as its file, as the same file behind a memory:// URL, or as a pyarrow table
+    of its texts (a weird column or type now and then) when those are installed."""
+    form = d.pick(("file", "file", "url", "table"))
+    try:
+        if form == "url":
+            import fsspec
+
+            fsspec.filesystem("memory").pipe(f"/fuzz/{corpus.name}", corpus.read_bytes())
+            return f"memory://fuzz/{corpus.name}"
+        if form == "table":
+            import pyarrow as pa
+
+            values: Any = docs if d.chance(80) else [len(t) for t in docs]
+            return pa.table({d.pick(("text", "text", "body")): values})
+    except (ImportError, UnicodeError, ValueError):  # not installed, or a lone surrogate Arrow refuses
+        pass
+    return str(corpus)
 
 
 @target("scan_shard", area="scan", covers=["seenit.scan_shard", "seenit.merge_scan_shards"])

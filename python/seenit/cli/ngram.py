@@ -17,7 +17,7 @@ index_app = typer.Typer(help="Build and inspect suffix-array n-gram indexes.", n
 
 
 def index_build(
-    corpus: List[Path] = typer.Argument(..., help="Corpus files, directories or globs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
+    corpus: List[str] = typer.Argument(..., help="Corpus files, directories, globs or URLs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
     out: Path = typer.Option(..., "--out", "-o", help="Index directory to create."),
     tokenizer: str = typer.Option("bytes", help="bytes | whitespace | tiktoken:<encoding> | hf:<tokenizer.json>."),
     field: str = typer.Option("text", help="Text field of JSON/Parquet/CSV records."),
@@ -32,6 +32,7 @@ def index_build(
     The index is built in a temporary directory beside --out; with --overwrite an
     existing index stays in place until the new one replaces it, and an interrupted
     build is repaired by the next build (or by opening the index)."""
+    from ..io import expand_paths
     from ..ngram.index import NgramIndex
     from ..tokenize import get_tokenizer
 
@@ -39,7 +40,7 @@ def index_build(
     if shard_tokens is not None and shard_tokens < 1:
         raise ValueError(f"--shard-tokens must be >= 1, got {shard_tokens}")
     get_tokenizer(tokenizer)
-    idx = NgramIndex.build(corpus, out, tokenizer=tokenizer, field=field, shard_tokens=shard_tokens, progress=True,
+    idx = NgramIndex.build(expand_paths(corpus), out, tokenizer=tokenizer, field=field, shard_tokens=shard_tokens, progress=True,
                            lowercase=lowercase, strip_punctuation=strip_punctuation,
                            collapse_whitespace=collapse_whitespace, overwrite=overwrite)
     m = idx.manifest
@@ -72,7 +73,7 @@ def index_info(
 
 
 def contamination_cmd(
-    bench: List[Path] = typer.Argument(..., help="Benchmark file(s) (JSONL, CSV, Parquet, ...)."),
+    bench: List[str] = typer.Argument(..., help="Benchmark files or URLs (JSONL, CSV, Parquet, ...)."),
     index: Path = typer.Option(..., "--index", "-i", help="Index directory built by `seenit index build`."),
     field: str = typer.Option("question", help="Field of the benchmark records to check."),
     n: Optional[int] = typer.Option(None, "--n", help="n-gram length (default: the recipe's, 13)."),
@@ -85,6 +86,7 @@ def contamination_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Check which BENCH items occur in the corpus behind --index."""
+    from ..io import expand_paths
     from ..ngram.contamination import contamination
     from ..ngram.index import NgramIndex
 
@@ -95,7 +97,7 @@ def contamination_cmd(
 
     idx = NgramIndex.open(index)
     with err_console.status(f"scanning {', '.join(map(str, bench))} against {index}"):
-        rep = contamination(bench, idx, field=field, n=n, recipe=recipe, metric=metric,
+        rep = contamination(expand_paths(bench), idx, field=field, n=n, recipe=recipe, metric=metric,
                             clean_below=clean_below, contaminated_at=contaminated_at)
     s = rep.summary
     t = Table(title=f"contamination ({rep.settings['recipe']}: n={rep.settings['n']}, {rep.settings['metric']})")
@@ -121,7 +123,7 @@ def contamination_cmd(
 
 
 def dedup_exact(
-    inputs: List[Path] = typer.Argument(..., help="Input files (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
+    inputs: List[str] = typer.Argument(..., help="Input files or URLs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
     out: Path = typer.Option(..., "--out", "-o", help="Cleaned documents: .jsonl, .jsonl.gz or .jsonl.zst (other fields kept)."),
     field: str = typer.Option("text", help="Text field of the records."),
     min_length: int = typer.Option(50, help="Minimum duplicate span length in tokens (bytes for --tokenizer bytes)."),
