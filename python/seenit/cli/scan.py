@@ -96,6 +96,11 @@ def scan_cmd(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
     calibrate: Optional[int] = typer.Option(None, "--calibrate", help="Plant K random items of each benchmark into real corpus documents (5 transformations) and report the recall measured on them."),
     calibrate_seed: int = typer.Option(0, "--calibrate-seed", help="Seed of --calibrate's random choices."),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="Write the corpus back as JSON lines (.jsonl[.gz|.zst]) with a 'seenit' field per document: the flagged benchmark items it holds, by which method, and where."),
+    purify: Optional[Path] = typer.Option(None, "--purify", help="Write a clean copy of the corpus (.jsonl[.gz|.zst]): flagged items' n-grams cut with a margin, documents left too short or too split dropped, the rest byte for byte."),
+    purify_margin: int = typer.Option(200, "--purify-margin", min=0, help="Characters cut on each side of a contaminated span (GPT-3 / lm-eval convention: 200)."),
+    purify_min_chars: int = typer.Option(200, "--purify-min-chars", min=0, help="Drop a purified document left with fewer characters."),
+    purify_max_pieces: int = typer.Option(10, "--purify-max-pieces", min=1, help="Drop a purified document cut into more pieces."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: scan only the I-th (0-based) of N slices of the corpus files into a partial state in --out; combine the N with `seenit scan merge`."),
 ) -> None:
     """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings).
@@ -115,13 +120,17 @@ def scan_cmd(
               shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
               index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
               mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
+    writeback = dict(annotate=annotate, purify=purify, purify_margin=purify_margin, purify_min_chars=purify_min_chars,
+                     purify_max_pieces=purify_max_pieces)
     try:
         if shard is not None:
+            if annotate is not None or purify is not None:
+                raise ValueError("--annotate and --purify belong to a whole scan, not to a --shard")
             path = scan_shard(corpus, bench, shard, out=out, **kw)  # type: ignore[arg-type]
             err_console.print(f"shard {shard}: partial state in {path.parent}; combine all shards with "
                               f"`seenit scan merge DIR... --out OUT`")
             return
-        rep = scan(corpus, bench, out=out, **kw)  # type: ignore[arg-type]
+        rep = scan(corpus, bench, out=out, **kw, **writeback)  # type: ignore[arg-type]
     except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise fail(str(e)) from None
     _print_report(rep)
@@ -147,6 +156,12 @@ def _print_report(rep: Any) -> None:
     skipped = d["corpus"].get("skipped_lines", 0) + sum(b.get("skipped_lines", 0) for b in d["benchmarks"])
     if skipped:
         err_console.print(f"skipped {skipped} malformed line(s); listed in report.json (corpus.skipped)")
+    for key, what in (("annotate", "annotated corpus"), ("purify", "purified corpus")):
+        if d.get(key):
+            b = d[key]
+            extra = (f": {b['cut']:,} documents cut, {b['dropped']:,} dropped, {b['unchanged']:,} unchanged"
+                     if key == "purify" else f": {b['annotated']:,} of {b['n_documents']:,} documents hold flagged items")
+            err_console.print(f"{what}: {b['path']}{extra}")
     err_console.print(f"report: {rep.path}" + (f" and {rep.html}" if rep.html else ""))
 
 

@@ -281,12 +281,19 @@ def _without_shared(ov: Overlap, n: int, shared: set[bytes]) -> Overlap:
 
 def _spans(ov: Overlap, starts: np.ndarray, src: np.ndarray) -> list[list[int]]:
     """The item's covered units as merged character spans of its original text."""
+    return mask_spans(ov.mask, ov.unit_starts, ov.unit_ends, starts, src)
+
+
+def mask_spans(mask: np.ndarray, unit_starts: np.ndarray, unit_ends: np.ndarray, starts: np.ndarray,
+               src: np.ndarray) -> list[list[int]]:
+    """The units set in ``mask`` (normalised byte spans ``unit_starts``/``unit_ends``) as merged
+    character spans of the original text (``starts``/``src``: :func:`offset_map`)."""
     spans: list[list[int]] = []
-    m = ov.mask
+    m = mask
     if m.any():
         edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
         for a, b in zip(edges[::2], edges[1::2]):
-            c0, c1 = to_chars(starts, src, int(ov.unit_starts[a]), int(ov.unit_ends[b - 1]))
+            c0, c1 = to_chars(starts, src, int(unit_starts[a]), int(unit_ends[b - 1]))
             if spans and c0 <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], c1)
             else:

@@ -48,6 +48,7 @@ from .mia_block import read_mia
 from .calibrate import calibrate as run_calibration, check_calibrate
 from .result import SCHEMA_VERSION, ScanReport, summarize
 from .state import RunState, corpus_fingerprint, digest
+from .writeback import MARGIN, MAX_PIECES, MIN_CHARS, WritebackOptions, write_back
 from .._progress import ProgressBar
 from .._validate import check_int
 
@@ -107,6 +108,11 @@ def scan(
     progress: bool = False,
     calibrate: int | None = None,
     calibrate_seed: int = 0,
+    annotate: str | os.PathLike[str] | None = None,
+    purify: str | os.PathLike[str] | None = None,
+    purify_margin: int = MARGIN,
+    purify_min_chars: int = MIN_CHARS,
+    purify_max_pieces: int = MAX_PIECES,
     _shard: tuple[int, int] | None = None,
     _merge: list[dict[str, Any]] | None = None,
 ) -> ScanReport:
@@ -142,12 +148,19 @@ def scan(
     into real corpus documents in five forms and rescan them: report.json's ``calibration``
     block, the scan's recall per form and method (seenit.scan.calibrate, docs/scan.md).
 
+    ``annotate`` / ``purify``: write the corpus back after the scan, one more pass
+    (seenit.scan.writeback): ``annotate`` each document with the flagged items it holds (which,
+    by which method, where), or ``purify`` it (the flagged items' n-grams cut out with
+    ``purify_margin`` characters each side; a document left with fewer than ``purify_min_chars``
+    or in more than ``purify_max_pieces`` pieces dropped; the rest byte for byte). JSON-lines
+    files, replaced on every run; an input of the scan is refused. Counts in report.json.
+
     ``index``: take the n-gram evidence from a corpus ``NgramIndex`` at that directory instead of
     the streaming pass (reused when built, else built there; seenit.scan.corpus_index). ``_shard``
     and ``_merge`` are internal: :func:`scan_shard` and :func:`merge_scan_shards` use them.
     """
-    # calibration reruns this function with the same arguments; shards record them
-    call = {k: v for k, v in locals().items() if not k.startswith("_")}
+    # calibration reruns this function with the same arguments (not the write-back); shards record them
+    call = {k: v for k, v in locals().items() if not k.startswith("_") and k not in _WRITEBACK_ARGS}
     meths = parse_methods(methods)
     settings = ScanSettings(
         methods=meths, engine=engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__),
@@ -160,6 +173,10 @@ def scan(
     check_int(max_docs, "max_docs", 1)
     specs = bench_specs(benchmarks)
     files = expand_paths(corpus)
+    writeback = WritebackOptions.make(annotate, purify, purify_margin, purify_min_chars, purify_max_pieces,
+                                      [*files, *(s.path for s in specs)])
+    if writeback is not None and _shard is not None:
+        raise ValueError("annotate= and purify= belong to a whole scan, not to a shard")
     benches = [load_items(s, settings.skip_bad_lines) for s in specs]
     mia_block = read_mia(mia_scores, mia_labels) if mia_scores is not None else None
     embed_fn = None
@@ -248,6 +265,9 @@ def scan(
         report = assemble(settings, files, fingerprint, benches, evidence, docs_data, matches)
         if mia_block is not None:
             report["mia"] = mia_block
+        if writeback is not None:
+            report.update(write_back(files, field, settings.skip_bad_lines, report, {b.spec.name: b.texts for b in benches},
+                                     ng.min_n, norm, writeback, progress, docs_data["corpus"]["n_documents"]))
         if calibrate is not None:
             report["calibration"] = run_calibration(scan, call, benches, files, root / "calibration", calibrate, calibrate_seed)
         result = ScanReport(report)
@@ -311,6 +331,9 @@ def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benche
 
 
 # ------------------------------------------------------------------ shards
+
+#: The write-back's arguments: a whole scan's, not replayed by calibration nor recorded by shards.
+_WRITEBACK_ARGS = ("annotate", "purify", "purify_margin", "purify_min_chars", "purify_max_pieces")
 
 #: Arguments that may differ between the shards of one scan (where and how each ran).
 _PER_RUN_ARGS = ("out", "overwrite", "html", "progress")
