@@ -14,8 +14,9 @@ from .decode import Decoder
 
 @target("scan", area="scan", covers=["seenit.scan"])
 def fuzz_scan(d: Decoder) -> None:
-    """scan of a small JSONL/.txt corpus (bad lines, empty documents) against decoded benchmarks,
-    ngram and/or minhash methods, into a fresh or reused run directory."""
+    """scan of a small JSONL/.txt corpus (bad lines, empty documents; as a file, a memory:// URL or a
+    pyarrow table) against decoded benchmarks, ngram and/or minhash methods, into a fresh or reused
+    run directory, sometimes written back (annotate / purify, good and bad paths and limits)."""
     wd = d.workdir()
     corpus = wd / d.pick(("corpus.jsonl", "corpus.txt"))
     docs = d.texts(6, 40, min_n=0)
@@ -38,8 +39,17 @@ def fuzz_scan(d: Decoder) -> None:
               skip_bad_lines=d.bool(), max_docs=d.small_int(1, 3), html=False, progress=False)
     out = wd / "run" if d.bool() else None
     source = _corpus_form(d, corpus, docs)
+    if d.chance(30):  # the corpus written back: good paths, an input, a wrong ending, odd limits
+        kw["purify"] = d.maybe_weird(wd / d.pick(("p.jsonl", "p.jsonl.gz", "p.txt", "corpus.jsonl", "bench.jsonl")), 10)
+        kw["annotate"] = d.pick((None, wd / "a.jsonl", kw["purify"]))
+        kw.update(purify_margin=d.small_int(0, 300), purify_min_chars=d.small_int(0, 300),
+                  purify_max_pieces=d.small_int(0, 12))
     r = call(seenit.scan, source, benchmarks, methods=methods, out=out, allowed=(FileNotFoundError,), **kw)
     check(r is not None, "scan returned None")
+    if r is not None and kw.get("purify") is not None and (wd / "p.jsonl").exists():
+        block = r.to_dict().get("purify")
+        check(block is not None and block["n_documents"] == block["unchanged"] + block["cut"] + block["dropped"],
+              f"purify counts do not add up: {block}")
 
 
 def _corpus_form(d: Decoder, corpus: Path, docs: list[str]) -> Any:

@@ -187,3 +187,20 @@ def test_real_data_planted_items_purified(shared_data: Path, tmp_path: Path) -> 
         c0 = min(sp[0] for m in ann[doc]["seenit"]["matches"] for sp in m["spans"])
         if c0 > 400:
             assert any(t.startswith(planted_text[: c0 - 200]) for t in pure_texts), (bench, item)
+
+
+def test_merged_shards_write_back_the_whole_corpus(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path / "fx")
+    whole = seenit.scan(fx.corpus, fx.benchmarks, html=False, purify=tmp_path / "w.jsonl", annotate=tmp_path / "wa.jsonl")
+    half = fx.corpus.read_text().splitlines(keepends=True)
+    parts = [tmp_path / "p0.jsonl", tmp_path / "p1.jsonl"]
+    parts[0].write_text("".join(half[:30]))
+    parts[1].write_text("".join(half[30:]))
+    dirs = [seenit.scan_shard(parts, fx.benchmarks, f"{i}/2", out=tmp_path / f"s{i}").parent for i in range(2)]
+    merged = seenit.merge_scan_shards(dirs, html=False, purify=tmp_path / "m.jsonl", annotate=tmp_path / "ma.jsonl")
+    assert (tmp_path / "m.jsonl").read_bytes() == (tmp_path / "w.jsonl").read_bytes()
+    assert (tmp_path / "ma.jsonl").read_bytes() == (tmp_path / "wa.jsonl").read_bytes()
+    assert {k: v for k, v in merged.to_dict()["purify"].items() if k != "path"} == \
+        {k: v for k, v in whole.to_dict()["purify"].items() if k != "path"}
+    with pytest.raises(TypeError, match="unknown options: purifyy"):
+        seenit.merge_scan_shards(dirs, purifyy=tmp_path / "m.jsonl")

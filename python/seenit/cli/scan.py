@@ -141,11 +141,14 @@ def merge_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Run directory of the merged scan: report.json, report.html."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the scan in --out even if it is from a different run."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="As `seenit scan --annotate` (one more pass over the corpus)."),
+    purify: Optional[Path] = typer.Option(None, "--purify", help="As `seenit scan --purify` (one more pass over the corpus; default margin and limits)."),
 ) -> None:
     """Combine the partial states of `seenit scan --shard I/N` runs into one report (identical to an unsharded scan)."""
     from ..scan import merge_scan_shards
 
-    _print_report(merge_scan_shards(dirs, out=out, overwrite=overwrite, progress=progress))
+    _print_report(merge_scan_shards(dirs, out=out, overwrite=overwrite, progress=progress, annotate=annotate,
+                                    purify=purify))
 
 
 def _print_report(rep: Any) -> None:

@@ -394,8 +394,15 @@ def scan_shard(corpus: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 def merge_scan_shards(dirs: Sequence[str | os.PathLike[str]], *, out: str | os.PathLike[str] | None = None,
-                      overwrite: bool = False, html: bool = True, progress: bool = False) -> ScanReport:
+                      overwrite: bool = False, html: bool = True, progress: bool = False,
+                      **writeback: Any) -> ScanReport:
     """Merge the shard directories of one scan (every shard of ``I/N`` exactly once, same
-    arguments) into its report, identical to an unsharded :func:`scan`; see seenit.scan.shards."""
+    arguments) into its report, identical to an unsharded :func:`scan`; see seenit.scan.shards.
+    ``writeback``: :func:`scan`'s ``annotate``, ``purify`` and ``purify_*`` options (one more
+    pass over the whole corpus, here)."""
+    unknown = sorted(set(writeback) - set(_WRITEBACK_ARGS))
+    if unknown:
+        raise TypeError(f"merge_scan_shards() got unknown options: {', '.join(unknown)}")
     args, shards = read_shards(list(dirs))
-    return scan(**{**args, "out": out, "overwrite": overwrite, "html": html, "progress": progress}, _merge=shards)
+    return scan(**{**args, "out": out, "overwrite": overwrite, "html": html, "progress": progress, **writeback},
+                _merge=shards)
