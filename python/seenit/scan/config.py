@@ -34,6 +34,18 @@ class BenchSpec:
     path: Any
     field: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.field is not None:
+            parts = [p.strip() for p in self.field.split(",")]
+            if len(parts) > 1 and (not all(parts) or len(set(parts)) != len(parts)):
+                raise ValueError(f"benchmark {self.name!r}: fields {self.field!r} must be distinct, non-empty names "
+                                 "separated by commas (question,answer)")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields named: ``question,answer`` names two, each matched on its own; () when none is."""
+        return tuple(p.strip() for p in self.field.split(",")) if self.field is not None else ()
+
 
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not name or any(c in name for c in "/\\=:") or name.startswith("."):
@@ -42,8 +54,8 @@ def _check_name(name: str) -> str:
 
 
 def parse_bench_spec(spec: str) -> BenchSpec:
-    """``NAME=FILE`` or ``NAME=FILE:field`` -> :class:`BenchSpec` (the field is split off
-    the last ``:`` unless the whole text after ``=`` is an existing file)."""
+    """``NAME=FILE``, ``NAME=FILE:field`` or ``NAME=FILE:field,field`` -> :class:`BenchSpec` (the
+    fields are split off the last ``:`` unless the whole text after ``=`` is an existing file)."""
     if not isinstance(spec, str) or "=" not in spec:
         raise ValueError(f"benchmark spec {spec!r} must look like NAME=FILE or NAME=FILE:field")
     name, rest = spec.split("=", 1)

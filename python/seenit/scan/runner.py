@@ -43,10 +43,10 @@ from .shards import SHARD_MANIFEST, SHARD_STATE, merge_states, parse_shard, read
 from .documents import documents_from, documents_key
 from .engine import Engine, IndexOptions
 from .local import LocalEngine
-from .methods import BenchItems, cited_docs, load_items, ngram_evidence, overall
+from .methods import BenchItems, cited_docs, load_benchmark, ngram_evidence, overall
 from .mia_block import read_mia
 from .calibrate import calibrate as run_calibration, check_calibrate
-from .result import SCHEMA_VERSION, ScanReport, summarize
+from .result import SCHEMA_VERSION, ScanReport, group_fields, summarize
 from .state import RunState, corpus_fingerprint, digest
 from .writeback import MARGIN, MAX_PIECES, MIN_CHARS, WritebackOptions, write_back
 from .._progress import ProgressBar
@@ -177,7 +177,9 @@ def scan(
                                       [*files, *(s.path for s in specs)])
     if writeback is not None and _shard is not None:
         raise ValueError("annotate= and purify= belong to a whole scan, not to a shard")
-    benches = [load_items(s, settings.skip_bad_lines) for s in specs]
+    benches = [b for s in specs for b in load_benchmark(s, settings.skip_bad_lines)]
+    if calibrate is not None and any(b.group for b in benches):
+        raise ValueError("calibrate= plants one text per item: give each benchmark one field (not question,answer)")
     mia_block = read_mia(mia_scores, mia_labels) if mia_scores is not None else None
     embed_fn = None
     if "embed" in meths:
@@ -266,8 +268,8 @@ def scan(
         if mia_block is not None:
             report["mia"] = mia_block
         if writeback is not None:
-            report.update(write_back(files, field, settings.skip_bad_lines, report, {b.spec.name: b.texts for b in benches},
-                                     ng.min_n, norm, writeback, progress, docs_data["corpus"]["n_documents"]))
+            report.update(write_back(files, field, settings.skip_bad_lines, report, ng.min_n, norm, writeback, progress,
+                                     docs_data["corpus"]["n_documents"]))
         if calibrate is not None:
             report["calibration"] = run_calibration(scan, call, benches, files, root / "calibration", calibrate, calibrate_seed)
         result = ScanReport(report)
@@ -321,6 +323,7 @@ def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benche
                           "evidence": ev})
         out_benches.append({"name": b.spec.name, "file": str(b.spec.path), "field": b.field, "n_items": len(items),
                             "skipped_lines": len(b.skipped), "summary": summarize(items, meths), "items": items})
+    out_benches = group_fields(out_benches, benches, meths)
     corpus = dict(docs_data["corpus"])
     corpus = {"paths": [str(f) for f in files], "n_documents": corpus["n_documents"], "n_bytes": corpus["n_bytes"],
               "fingerprint": fingerprint, "skipped_lines": corpus["skipped_lines"], "skipped": corpus["skipped"]}

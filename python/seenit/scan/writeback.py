@@ -169,30 +169,41 @@ def purify_text(text: str, spans: Sequence[Sequence[int]], margin: int, min_char
 
 @dataclass(frozen=True)
 class _Flagged:
+    """A flagged item's text: the item's, or one field's of an item of several fields."""
+
     bench: str
     item: int
+    field: str | None
+    text: str
+    evidence: dict[str, Any]
 
 
 def _flagged(report: dict[str, Any]) -> list[_Flagged]:
-    return [_Flagged(b["name"], it["index"]) for b in report["benchmarks"] for it in b["items"] if it["verdict"] != "clean"]
-
-
-def _neighbour_matches(report: dict[str, Any]) -> dict[int, dict[tuple[str, int], dict[str, Any]]]:
-    """doc id -> (benchmark, item) -> what MinHash / embedding evidence says of that document."""
-    out: dict[int, dict[tuple[str, int], dict[str, Any]]] = {}
-    partial_at = report["settings"].get("embed", {}).get("partial_at")
+    out = []
     for b in report["benchmarks"]:
         for it in b["items"]:
-            if it["verdict"] == "clean":
-                continue
-            mh = it["evidence"].get("minhash")
-            if mh and mh["verdict"] != "clean" and mh["doc_id"] is not None:
-                out.setdefault(mh["doc_id"], {}).setdefault((b["name"], it["index"]), {})["jaccard"] = mh["jaccard"]
-            em = it["evidence"].get("embed")
-            if em and em["verdict"] != "clean":
-                for d, s in zip(em["doc_ids"], em["scores"]):
-                    if s >= partial_at:
-                        out.setdefault(d, {}).setdefault((b["name"], it["index"]), {})["cosine"] = s
+            parts = [(f, p) for f, p in it["fields"].items()] if "fields" in it else [(None, it)]
+            out += [_Flagged(b["name"], it["index"], f, p["text"], p["evidence"]) for f, p in parts if p["verdict"] != "clean"]
+    return out
+
+
+Key = tuple[str, int, "str | None"]
+
+
+def _neighbour_matches(report: dict[str, Any], flagged: Sequence[_Flagged]) -> dict[int, dict[Key, dict[str, Any]]]:
+    """doc id -> (benchmark, item, field) -> what MinHash / embedding evidence says of that document."""
+    out: dict[int, dict[Key, dict[str, Any]]] = {}
+    partial_at = report["settings"].get("embed", {}).get("partial_at")
+    for f in flagged:
+        key = (f.bench, f.item, f.field)
+        mh = f.evidence.get("minhash")
+        if mh and mh["verdict"] != "clean" and mh["doc_id"] is not None:
+            out.setdefault(mh["doc_id"], {}).setdefault(key, {})["jaccard"] = mh["jaccard"]
+        em = f.evidence.get("embed")
+        if em and em["verdict"] != "clean":
+            for d, s in zip(em["doc_ids"], em["scores"]):
+                if s >= partial_at:
+                    out.setdefault(d, {}).setdefault(key, {})["cosine"] = s
     return out
 
 
@@ -214,13 +225,14 @@ def _raw_line_reader(files: Sequence[Source]) -> Any:
     return raw
 
 
-def write_back(files: Sequence[Source], field: str, skip_bad_lines: bool, report: dict[str, Any],
-               item_texts: dict[str, list[str]], n: int, norm: Normalisation, opts: WritebackOptions,
-               progress: bool = False, total: int | None = None) -> dict[str, Any]:
-    """Write the annotated and/or purified corpus (see the module docstring); returns report.json's
-    ``annotate`` / ``purify`` blocks (docs/report_schema.md)."""
+def write_back(files: Sequence[Source], field: str, skip_bad_lines: bool, report: dict[str, Any], n: int,
+               norm: Normalisation, opts: WritebackOptions, progress: bool = False,
+               total: int | None = None) -> dict[str, Any]:
+    """Write the annotated and/or purified corpus (see the module docstring) for the items that
+    ``report`` (report.json's dict) flags; returns its ``annotate`` / ``purify`` blocks
+    (docs/report_schema.md)."""
     flagged = _flagged(report)
-    neighbours = _neighbour_matches(report)
+    neighbours = _neighbour_matches(report, flagged)
     stats = {"n_documents": 0, "unchanged": 0, "cut": 0, "dropped": 0, "dropped_too_short": 0,
              "dropped_too_many_pieces": 0, "chars_removed": 0}
     annotated = 0
@@ -229,7 +241,7 @@ def write_back(files: Sequence[Source], field: str, skip_bad_lines: bool, report
         finder = None
         if flagged:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seenit-writeback-")))
-            finder = ItemSpans([item_texts[f.bench][f.item] for f in flagged], n, norm, workdir / "items")
+            finder = ItemSpans([f.text for f in flagged], n, norm, workdir / "items")
         ann = stack.enter_context(staged_write(opts.annotate, "wb")) if opts.annotate is not None else None
         pur = stack.enter_context(staged_write(opts.purify, "wb")) if opts.purify is not None else None
         bar = stack.enter_context(ProgressBar(progress, "writing back", total))
@@ -275,12 +287,12 @@ def write_back(files: Sequence[Source], field: str, skip_bad_lines: bool, report
 
 
 def _annotation(hits: dict[int, list[list[int]]], flagged: Sequence[_Flagged],
-                near: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
-    """A document's ``matches``: one entry per flagged item it holds, in benchmark and item order."""
-    by_item: dict[tuple[str, int], dict[str, Any]] = {}
+                near: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A document's ``matches``: one entry per flagged item (field) it holds, in report order."""
+    by_item: dict[Key, dict[str, Any]] = {}
     for k, spans in hits.items():
         f = flagged[k]
-        by_item[(f.bench, f.item)] = {"methods": ["ngram"], "spans": spans}
+        by_item[(f.bench, f.item, f.field)] = {"methods": ["ngram"], "spans": spans}
     for key, ev in near.items():
         entry = by_item.setdefault(key, {"methods": [], "spans": []})
         if "jaccard" in ev:
@@ -289,8 +301,9 @@ def _annotation(hits: dict[int, list[list[int]]], flagged: Sequence[_Flagged],
         if "cosine" in ev:
             entry["methods"].append("embed")
             entry["cosine"] = ev["cosine"]
-    order = {f"{f.bench}\0{f.item}": i for i, f in enumerate(flagged)}
-    return [{"benchmark": b, "item": i, **e} for (b, i), e in sorted(by_item.items(), key=lambda kv: order[f"{kv[0][0]}\0{kv[0][1]}"])]
+    order = {(f.bench, f.item, f.field): k for k, f in enumerate(flagged)}
+    return [{"benchmark": b, "item": i, **({"field": fld} if fld is not None else {}), **e}
+            for (b, i, fld), e in sorted(by_item.items(), key=lambda kv: order[kv[0]])]
 
 
 def _json_line(r: Record, field: str, text: str | None, extra: dict[str, Any]) -> bytes:
