@@ -21,7 +21,7 @@ PUBLIC_API = {
     "roc_curve", "tpr_at_fpr", "SurprisalProbes", "dcpdd", "mia_scores", "mink", "minkpp", "perplexity",
     "perplexity_filter", "surprisal_probes", "truth_ratio", "truth_ratio_summary", "zlib_ratio", "Cartography",
     "cartography", "range_pairs", "kmeans", "KMeans", "semdedup", "SemDedupResult", "familiarity",
-    "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards",
+    "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards", "compare_scans",
     "learning_percentage", "select_stratified", "kmq_select", "KMQSelection", "cluster_weights", "resample", "d4",
     "D4Result", "effective_tokens", "EffectiveTokens", "perplexity_correlations", "PerplexityCorrelations",
     "ShardedLikelihood", "sharded_likelihood_test", "DatasetInference", "dataset_inference", "BlindBaseline",
@@ -29,7 +29,7 @@ PUBLIC_API = {
     "GapCorrelation", "gap_correlation",
 }
 
-COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",
+COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "scan compare", "index build", "index info",
             "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).

@@ -35,7 +35,7 @@ from .logprob.cartography import Cartography, cartography
 from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
 from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
-from .scan import ScanReport, merge_scan_shards, scan, scan_shard
+from .scan import ScanReport, compare_scans, merge_scan_shards, scan, scan_shard
 from .select import (
     D4Result,
     EffectiveTokens,
@@ -139,6 +139,7 @@ __all__ = [
     "scan",
     "scan_shard",
     "merge_scan_shards",
+    "compare_scans",
     "ScanReport",
     "learning_percentage",
     "select_stratified",

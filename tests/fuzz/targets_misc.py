@@ -100,3 +100,30 @@ def fuzz_scan_shard(d: Decoder) -> None:
     got = call(seenit.merge_scan_shards, pick, out=wd / "merged", html=False, allowed=(FileNotFoundError,))
     want = seenit.scan(files, benchmarks, **kw)
     check(got.to_dict()["benchmarks"] == want.to_dict()["benchmarks"], "merged shards != unsharded scan")
+
+
+@target("compare_scans", area="scan", covers=["seenit.compare_scans"])
+def fuzz_compare_scans(d: Decoder) -> None:
+    """compare_scans of decoded report dicts (items reordered, verdicts changed, fields missing or of
+    the wrong type, duplicate benchmarks) and of paths to good, bad and missing report files: a
+    comparison or ValueError/TypeError/FileNotFoundError, and a report compares equal to itself."""
+    def report() -> Any:
+        benches = []
+        for k in range(d.int(0, 3)):
+            items = [{"text": d.pick(("a", "b", "c", d.text(8))), "verdict": d.choice(("clean", "partial", "contaminated")),
+                      "index": d.maybe_weird(i)} for i in range(d.int(0, 5))]
+            benches.append(d.maybe_weird({"name": d.maybe_weird(d.pick(("x", "y", f"b{k}"))), "items": items}))
+        return d.maybe_weird({"benchmarks": benches})
+
+    a, b = report(), report()
+    if d.chance(20):
+        p = d.workdir() / "report.json"
+        p.write_bytes(d.bytes(d.int(0, 40)) if d.bool() else json.dumps(a, default=str).encode())
+        a = d.pick((p, p.parent, p.parent / "missing"))
+    r = call(seenit.compare_scans, a, b, allowed=(FileNotFoundError,))
+    if r is not None:
+        check(all(len(x["newly_flagged"]) + len(x["cleared"]) + len(x["changed"]) <= min(x["items_a"], x["items_b"])
+                  for x in r["benchmarks"]), "more changes than items")
+        same = call(seenit.compare_scans, b, b, allowed=(FileNotFoundError,))
+        check(same is not None and all(not x["newly_flagged"] and not x["cleared"] and not x["changed"]
+                                       for x in same["benchmarks"]), "a report differs from itself")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._common import add_command, err_console, fail, user_errors
+from ._common import add_command, check_out, err_console, fail, user_errors
 
 
 
@@ -151,6 +151,43 @@ def merge_cmd(
                                     purify=purify))
 
 
+def compare_cmd(
+    a: Path = typer.Argument(..., help="The earlier scan: its report.json or run directory."),
+    b: Path = typer.Argument(..., help="The later scan: its report.json or run directory."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the comparison as JSON here."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+    show: int = typer.Option(10, "--show", min=0, help="Items listed per benchmark and kind of change."),
+) -> None:
+    """What changed between two scans: per benchmark, items newly flagged, cleared or changed."""
+    from ..io import write_json
+    from ..scan import compare_scans
+
+    if out is not None:
+        check_out(out, inputs=[], overwrite=overwrite, suffixes=(".json",))
+    diff = compare_scans(a, b)
+    t = Table(title=f"seenit scan compare: {diff['a']} -> {diff['b']}")
+    for col in ("benchmark", "items", "contaminated %", "partial %", "newly flagged", "cleared", "changed"):
+        t.add_column(col, justify="left" if col == "benchmark" else "right")
+    for bd in diff["benchmarks"]:
+        pa, pb = bd["percent_a"], bd["percent_b"]
+        t.add_row(bd["name"], f"{bd['items_a']:,} -> {bd['items_b']:,}",
+                  f"{pa['contaminated']:.2f} -> {pb['contaminated']:.2f}", f"{pa['partial']:.2f} -> {pb['partial']:.2f}",
+                  str(len(bd["newly_flagged"])), str(len(bd["cleared"])), str(len(bd["changed"])))
+    Console().print(t)
+    for bd in diff["benchmarks"]:
+        for kind in ("newly_flagged", "cleared", "changed"):
+            for row in bd[kind][:show]:
+                text = " ".join(row["text"].split())
+                Console().print(f"{bd['name']} {kind.replace('_', ' ')}: item {row['index_b']} "
+                                f"({row['verdict_a']} -> {row['verdict_b']}) {text[:100]}", highlight=False, markup=False)
+    for side in ("a", "b"):
+        if diff[f"only_in_{side}"]:
+            err_console.print(f"only in {side.upper()}: {', '.join(diff[f'only_in_{side}'])}")
+    if out is not None:
+        write_json(out, diff)
+        err_console.print(f"comparison: {out}")
+
+
 def _print_report(rep: Any) -> None:
     d = rep.to_dict()
     Console().print(summary_table(d))
@@ -173,4 +210,5 @@ def register(app: typer.Typer) -> None:
                       help="Scan a training corpus for the items of one or more benchmarks; `merge` combines shards.")
     sub.callback()(user_errors(scan_cmd))
     add_command(sub, "merge", merge_cmd)
+    add_command(sub, "compare", compare_cmd)
     app.add_typer(sub, name="scan")
