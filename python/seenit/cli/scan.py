@@ -11,6 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ._common import add_command, check_out, err_console, fail, user_errors
+from ._config import config_text, config_values
+
+#: The run directory's copy of the options a scan ran with (``--config`` reads it back).
+RUN_CONFIG = "scan.toml"
 
 
 
@@ -102,6 +106,7 @@ def scan_cmd(
     purify_min_chars: int = typer.Option(200, "--purify-min-chars", min=0, help="Drop a purified document left with fewer characters."),
     purify_max_pieces: int = typer.Option(10, "--purify-max-pieces", min=1, help="Drop a purified document cut into more pieces."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: scan only the I-th (0-based) of N slices of the corpus files into a partial state in --out; combine the N with `seenit scan merge`."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML file of these options (corpus = [...], bench = [...] or a [bench] table, methods = ..., ...); flags given here win. The run's options are written to OUT/scan.toml."),
 ) -> None:
     """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings).
 
@@ -111,9 +116,6 @@ def scan_cmd(
 
     if ctx.invoked_subcommand is not None:
         return
-    for value, flag in ((corpus, "--corpus"), (bench, "--bench"), (out, "--out")):
-        if not value:
-            raise fail(f"{flag} is required (seenit scan --help)")
     kw = dict(methods=methods, engine=engine, field=field, embed=embed, recipe=recipe,
               n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at, near_n=near_n,
               near_at=near_at, strip_punctuation=strip_punctuation, minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
@@ -122,6 +124,14 @@ def scan_cmd(
               mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
     writeback = dict(annotate=annotate, purify=purify, purify_margin=purify_margin, purify_min_chars=purify_min_chars,
                      purify_max_pieces=purify_max_pieces)
+    top: dict[str, Any] = dict(corpus=corpus, bench=bench, out=out, shard=shard)
+    if config is not None:
+        for name, value in config_values(ctx, config).items():
+            next(g for g in (top, kw, writeback) if name in g)[name] = value
+    corpus, bench, out, shard = top["corpus"], top["bench"], top["out"], top["shard"]
+    for value, flag in ((corpus, "--corpus"), (bench, "--bench"), (out, "--out")):
+        if not value:
+            raise fail(f"{flag} is required (seenit scan --help, or in --config)")
     try:
         if shard is not None:
             if annotate is not None or purify is not None:
@@ -133,6 +143,11 @@ def scan_cmd(
         rep = scan(corpus, bench, out=out, **kw, **writeback)  # type: ignore[arg-type]
     except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise fail(str(e)) from None
+    from ..io import atomic_write
+
+    with atomic_write(Path(out) / RUN_CONFIG) as fh:  # type: ignore[arg-type]
+        ran = {"corpus": list(corpus), "bench": list(bench), "out": out, **kw, **writeback}  # type: ignore[arg-type]
+        fh.write(config_text({k: v for k, v in ran.items() if k != "overwrite"}))  # how it ran, not what
     _print_report(rep)
 
 
