@@ -70,7 +70,7 @@ def calibration_table(cal: dict[str, Any]) -> Table:
 def scan_cmd(
     ctx: typer.Context,
     corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="(required) Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
-    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="(required) Benchmark as NAME=FILE[:field[,field...]] (repeatable): JSONL, CSV or Parquet, a path or a URL; several fields are matched and reported each on its own."),
+    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="(required) Benchmark as NAME=FILE[:field[,field...]] (repeatable): JSONL, CSV or Parquet, a path or a URL; several fields are matched and reported each on its own. Or by name: gsm8k, humaneval, mbpp, truthfulqa, mmlu, ... (Hugging Face datasets, from its cache offline), lm_eval:TASK or lm_eval:task.yaml (pip install lm-eval)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="(required) Run directory: finished pieces, checkpoints, report.json, report.html (with --shard: the shard's partial state)."),
     methods: str = typer.Option("ngram,minhash", "--methods", help="Comma-separated: ngram, minhash, embed."),
     engine: str = typer.Option("local", "--engine", help="local | ray (pip install 'seenit[ray]')."),

@@ -5,6 +5,7 @@ any corpus is read, and every check raises ValueError naming the bad value."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field as dc_field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from ..io import expand_paths
 from ..ngram.contamination import METRICS, RECIPES
 from ..sources import is_url, local_path_of, table_source
+from .named import LM_EVAL, LM_EVAL_FIELDS, REGISTRY, lm_eval_table, registry_table, unknown_name
 from ..sketch.minhash import MinHashSpec
 from .._validate import check_float, check_int
 
@@ -56,9 +58,14 @@ def _check_name(name: str) -> str:
 def parse_bench_spec(spec: str) -> BenchSpec:
     """``NAME=FILE``, ``NAME=FILE:field`` or ``NAME=FILE:field,field`` -> :class:`BenchSpec` (the
     fields are split off the last ``:`` unless the whole text after ``=`` is an existing file)."""
+    if isinstance(spec, str) and "=" not in spec and spec:
+        return _named_spec(spec)
     if not isinstance(spec, str) or "=" not in spec:
         raise ValueError(f"benchmark spec {spec!r} must look like NAME=FILE or NAME=FILE:field")
     name, rest = spec.split("=", 1)
+    if rest.startswith(LM_EVAL):
+        task, fld = _split_fields(rest[len(LM_EVAL):])
+        return BenchSpec(_check_name(name), lm_eval_table(task), fld or LM_EVAL_FIELDS)
     path, fld = rest, None
     if ":" in rest and not Path(rest).exists():
         head, tail = rest.rsplit(":", 1)
@@ -67,6 +74,27 @@ def parse_bench_spec(spec: str) -> BenchSpec:
     if not path:
         raise ValueError(f"benchmark spec {spec!r} names no file")
     return BenchSpec(_check_name(name), _bench_source(path), fld)
+
+
+def _split_fields(rest: str) -> tuple[str, str | None]:
+    """``WHERE[:fields]`` -> (WHERE, fields or None)."""
+    if ":" in rest:
+        head, tail = rest.rsplit(":", 1)
+        if tail and "/" not in tail and "\\" not in tail and not tail.endswith((".yaml", ".yml")):
+            return head, tail
+    return rest, None
+
+
+def _named_spec(spec: str) -> BenchSpec:
+    """``lm_eval:TASK[:fields]`` or a registry name ``gsm8k[:fields]`` (seenit.scan.named)."""
+    if spec.startswith(LM_EVAL):
+        task, fld = _split_fields(spec[len(LM_EVAL):])
+        name = re.sub(r"[^\w.-]", "_", Path(task).stem if task.endswith((".yaml", ".yml")) else task).lstrip(".")
+        return BenchSpec(_check_name(name or "lm_eval"), lm_eval_table(task), fld or LM_EVAL_FIELDS)
+    name, fld = _split_fields(spec)
+    if name not in REGISTRY:
+        raise unknown_name(spec)
+    return BenchSpec(name, registry_table(name), fld or REGISTRY[name].fields)
 
 
 def _bench_source(where: Any) -> Any:
