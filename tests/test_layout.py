@@ -14,7 +14,7 @@ PACKAGE = Path(seenit.__file__).resolve().parent
 
 PUBLIC_API = {
     "__version__", "ContaminationItem", "ContaminationReport", "ExactDuplicates", "LongestMatch", "NgramIndex",
-    "Normalisation", "Overlap", "contamination", "exact_duplicates", "Duplicates", "LSH", "ReferenceMatches",
+    "Normalisation", "Overlap", "contamination", "export_lm_eval_ngrams", "exact_duplicates", "Duplicates", "LSH", "ReferenceMatches",
     "cpu_features", "jaccard", "jaccard_exact", "minhash", "minhash_from_hashes", "shingle_hashes",
     "jaccard_exact_pairs", "get_num_threads", "lcp_array", "near_duplicates", "set_num_threads", "suffix_array",
     "TokenStats", "token_stats", "segment_reduce", "segment_quantiles", "topk", "Interval", "auroc", "bootstrap",
@@ -29,7 +29,7 @@ PUBLIC_API = {
     "GapCorrelation", "gap_correlation",
 }
 
-COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "scan compare", "index build", "index info",
+COMMANDS = {"contamination", "lm-eval-ngrams", "demo", "mia", "neighbors", "scan", "scan merge", "scan compare", "index build", "index info",
             "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).

@@ -14,6 +14,7 @@ from .sketch.minhash import jaccard, jaccard_exact, jaccard_exact_pairs, minhash
 from .ngram.contamination import ContaminationItem, ContaminationReport, contamination
 from .ngram.exact_dedup import ExactDuplicates, exact_duplicates
 from .ngram.index import LongestMatch, NgramIndex, Overlap
+from .ngram.lm_eval_export import export_lm_eval_ngrams
 from .tokenize import Normalisation
 from .sketch.dedup import Duplicates, ReferenceMatches, near_duplicates
 from .sketch.lsh import LSH
@@ -88,6 +89,7 @@ __all__ = [
     "Normalisation",
     "Overlap",
     "contamination",
+    "export_lm_eval_ngrams",
     "exact_duplicates",
     "Duplicates",
     "LSH",

@@ -168,6 +168,31 @@ def dedup_exact(
     Console().print(t)
 
 
+def lm_eval_ngrams_cmd(
+    corpus: List[str] = typer.Argument(..., help="Corpus files, directories, globs or URLs."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory to write (info.json + ngrams_*.bkt.txt.sorted.zst)."),
+    bench: Optional[List[str]] = typer.Option(None, "--bench", help="Only the corpus n-grams found in these benchmark files' items (FILE[:field], repeatable): a small export lm-eval gives the same verdicts with."),
+    n: int = typer.Option(13, "--n", min=1, help="n-gram length in words (lm-eval's default: 13)."),
+    field: str = typer.Option("text", help="Text field of the corpus records."),
+    buckets: int = typer.Option(1, "--buckets", min=1, max=4096, help="Files to split the n-grams into (each sorted in memory)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+) -> None:
+    """Write a corpus' n-grams for lm-eval-harness' decontamination (lm_eval --decontamination_ngrams_path DIR)."""
+    from ..io import iter_records
+    from ..ngram.lm_eval_export import export_lm_eval_ngrams
+    from ..scan.config import split_fields
+
+    only = None
+    if bench:
+        only = []
+        for spec in bench:
+            path, fld = split_fields(spec)
+            only += [r.text for r in iter_records(path, field=fld or "question")]
+    check_out(out, inputs=corpus, overwrite=overwrite, directory=True)
+    r = export_lm_eval_ngrams(corpus, out, n=n, field=field, only=only, buckets=buckets, overwrite=overwrite)
+    err_console.print(f"{r['ngrams']:,} {n}-grams of {r['documents']:,} documents in {out} ({len(r['files'])} file(s))")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``index``, ``contamination`` and ``dedup exact`` to the root ``app``
     (joining an existing ``dedup`` group if another area registered one)."""
@@ -176,3 +201,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(index_app, name="index")
     add_command(app, "contamination", contamination_cmd)
     add_to_group(app, "dedup", DEDUP_HELP, "exact", dedup_exact)
+    add_command(app, "lm-eval-ngrams", lm_eval_ngrams_cmd)

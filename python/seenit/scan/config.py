@@ -64,7 +64,7 @@ def parse_bench_spec(spec: str) -> BenchSpec:
         raise ValueError(f"benchmark spec {spec!r} must look like NAME=FILE or NAME=FILE:field")
     name, rest = spec.split("=", 1)
     if rest.startswith(LM_EVAL):
-        task, fld = _split_fields(rest[len(LM_EVAL):])
+        task, fld = split_fields(rest[len(LM_EVAL):])
         return BenchSpec(_check_name(name), lm_eval_table(task), fld or LM_EVAL_FIELDS)
     path, fld = rest, None
     if ":" in rest and not Path(rest).exists():
@@ -76,7 +76,7 @@ def parse_bench_spec(spec: str) -> BenchSpec:
     return BenchSpec(_check_name(name), _bench_source(path), fld)
 
 
-def _split_fields(rest: str) -> tuple[str, str | None]:
+def split_fields(rest: str) -> tuple[str, str | None]:
     """``WHERE[:fields]`` -> (WHERE, fields or None)."""
     if ":" in rest:
         head, tail = rest.rsplit(":", 1)
@@ -88,10 +88,10 @@ def _split_fields(rest: str) -> tuple[str, str | None]:
 def _named_spec(spec: str) -> BenchSpec:
     """``lm_eval:TASK[:fields]`` or a registry name ``gsm8k[:fields]`` (seenit.scan.named)."""
     if spec.startswith(LM_EVAL):
-        task, fld = _split_fields(spec[len(LM_EVAL):])
+        task, fld = split_fields(spec[len(LM_EVAL):])
         name = re.sub(r"[^\w.-]", "_", Path(task).stem if task.endswith((".yaml", ".yml")) else task).lstrip(".")
         return BenchSpec(_check_name(name or "lm_eval"), lm_eval_table(task), fld or LM_EVAL_FIELDS)
-    name, fld = _split_fields(spec)
+    name, fld = split_fields(spec)
     if name not in REGISTRY:
         raise unknown_name(spec)
     return BenchSpec(name, registry_table(name), fld or REGISTRY[name].fields)
