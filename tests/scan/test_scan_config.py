@@ -60,3 +60,27 @@ def test_bad_config_files_are_one_error_line(tmp_path: Path) -> None:
         assert res.output.count("error:") == 1 and msg in " ".join(res.output.split()), (text, res.output)
     res = _run("--config", str(tmp_path / "missing.toml"))
     assert res.exit_code == 1 and "file not found" in res.output
+
+
+def test_dry_run_reads_benchmarks_and_scans_nothing(tmp_path: Path) -> None:
+    fx = write_scan_fixture(tmp_path / "fx")
+    res = _run("--corpus", str(fx.corpus), "--bench", f"qa={fx.benchmarks['alpha'][0]}:question,answer",
+               "--out", str(tmp_path / "run"), "--index", str(tmp_path / "idx"), "--purify", str(tmp_path / "p.jsonl"),
+               "--dry-run")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    size = fx.corpus.stat().st_size / 1e6
+    assert f"corpus: 1 source(s), {size:,.1f} MB" in text and "benchmark qa[answer]: 6 items" in text
+    assert "pass: build the corpus n-gram index" in text and f"the n-gram index: about {5 * size:,.1f} MB" in text
+    assert not (tmp_path / "run").exists() and not (tmp_path / "idx").exists() and not (tmp_path / "p.jsonl").exists()
+    res = _run("--corpus", str(tmp_path / "missing.jsonl"), "--bench", f"qa={fx.benchmarks['alpha'][0]}", "--dry-run")
+    assert res.exit_code == 1 and res.output.count("error:") == 1
+
+
+def test_dry_run_of_tables() -> None:
+    pa = __import__("pytest").importorskip("pyarrow")
+    from seenit.scan.plan import dry_run
+
+    plan = dry_run(pa.table({"text": ["a b c"] * 10}), {"b": (pa.table({"question": ["a b"]}), "question")})
+    assert plan["corpus"][0]["rows"] == 10 and plan["corpus"][0]["where"] == "memory"
+    assert plan["benchmarks"] == [{"name": "b", "items": 1, "field": "question"}] and len(plan["passes"]) == 1

@@ -106,6 +106,7 @@ def scan_cmd(
     purify_min_chars: int = typer.Option(200, "--purify-min-chars", min=0, help="Drop a purified document left with fewer characters."),
     purify_max_pieces: int = typer.Option(10, "--purify-max-pieces", min=1, help="Drop a purified document cut into more pieces."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: scan only the I-th (0-based) of N slices of the corpus files into a partial state in --out; combine the N with `seenit scan merge`."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be read (sources, sizes, benchmark items), the passes over the corpus and the disk needed; scan nothing."),
     config: Optional[Path] = typer.Option(None, "--config", help="A TOML file of these options (corpus = [...], bench = [...] or a [bench] table, methods = ..., ...); flags given here win. The run's options are written to OUT/scan.toml."),
 ) -> None:
     """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings).
@@ -130,8 +131,11 @@ def scan_cmd(
             next(g for g in (top, kw, writeback) if name in g)[name] = value
     corpus, bench, out, shard = top["corpus"], top["bench"], top["out"], top["shard"]
     for value, flag in ((corpus, "--corpus"), (bench, "--bench"), (out, "--out")):
-        if not value:
+        if not value and not (dry_run and flag == "--out"):
             raise fail(f"{flag} is required (seenit scan --help, or in --config)")
+    if dry_run:
+        _print_plan(corpus, bench, kw, writeback)
+        return
     try:
         if shard is not None:
             if annotate is not None or purify is not None:
@@ -201,6 +205,31 @@ def compare_cmd(
     if out is not None:
         write_json(out, diff)
         err_console.print(f"comparison: {out}")
+
+
+def _print_plan(corpus: Any, bench: Any, kw: dict[str, Any], writeback: dict[str, Any]) -> None:
+    from ..scan.plan import dry_run
+
+    def size(n: Any) -> str:
+        return "size unknown" if n is None else f"{n / 1e6:,.1f} MB"
+
+    plan = dry_run(corpus, bench, index=kw["index"], annotate=writeback["annotate"], purify=writeback["purify"],
+                   calibrate=kw["calibrate"], skip_bad_lines=kw["skip_bad_lines"])
+    con = Console(soft_wrap=True)
+    note = " (compressed sources count their compressed size: the text is larger)" if plan["compressed"] else ""
+    con.print(f"corpus: {len(plan['corpus'])} source(s), {size(plan['corpus_bytes'])}{note}", highlight=False, markup=False)
+    for s in plan["corpus"]:
+        rows = f", {s['rows']:,} rows" if s["rows"] is not None else ""
+        con.print(f"  {s['source']} ({s['where']}, {size(s['bytes'])}{rows})", highlight=False, markup=False)
+    for b in plan["benchmarks"]:
+        con.print(f"benchmark {b['name']}: {b['items']:,} items (field {b['field']})", highlight=False, markup=False)
+    for p in plan["passes"]:
+        con.print(f"pass: {p['what']}" + (f": {size(p['bytes'])} read" if p["bytes"] is not None else ""),
+                  highlight=False, markup=False)
+    for d in plan["disk"]:
+        at = "at least" if plan["compressed"] else "about"
+        con.print(f"disk: {d['what']}" + (f": {at} {size(d['bytes'])}" if d["bytes"] is not None else ": small"),
+                  highlight=False, markup=False)
 
 
 def _print_report(rep: Any) -> None:
