@@ -66,3 +66,21 @@ def test_bad_arguments_fail_when_the_step_is_made(tmp_path: Path) -> None:
         SeenitDecontaminate({"x": tmp_path / "missing.jsonl"})
     with pytest.raises(ValueError, match="n must be"):
         SeenitDecontaminate({"alpha": fx.benchmarks["alpha"]}, n=0)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_minhash_dedup_step_matches_near_duplicates(tmp_path: Path) -> None:
+    import seenit
+    from seenit.integrations.datatrove import SeenitMinhashDedup
+
+    fx = write_scan_fixture(tmp_path / "fx")
+    src = [json.loads(line) for line in fx.corpus.read_text().splitlines()]
+    for i in (3, 17, 33):  # near-copies of earlier documents
+        src[i + 20]["text"] = src[i]["text"].replace(" ", "  ", 1) + " end"
+    fx.corpus.write_text("".join(json.dumps(d) + "\n" for d in src), encoding="utf-8")
+    kept = _run(tmp_path, "dedup", SeenitMinhashDedup(0.7))
+    want = seenit.near_duplicates([d["text"] for d in src], threshold=0.7).keep
+    assert [d["text"] for d in kept] == [d["text"] for d, k in zip(src, want) if k]
+    assert len(kept) == len(src) - 3
+    with pytest.raises(ValueError, match="threshold"):
+        SeenitMinhashDedup(1.5)

@@ -1,4 +1,5 @@
-"""A datatrove pipeline step: decontamination against benchmark items (``pip install datatrove``).
+"""datatrove pipeline steps (``pip install datatrove``): decontamination against benchmark items
+(:class:`SeenitDecontaminate`) and MinHash near-duplicate removal (:class:`SeenitMinhashDedup`).
 
 ::
 
@@ -37,6 +38,7 @@ from .._validate import check_int
 
 try:
     from datatrove.data import Document, DocumentsPipeline
+    from datatrove.pipeline.base import PipelineStep
     from datatrove.pipeline.filters.base_filter import BaseFilter
 except ImportError as e:  # the module is only imported by those who use the step
     raise ImportError("seenit.integrations.datatrove needs datatrove: pip install datatrove") from e
@@ -116,3 +118,42 @@ class SeenitDecontaminate(BaseFilter):  # type: ignore[misc]
             if self._workdir is not None:
                 self._workdir.cleanup()
                 self._finder = self._workdir = None
+
+
+class SeenitMinhashDedup(PipelineStep):  # type: ignore[misc]
+    """Near-duplicate removal with seenit's MinHash + LSH (:func:`seenit.near_duplicates`, the same
+    settings): the first document of each cluster is kept, in input order. The documents a task
+    reads are deduplicated together, held in memory until its input ends: run with ``tasks=1``
+    for one global dedup; beyond one machine's memory use ``seenit dedup minhash`` (out of core)
+    or datatrove's own multi-stage MinHash steps."""
+
+    name = "🫂 seenit MinHash dedup"
+    type = "🫂 - DEDUP"
+
+    def __init__(self, threshold: float = 0.8, *, num_perm: int = 128, ngram: int = 5, unit: str = "word",
+                 seed: int = 1, lowercase: bool = True) -> None:
+        super().__init__()
+        from ..sketch.lsh import check_threshold
+
+        check_threshold(threshold)
+        self.kwargs = dict(threshold=threshold, num_perm=check_int(num_perm, "num_perm", 1),
+                           ngram=check_int(ngram, "ngram", 1), unit=unit, seed=check_int(seed, "seed", 0),
+                           lowercase=bool(lowercase))
+        if unit not in ("word", "char"):
+            raise ValueError(f"unit must be 'word' or 'char', got {unit!r}")
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        from ..sketch.dedup import near_duplicates
+
+        docs = list(data)
+        if not docs:
+            return
+        with self.track_time():
+            keep = near_duplicates([d.text for d in docs], **self.kwargs).keep
+        for doc, k in zip(docs, keep.tolist()):
+            self.stat_update("total")
+            if k:
+                self.stat_update("forwarded")
+                yield doc
+            else:
+                self.stat_update("dropped")
