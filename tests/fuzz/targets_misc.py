@@ -30,9 +30,11 @@ def fuzz_scan(d: Decoder) -> None:
                 f.write(json.dumps({"text": t} if d.chance(95) else {"other": t}) + "\n")
     bench_file = wd / "bench.jsonl"
     items = d.texts(4, 40, min_n=0)
-    bench_file.write_text("".join(json.dumps({"question": t}) + "\n" for t in items), encoding="utf-8",
-                          errors="surrogatepass")
-    benchmarks = {"b": (str(bench_file), "question")} if d.chance(85) else d.maybe_weird({"b": str(bench_file)}, 50)
+    answers = d.texts(len(items), 40, min_n=len(items))
+    bench_file.write_text("".join(json.dumps({"question": t, **({"answer": a} if d.chance(90) else {})}) + "\n"
+                                  for t, a in zip(items, answers)), encoding="utf-8", errors="surrogatepass")
+    fields = d.pick(("question", "question", "question,answer", "answer,question", "question,,answer"))
+    benchmarks = {"b": (str(bench_file), fields)} if d.chance(85) else d.maybe_weird({"b": str(bench_file)}, 50)
     methods = d.pick(("ngram", "minhash", "ngram,minhash", ["ngram"], "embed", "nope"))
     kw = dict(n=d.small_int(1, 8), num_perm=d.small_int(1, 32), shingle=d.small_int(1, 5),
               minhash_threshold=d.float(0, 1, wild=10), minhash_partial_at=d.float(0, 1, wild=10),
