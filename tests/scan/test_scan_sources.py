@@ -162,3 +162,10 @@ def test_cli_reads_urls_and_names_missing_backends(tmp_path: Path) -> None:
                                        "--out", str(tmp_path / "run2"), "--no-progress"])
         assert res.exit_code == 1 and "Traceback" not in res.output
         assert "pip install s3fs" in res.output and res.output.count("error:") == 1
+
+
+def test_the_ray_engine_names_what_it_cannot_read() -> None:
+    from seenit.distributed._units import plan_units  # the Ray engine's file list, without Ray
+
+    with pytest.raises(ValueError, match=r"the Ray engine reads local files; <pyarrow.Table> is not one"):
+        plan_units([pa.table({"text": ["a"]})])
