@@ -204,3 +204,20 @@ def test_other_entry_points_take_tables_and_urls(tmp_path: Path, local: Path, me
     dedup_files(table, tmp_path / "b.jsonl")
     texts = [json.loads(x)["text"] for x in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert texts == [json.loads(x)["text"] for x in (tmp_path / "b.jsonl").read_text().splitlines()]
+
+
+def test_cli_neighbors_and_dedup_read_urls(tmp_path: Path, local: Path, memfs) -> None:
+    from typer.testing import CliRunner
+
+    from seenit.cli import app
+
+    memfs.pipe("/eco/c.jsonl", local.read_bytes())
+    url = "memory://eco/c.jsonl"
+    res = CliRunner().invoke(app, ["neighbors", url, "--against", url, "--out", str(tmp_path / "n.jsonl"),
+                                   "--embed", "hashed", "--k", "1"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in (tmp_path / "n.jsonl").read_text().splitlines()]
+    assert len(rows) == len(ROWS)
+    res = CliRunner().invoke(app, ["dedup", "minhash", url, "--out", str(tmp_path / "d.jsonl")])
+    assert res.exit_code == 0, res.output
+    assert len((tmp_path / "d.jsonl").read_text().splitlines()) == len(ROWS)
