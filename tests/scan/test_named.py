@@ -98,3 +98,22 @@ def test_registry_names(monkeypatch: pytest.MonkeyPatch, shared_data: Path) -> N
                                          r"--bench gsm8k=FILE:question,answer"):
         parse_bench_spec("gsm8k")
     assert all(k.fields for k in REGISTRY.values())
+
+
+def test_lm_eval_group_from_local_yamls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group YAML over two local tasks: every subtask's documents, named in the ``task`` column."""
+    pytest.importorskip("lm_eval")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    from seenit.scan.named import lm_eval_table
+
+    rows = [{"question": f"question number {i} about apples and pears", "answer": str(i)} for i in range(5)]
+    for name, part in (("a", rows[:3]), ("b", rows[3:])):
+        data = tmp_path / f"{name}.jsonl"
+        data.write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
+        _yaml_task(tmp_path, data, f"seenit_grp_{name}")
+    (tmp_path / "group.yaml").write_text("group: seenit_grp\ntask:\n  - seenit_grp_a\n  - seenit_grp_b\n"
+                                         "aggregate_metric_list:\n  - metric: exact_match\n    aggregation: mean\n")
+    t = lm_eval_table(str(tmp_path / "group.yaml"))
+    assert t.obj.column("task").to_pylist() == ["seenit_grp_a"] * 3 + ["seenit_grp_b"] * 2
+    assert t.obj.column("text").to_pylist() == [f"Question: {r['question']}" for r in rows]
+    assert t.obj.column("target").to_pylist() == [r["answer"] for r in rows]

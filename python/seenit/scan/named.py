@@ -99,7 +99,7 @@ def lm_eval_table(task: str) -> TableSource:
         raise FileNotFoundError(f"lm_eval: task file not found: {task!r}")
     manager = TaskManager(include_path=str(Path(task).resolve().parent) if yaml else None, include_defaults=not yaml)
     try:
-        loaded = manager.load([str(Path(task).resolve()) if yaml else task])
+        loaded = manager.load([_name_in(manager, Path(task)) if yaml else task])
     except KeyError:
         raise ValueError(f"lm-eval has no task or group {task!r} (lm_eval --tasks list shows them)") from None
     except Exception as e:  # the task's data could not be read (offline, no such dataset, ...)
@@ -120,6 +120,17 @@ def lm_eval_table(task: str) -> TableSource:
     if not rows["text"]:
         raise ValueError(f"lm-eval task {task!r} has no documents")
     return TableSource(pa.table(rows), "pyarrow.Table", f"<lm_eval:{os.path.basename(task) if yaml else task}>")
+
+
+def _name_in(manager: Any, yaml: Path) -> str:
+    """The task or group a YAML file defines, as the manager indexed it (lm-eval loads a group by
+    name, not by its file's path); the path itself when the index does not say."""
+    want = yaml.resolve()
+    for name, entry in dict(getattr(manager, "task_index", {})).items():
+        path = getattr(entry, "yaml_path", None) or (entry.get("yaml_path") if isinstance(entry, dict) else None)
+        if path is not None and Path(path).resolve() == want:
+            return str(name)
+    return str(want)
 
 
 def _leaf_tasks(tasks: Any) -> dict[str, Any]:
