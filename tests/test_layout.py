@@ -14,14 +14,14 @@ PACKAGE = Path(seenit.__file__).resolve().parent
 
 PUBLIC_API = {
     "__version__", "ContaminationItem", "ContaminationReport", "ExactDuplicates", "LongestMatch", "NgramIndex",
-    "Normalisation", "Overlap", "contamination", "exact_duplicates", "Duplicates", "LSH", "ReferenceMatches",
+    "Normalisation", "Overlap", "contamination", "export_lm_eval_ngrams", "exact_duplicates", "Duplicates", "LSH", "ReferenceMatches",
     "cpu_features", "jaccard", "jaccard_exact", "minhash", "minhash_from_hashes", "shingle_hashes",
     "jaccard_exact_pairs", "get_num_threads", "lcp_array", "near_duplicates", "set_num_threads", "suffix_array",
     "TokenStats", "token_stats", "segment_reduce", "segment_quantiles", "topk", "Interval", "auroc", "bootstrap",
     "roc_curve", "tpr_at_fpr", "SurprisalProbes", "dcpdd", "mia_scores", "mink", "minkpp", "perplexity",
     "perplexity_filter", "surprisal_probes", "truth_ratio", "truth_ratio_summary", "zlib_ratio", "Cartography",
     "cartography", "range_pairs", "kmeans", "KMeans", "semdedup", "SemDedupResult", "familiarity",
-    "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards",
+    "FamiliarityResult", "nearest_training", "NearestTraining", "scan", "ScanReport", "scan_shard", "merge_scan_shards", "compare_scans",
     "learning_percentage", "select_stratified", "kmq_select", "KMQSelection", "cluster_weights", "resample", "d4",
     "D4Result", "effective_tokens", "EffectiveTokens", "perplexity_correlations", "PerplexityCorrelations",
     "ShardedLikelihood", "sharded_likelihood_test", "DatasetInference", "dataset_inference", "BlindBaseline",
@@ -29,11 +29,11 @@ PUBLIC_API = {
     "GapCorrelation", "gap_correlation",
 }
 
-COMMANDS = {"contamination", "demo", "mia", "neighbors", "scan", "scan merge", "index build", "index info",
+COMMANDS = {"contamination", "lm-eval-ngrams", "demo", "mia", "neighbors", "scan", "scan merge", "scan compare", "index build", "index info",
             "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
-INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "text_blocks", "tokenize", "gpu"}
+INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "sources", "text_blocks", "tokenize", "gpu"}
 #: Who may import the report renderer: the audit writes report.html, the CLI writes plots.
 MAY_IMPORT_REPORT = {"scan", "cli", "report"}
 

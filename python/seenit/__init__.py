@@ -14,6 +14,7 @@ from .sketch.minhash import jaccard, jaccard_exact, jaccard_exact_pairs, minhash
 from .ngram.contamination import ContaminationItem, ContaminationReport, contamination
 from .ngram.exact_dedup import ExactDuplicates, exact_duplicates
 from .ngram.index import LongestMatch, NgramIndex, Overlap
+from .ngram.lm_eval_export import export_lm_eval_ngrams
 from .tokenize import Normalisation
 from .sketch.dedup import Duplicates, ReferenceMatches, near_duplicates
 from .sketch.lsh import LSH
@@ -35,7 +36,7 @@ from .logprob.cartography import Cartography, cartography
 from .search.topk import KMeans, NearestTraining, kmeans, nearest_training, range_pairs, topk
 from .search.semdedup import SemDedupResult, semdedup
 from .search.familiarity import FamiliarityResult, familiarity
-from .scan import ScanReport, merge_scan_shards, scan, scan_shard
+from .scan import ScanReport, compare_scans, merge_scan_shards, scan, scan_shard
 from .select import (
     D4Result,
     EffectiveTokens,
@@ -88,6 +89,7 @@ __all__ = [
     "Normalisation",
     "Overlap",
     "contamination",
+    "export_lm_eval_ngrams",
     "exact_duplicates",
     "Duplicates",
     "LSH",
@@ -139,6 +141,7 @@ __all__ = [
     "scan",
     "scan_shard",
     "merge_scan_shards",
+    "compare_scans",
     "ScanReport",
     "learning_percentage",
     "select_stratified",

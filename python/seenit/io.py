@@ -1,8 +1,9 @@
 """Reading corpora and benchmarks, writing results atomically.
 
 Readers stream documents from JSONL, JSONL.gz, JSONL.zst, Parquet, CSV and plain
-text files (globs and directories expand to their files), in batches, so memory
-stays bounded whatever the corpus size. Every error names the file and, for
+text files (globs and directories expand to their files), from the same files behind
+fsspec URLs, and from in-memory tables (Hugging Face datasets, pandas, pyarrow: see
+seenit.sources), in batches, so memory stays bounded whatever the corpus size. Every error names the file and, for
 line-based formats, the line. Writers go to a temporary name in the target
 directory and are renamed into place, so a crash never leaves a half-written file.
 """
@@ -23,7 +24,9 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Union
+
+from .sources import RemoteFile, TableSource, expand_url, is_url, local_path_of, table_source, text_buffers
 
 #: File endings the readers understand, longest first so ".jsonl.zst" wins over ".zst".
 FORMATS = (".jsonl.zst", ".jsonl.gz", ".json.gz", ".ndjson", ".jsonl", ".json", ".parquet", ".csv", ".txt", ".zst", ".gz")
@@ -39,16 +42,44 @@ class Record:
     data: dict[str, Any] | None = None
 
 
-def expand_paths(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Expand files, directories (their readable files, sorted) and globs into a sorted file list.
+#: One input the readers read: a local file, a file behind an fsspec URL, an in-memory table.
+Source = Union[Path, RemoteFile, TableSource]
 
-    Raises FileNotFoundError naming the first input that matches nothing.
+
+def expand_paths(inputs: Any) -> list[Source]:
+    """Expand inputs into the sources the readers read, in order: files, directories (their
+    readable files, sorted), globs (sorted), fsspec URLs (``s3://``, ``hf://``, ``memory://``,
+    ...; globs and directories too; ``file://`` is the local file) and in-memory tables (a
+    Hugging Face ``Dataset``/``IterableDataset``, a pandas ``DataFrame``, a pyarrow
+    ``Table``/``RecordBatch``/``RecordBatchReader``; see seenit.sources), alone or in a list.
+
+    Raises FileNotFoundError naming the first input that matches nothing, ImportError naming
+    the package a URL's scheme needs, TypeError for an input of another type.
     """
-    if isinstance(inputs, (str, os.PathLike)):
+    if isinstance(inputs, (str, os.PathLike, TableSource, RemoteFile)) or table_source(inputs) is not None:
         inputs = [inputs]
-    out: list[Path] = []
-    for item in inputs:
+    if isinstance(inputs, (bytes, dict)) or not isinstance(inputs, Iterable):
+        raise TypeError(f"inputs must be paths, URLs or tables (or a list of them), got {type(inputs).__name__}")
+    items = list(inputs)
+    for pos, item in enumerate(items):  # every type first: nothing is listed or opened for a bad call
+        if not isinstance(item, (str, os.PathLike, TableSource, RemoteFile)) and table_source(item) is None:
+            raise TypeError(f"inputs[{pos}] must be a path, a URL or a table, got {type(item).__name__}")
+    out: list[Source] = []
+    for pos, item in enumerate(items):
+        if isinstance(item, (TableSource, RemoteFile)):  # expanded already
+            out.append(item)
+            continue
+        table = table_source(item, None if len(items) == 1 else f"<{_kind_name(item)} #{pos}>")
+        if table is not None:
+            out.append(table)
+            continue
         s = os.fspath(item)
+        if is_url(s):
+            local = local_path_of(s)
+            if local is None:
+                out.extend(expand_url(s, lambda name: _format_of(Path(name)) is not None))
+                continue
+            s = local
         if not os.path.exists(s) and any(ch in s for ch in "*?["):  # an existing path is taken literally
             matches = sorted(Path(p) for p in _glob.glob(s, recursive=True) if Path(p).is_file())
             if not matches:
@@ -66,7 +97,33 @@ def expand_paths(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str
     return out
 
 
-def _format_of(path: Path) -> str | None:
+def _kind_name(obj: Any) -> str:
+    t = table_source(obj)
+    return t.kind if t is not None else type(obj).__name__
+
+
+def source_name(src: Source) -> str:
+    """How a source is named in provenance and reports: a file's absolute path, a URL, a table's name."""
+    return str(src.resolve()) if isinstance(src, Path) else str(src)
+
+
+def source_fingerprint(src: Source, field: str) -> str:
+    """What a resumed run checks a source against: a file's path, size and modification time;
+    a URL's fsspec key; a table's content (of ``field``)."""
+    if isinstance(src, Path):
+        st = src.stat()
+        return f"{src.resolve()}\0{st.st_size}\0{st.st_mtime_ns}"
+    if isinstance(src, RemoteFile):
+        return src.fingerprint()
+    return src.fingerprint(field)
+
+
+def _open_raw(path: Path | RemoteFile) -> IO[bytes]:
+    """The (compressed) bytes of a local file or of a file behind a URL."""
+    return path.open() if isinstance(path, RemoteFile) else open(path, "rb")
+
+
+def _format_of(path: Path | RemoteFile) -> str | None:
     name = path.name.lower()
     for ext in FORMATS:
         if name.endswith(ext):
@@ -74,17 +131,31 @@ def _format_of(path: Path) -> str | None:
     return None
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_text(path: Path | RemoteFile) -> IO[str]:
     name = path.name.lower()
     if name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+        return io.TextIOWrapper(_gzip_reader(path), encoding="utf-8", newline="")
     if name.endswith(".zst"):
         try:
             import zstandard
         except ImportError as e:
             raise ImportError(f"reading {path} needs zstandard: pip install 'seenit[io]'") from e
         return io.TextIOWrapper(io.BufferedReader(_ZstdFrames(path, zstandard)), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+    return io.TextIOWrapper(_open_raw(path), encoding="utf-8", newline="")
+
+
+def _gzip_reader(path: Path | RemoteFile, igzip: Any = None) -> IO[bytes]:
+    """A gzip file's bytes (through isal's igzip when given); closing it closes the file."""
+    if isinstance(path, Path):
+        return (igzip or gzip).open(path, "rb")  # type: ignore[no-any-return]
+    raw = _open_raw(path)
+    try:
+        fh = igzip.IGzipFile(fileobj=raw, mode="rb") if igzip is not None else gzip.GzipFile(fileobj=raw, mode="rb")
+    except BaseException:
+        raw.close()
+        raise
+    fh.myfileobj = raw  # GzipFile closes the file it owns (as gzip.open's own)
+    return fh  # type: ignore[no-any-return]
 
 
 class _ZstdFrames(io.RawIOBase):
@@ -96,10 +167,10 @@ class _ZstdFrames(io.RawIOBase):
 
     _CHUNK = 1 << 20
 
-    def __init__(self, path: Path, zstandard: Any) -> None:
+    def __init__(self, path: Path | RemoteFile, zstandard: Any) -> None:
         self._path = path
         self._zstd = zstandard
-        self._fh = open(path, "rb")
+        self._fh = _open_raw(path)
         self._dec: Any = None
         self._buf = b""
         self._eof = False
@@ -283,13 +354,13 @@ def _raise_plain_error(path: Path) -> None:
 _BLOCK = 1 << 22
 
 
-def line_chunks(path: str | os.PathLike[str]) -> Iterator[memoryview]:
+def line_chunks(path: str | os.PathLike[str] | RemoteFile) -> Iterator[memoryview]:
     """The decompressed bytes of a file (.gz / .zst too) in chunks of whole lines (each cut
     right after a line end: \n, \r or \r\n, never between the two of a \r\n; the last
     chunk may lack its ending), about 4 MiB each; corrupted compressed data raises ValueError
     naming the file, as in :func:`_nonblank_lines`. Chunks are views of the blocks read: a
     line cut by a block boundary is joined on its own, so no block is copied whole."""
-    path = Path(path)
+    path = path if isinstance(path, RemoteFile) else Path(path)
     try:
         with _open_binary(path) as fh:
             pending: list[bytes | memoryview] = []  # the start of a line cut by a block boundary
@@ -342,7 +413,7 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield ln, line
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def _open_binary(path: Path | RemoteFile) -> IO[bytes]:
     """The decompressed bytes of ``path`` (.gz through isal when installed, .zst, or plain)."""
     name = path.name.lower()
     if name.endswith(".gz"):
@@ -353,7 +424,7 @@ def _open_binary(path: Path) -> IO[bytes]:
         except ImportError as e:
             raise ImportError(f"reading {path} needs zstandard: pip install 'seenit[io]'") from e
         return io.BufferedReader(_ZstdFrames(path, zstandard))
-    return open(path, "rb")
+    return _open_raw(path)
 
 
 class _GzipBlocks(io.RawIOBase):
@@ -363,10 +434,10 @@ class _GzipBlocks(io.RawIOBase):
     differently). gzip is read with ``read1``, as a text stream reads it, so the lines before
     the damage of a truncated file are read before the error, as by the plain reader."""
 
-    def __init__(self, path: Path, igzip: Any) -> None:
+    def __init__(self, path: Path | RemoteFile, igzip: Any) -> None:
         self._path = path
         self._isal = igzip is not None
-        self._fh: Any = igzip.open(path, "rb") if igzip is not None else gzip.open(path, "rb")
+        self._fh: Any = _gzip_reader(path, igzip)
         self._pos = 0
 
     def readable(self) -> bool:
@@ -386,7 +457,7 @@ class _GzipBlocks(io.RawIOBase):
             except Exception:
                 self._isal = False
                 self._fh.close()
-                self._fh = gzip.open(self._path, "rb")
+                self._fh = _gzip_reader(self._path)
                 self._fh.seek(self._pos)
         data = self._fh.read1(n)
         self._pos += len(data)
@@ -446,15 +517,21 @@ def _read_csv(path: Path, field: str, keep_data: bool) -> Iterator[Record]:
             yield Record(row[field] or "", str(path), reader.line_num, dict(row) if keep_data else None)
 
 
-def _read_parquet(path: Path, field: str, keep_data: bool, batch_rows: int) -> Iterator[Record]:
+def _read_parquet(path: Path | RemoteFile, field: str, keep_data: bool, batch_rows: int) -> Iterator[Record]:
     try:
         import pyarrow.parquet as pq
     except ImportError as e:
         raise ImportError(f"reading {path} needs pyarrow: pip install 'seenit[io]'") from e
-    try:
-        pf = pq.ParquetFile(path)
-    except Exception as e:
-        raise ValueError(f"{path}: not a readable Parquet file ({e})") from None
+    with contextlib.ExitStack() as stack:
+        source = path if isinstance(path, Path) else stack.enter_context(_open_raw(path))
+        try:
+            pf = pq.ParquetFile(source)
+        except Exception as e:
+            raise ValueError(f"{path}: not a readable Parquet file ({e})") from None
+        yield from _parquet_records(pf, path, field, keep_data, batch_rows)
+
+
+def _parquet_records(pf: Any, path: Path | RemoteFile, field: str, keep_data: bool, batch_rows: int) -> Iterator[Record]:
     names = pf.schema_arrow.names
     if field not in names:
         raise ValueError(f"{path}: column {field!r} not found (columns: {', '.join(names)})")
@@ -468,6 +545,19 @@ def _read_parquet(path: Path, field: str, keep_data: bool, batch_rows: int) -> I
             if t is not None and not isinstance(t, str):
                 raise ValueError(f"{path}: row {row}: column {field!r} must be a string, got {type(t).__name__}")
             yield Record(t or "", str(path), row, rows[i] if rows is not None else None)
+
+
+def _read_table(table: TableSource, field: str, keep_data: bool, batch_rows: int) -> Iterator[Record]:
+    """An in-memory table's rows (numbered from 1), the text from column ``field`` (nulls read as "")."""
+    row = 0
+    for batch in table.batches(field, batch_rows, all_columns=keep_data):
+        values, offsets = text_buffers(batch.column(field), table.name, field)
+        raw = values.tobytes() if offsets.size > 1 else b""
+        o = offsets.tolist()
+        rows = batch.to_pylist() if keep_data else None
+        for i in range(len(o) - 1):
+            row += 1
+            yield Record(raw[o[i] : o[i + 1]].decode("utf-8"), table.name, row, rows[i] if rows is not None else None)
 
 
 def _read_txt(path: Path) -> Iterator[Record]:
@@ -512,7 +602,10 @@ class EmptyTextWarning(UserWarning):
 def _iter_records(inputs: Any, field: str, keep_data: bool, skip_bad_lines: bool, skipped: list[str],
                   batch_rows: int) -> Iterator[Record]:
     for path in expand_paths(inputs):
-        fmt = _format_of(path)
+        if isinstance(path, TableSource):
+            yield from _read_table(path, field, keep_data, batch_rows)
+            continue
+        fmt = _format_of(path)  # type: ignore[arg-type]
         if fmt in (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".gz", ".zst"):
             yield from _read_jsonl(path, field, keep_data, skip_bad_lines, skipped)
         elif fmt in (".json", ".json.gz"):
@@ -679,7 +772,9 @@ def check_output_path(
         raise ValueError(f"{name} must end in {', '.join(suffixes)}, got {str(p)!r}")
     rp = p.resolve()
     for f in inputs:
-        rf = Path(f).resolve()
+        if isinstance(f, (RemoteFile, TableSource)) or (isinstance(f, str) and is_url(f) and not local_path_of(f)):
+            continue  # not a local file: cannot be the output
+        rf = Path(local_path_of(os.fspath(f)) or f).resolve()
         if rf == rp or (directory and rp in rf.parents):
             raise ValueError(f"{name} {str(p)!r} is also an input ({f}); write to another path")
     if p.exists():

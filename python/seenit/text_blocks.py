@@ -8,7 +8,8 @@ read by the native field reader (``_core.jsonl_fields``, cpp/src/common/jsonl.cp
 Python object per line; the lines it does not take (invalid JSON, a missing or
 non-string field, a lone surrogate, ...) are read by :mod:`seenit.io`'s own line reader,
 which decides their record or error. Other formats (and every format with
-``SEENIT_PLAIN_IO=1``) are read as records and encoded.
+``SEENIT_PLAIN_IO=1``) are read as records and encoded, except in-memory tables
+(seenit.sources), whose Arrow text buffers are the block as they are.
 A document's ``str`` is made only when asked for (:meth:`TextBlock.text`).
 """
 
@@ -19,6 +20,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +36,7 @@ from .io import (
     expand_paths,
     line_chunks,
 )
+from .sources import TableSource, text_buffers
 
 #: What the native field reader reads (the JSON-lines formats of seenit.io).
 _JSONL_FORMATS = (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".gz", ".zst")
@@ -139,7 +142,10 @@ def iter_text_blocks(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike
                                        "is that the field with the text?"), stacklevel=2)
 
 
-def _file_pieces(path: Path, field: str, skip_bad_lines: bool, skipped: list[str], block_docs: int) -> Iterator[TextBlock]:
+def _file_pieces(path: Any, field: str, skip_bad_lines: bool, skipped: list[str], block_docs: int) -> Iterator[TextBlock]:
+    if isinstance(path, TableSource):
+        yield from _table_pieces(path, field, block_docs)
+        return
     if _format_of(path) in _JSONL_FORMATS and os.environ.get("SEENIT_PLAIN_IO") != "1":
         yield from _jsonl_pieces(path, field, skip_bad_lines, skipped)
         return
@@ -151,6 +157,17 @@ def _file_pieces(path: Path, field: str, skip_bad_lines: bool, skipped: list[str
             batch = []
     if batch:
         yield TextBlock.from_records(batch)
+
+
+def _table_pieces(table: TableSource, field: str, block_docs: int) -> Iterator[TextBlock]:
+    """One block per Arrow batch of the table: its text buffers, no Python object per row."""
+    first_row = 1
+    for batch in table.batches(field, block_docs):
+        values, offsets = text_buffers(batch.column(field), table.name, field)
+        n = offsets.size - 1
+        if n:
+            yield TextBlock(values, offsets, [table.name], np.zeros(n, np.int32), np.arange(first_row, first_row + n))
+        first_row += n
 
 
 def _jsonl_pieces(path: Path, field: str, skip_bad_lines: bool, skipped: list[str]) -> Iterator[TextBlock]:

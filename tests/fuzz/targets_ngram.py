@@ -193,6 +193,34 @@ def fuzz_contamination(d: Decoder) -> None:
         check(0.0 <= it.value <= 1.0 and it.verdict in ("clean", "partial", "contaminated"), f"item {it}")
 
 
+@target("export_lm_eval_ngrams", area="ngram", covers=["seenit.export_lm_eval_ngrams"])
+def fuzz_export_lm_eval_ngrams(d: Decoder) -> None:
+    """export_lm_eval_ngrams of a decoded JSONL corpus (bad lines, lone surrogates) with decoded n,
+    buckets, ``only`` texts and output paths (new, existing, a file): the directory written holds
+    exactly the janitor n-grams asked for, or the call fails cleanly and leaves nothing."""
+    import json
+
+    from seenit.ngram.lm_eval_export import janitor_ngrams
+
+    wd = d.workdir()
+    corpus = wd / "c.jsonl"
+    docs = d.texts(5, 40)
+    with open(corpus, "w", encoding="utf-8", errors="surrogatepass") as fh:
+        for t in docs:
+            fh.write(json.dumps({"text": t}) + "\n" if d.chance(95) else "{bad\n")
+    out = wd / d.pick(("out", "out", "c.jsonl"))
+    if out.name == "out" and d.chance(20):
+        out.mkdir(exist_ok=True)
+    only = d.maybe_weird(d.texts(3, 40), 10) if d.bool() else None
+    n = d.small_int(1, 6)
+    r = call(seenit.export_lm_eval_ngrams, corpus, out, n=n, only=only, buckets=d.small_int(1, 4),
+             overwrite=d.bool(), allowed=(FileNotFoundError,))
+    if r is not None:
+        check((out / "info.json").is_file(), "no info.json")
+        want = sum(len(janitor_ngrams(t, n)) for t in docs) if only is None else None
+        check(want is None or r["ngrams"] == want, f"{r['ngrams']} n-grams written, {want} in the corpus")
+
+
 @target("exact_duplicates", area="ngram", covers=["seenit.exact_duplicates"])
 def fuzz_exact_duplicates(d: Decoder) -> None:
     """exact_duplicates of texts (spans equal the reference) or of an index (sometimes damaged)."""

@@ -17,7 +17,7 @@ index_app = typer.Typer(help="Build and inspect suffix-array n-gram indexes.", n
 
 
 def index_build(
-    corpus: List[Path] = typer.Argument(..., help="Corpus files, directories or globs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
+    corpus: List[str] = typer.Argument(..., help="Corpus files, directories, globs or URLs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
     out: Path = typer.Option(..., "--out", "-o", help="Index directory to create."),
     tokenizer: str = typer.Option("bytes", help="bytes | whitespace | tiktoken:<encoding> | hf:<tokenizer.json>."),
     field: str = typer.Option("text", help="Text field of JSON/Parquet/CSV records."),
@@ -32,6 +32,7 @@ def index_build(
     The index is built in a temporary directory beside --out; with --overwrite an
     existing index stays in place until the new one replaces it, and an interrupted
     build is repaired by the next build (or by opening the index)."""
+    from ..io import expand_paths
     from ..ngram.index import NgramIndex
     from ..tokenize import get_tokenizer
 
@@ -39,7 +40,7 @@ def index_build(
     if shard_tokens is not None and shard_tokens < 1:
         raise ValueError(f"--shard-tokens must be >= 1, got {shard_tokens}")
     get_tokenizer(tokenizer)
-    idx = NgramIndex.build(corpus, out, tokenizer=tokenizer, field=field, shard_tokens=shard_tokens, progress=True,
+    idx = NgramIndex.build(expand_paths(corpus), out, tokenizer=tokenizer, field=field, shard_tokens=shard_tokens, progress=True,
                            lowercase=lowercase, strip_punctuation=strip_punctuation,
                            collapse_whitespace=collapse_whitespace, overwrite=overwrite)
     m = idx.manifest
@@ -72,7 +73,7 @@ def index_info(
 
 
 def contamination_cmd(
-    bench: List[Path] = typer.Argument(..., help="Benchmark file(s) (JSONL, CSV, Parquet, ...)."),
+    bench: List[str] = typer.Argument(..., help="Benchmark files or URLs (JSONL, CSV, Parquet, ...)."),
     index: Path = typer.Option(..., "--index", "-i", help="Index directory built by `seenit index build`."),
     field: str = typer.Option("question", help="Field of the benchmark records to check."),
     n: Optional[int] = typer.Option(None, "--n", help="n-gram length (default: the recipe's, 13)."),
@@ -85,6 +86,7 @@ def contamination_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
 ) -> None:
     """Check which BENCH items occur in the corpus behind --index."""
+    from ..io import expand_paths
     from ..ngram.contamination import contamination
     from ..ngram.index import NgramIndex
 
@@ -95,7 +97,7 @@ def contamination_cmd(
 
     idx = NgramIndex.open(index)
     with err_console.status(f"scanning {', '.join(map(str, bench))} against {index}"):
-        rep = contamination(bench, idx, field=field, n=n, recipe=recipe, metric=metric,
+        rep = contamination(expand_paths(bench), idx, field=field, n=n, recipe=recipe, metric=metric,
                             clean_below=clean_below, contaminated_at=contaminated_at)
     s = rep.summary
     t = Table(title=f"contamination ({rep.settings['recipe']}: n={rep.settings['n']}, {rep.settings['metric']})")
@@ -121,7 +123,7 @@ def contamination_cmd(
 
 
 def dedup_exact(
-    inputs: List[Path] = typer.Argument(..., help="Input files (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
+    inputs: List[str] = typer.Argument(..., help="Input files or URLs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
     out: Path = typer.Option(..., "--out", "-o", help="Cleaned documents: .jsonl, .jsonl.gz or .jsonl.zst (other fields kept)."),
     field: str = typer.Option("text", help="Text field of the records."),
     min_length: int = typer.Option(50, help="Minimum duplicate span length in tokens (bytes for --tokenizer bytes)."),
@@ -166,6 +168,31 @@ def dedup_exact(
     Console().print(t)
 
 
+def lm_eval_ngrams_cmd(
+    corpus: List[str] = typer.Argument(..., help="Corpus files, directories, globs or URLs."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory to write (info.json + ngrams_*.bkt.txt.sorted.zst)."),
+    bench: Optional[List[str]] = typer.Option(None, "--bench", help="Only the corpus n-grams found in these benchmark files' items (FILE[:field], repeatable): a small export lm-eval gives the same verdicts with."),
+    n: int = typer.Option(13, "--n", min=1, help="n-gram length in words (lm-eval's default: 13)."),
+    field: str = typer.Option("text", help="Text field of the corpus records."),
+    buckets: int = typer.Option(1, "--buckets", min=1, max=4096, help="Files to split the n-grams into (each sorted in memory)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+) -> None:
+    """Write a corpus' n-grams for lm-eval-harness' decontamination (lm_eval --decontamination_ngrams_path DIR)."""
+    from ..io import iter_records
+    from ..ngram.lm_eval_export import export_lm_eval_ngrams
+    from ..scan.config import split_fields
+
+    only = None
+    if bench:
+        only = []
+        for spec in bench:
+            path, fld = split_fields(spec)
+            only += [r.text for r in iter_records(path, field=fld or "question")]
+    check_out(out, inputs=corpus, overwrite=overwrite, directory=True)
+    r = export_lm_eval_ngrams(corpus, out, n=n, field=field, only=only, buckets=buckets, overwrite=overwrite)
+    err_console.print(f"{r['ngrams']:,} {n}-grams of {r['documents']:,} documents in {out} ({len(r['files'])} file(s))")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``index``, ``contamination`` and ``dedup exact`` to the root ``app``
     (joining an existing ``dedup`` group if another area registered one)."""
@@ -174,3 +201,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(index_app, name="index")
     add_command(app, "contamination", contamination_cmd)
     add_to_group(app, "dedup", DEDUP_HELP, "exact", dedup_exact)
+    add_command(app, "lm-eval-ngrams", lm_eval_ngrams_cmd)

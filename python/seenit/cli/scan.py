@@ -10,7 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._common import add_command, err_console, fail, user_errors
+from ._common import add_command, check_out, err_console, fail, user_errors
+from ._config import config_text, config_values
+
+#: The run directory's copy of the options a scan ran with (``--config`` reads it back).
+RUN_CONFIG = "scan.toml"
 
 
 
@@ -66,7 +70,7 @@ def calibration_table(cal: dict[str, Any]) -> Table:
 def scan_cmd(
     ctx: typer.Context,
     corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="(required) Corpus files, directories or globs (repeatable): JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt."),
-    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="(required) Benchmark as NAME=FILE[:field] (repeatable): JSONL, CSV or Parquet."),
+    bench: Optional[List[str]] = typer.Option(None, "--bench", "-b", help="(required) Benchmark as NAME=FILE[:field[,field...]] (repeatable): JSONL, CSV or Parquet, a path or a URL; several fields are matched and reported each on its own. Or by name: gsm8k, humaneval, mbpp, truthfulqa, mmlu, ... (Hugging Face datasets, from its cache offline), lm_eval:TASK or lm_eval:task.yaml (pip install lm-eval)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="(required) Run directory: finished pieces, checkpoints, report.json, report.html (with --shard: the shard's partial state)."),
     methods: str = typer.Option("ngram,minhash", "--methods", help="Comma-separated: ngram, minhash, embed."),
     engine: str = typer.Option("local", "--engine", help="local | ray (pip install 'seenit[ray]')."),
@@ -96,7 +100,14 @@ def scan_cmd(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
     calibrate: Optional[int] = typer.Option(None, "--calibrate", help="Plant K random items of each benchmark into real corpus documents (5 transformations) and report the recall measured on them."),
     calibrate_seed: int = typer.Option(0, "--calibrate-seed", help="Seed of --calibrate's random choices."),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="Write the corpus back as JSON lines (.jsonl[.gz|.zst]) with a 'seenit' field per document: the flagged benchmark items it holds, by which method, and where."),
+    purify: Optional[Path] = typer.Option(None, "--purify", help="Write a clean copy of the corpus (.jsonl[.gz|.zst]): flagged items' n-grams cut with a margin, documents left too short or too split dropped, the rest byte for byte."),
+    purify_margin: int = typer.Option(200, "--purify-margin", min=0, help="Characters cut on each side of a contaminated span (GPT-3 / lm-eval convention: 200)."),
+    purify_min_chars: int = typer.Option(200, "--purify-min-chars", min=0, help="Drop a purified document left with fewer characters."),
+    purify_max_pieces: int = typer.Option(10, "--purify-max-pieces", min=1, help="Drop a purified document cut into more pieces."),
     shard: Optional[str] = typer.Option(None, "--shard", help="I/N: scan only the I-th (0-based) of N slices of the corpus files into a partial state in --out; combine the N with `seenit scan merge`."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be read (sources, sizes, benchmark items), the passes over the corpus and the disk needed; scan nothing."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML file of these options (corpus = [...], bench = [...] or a [bench] table, methods = ..., ...); flags given here win. The run's options are written to OUT/scan.toml."),
 ) -> None:
     """Scan a training corpus for the items of one or more benchmarks (n-gram, MinHash, embeddings).
 
@@ -106,24 +117,41 @@ def scan_cmd(
 
     if ctx.invoked_subcommand is not None:
         return
-    for value, flag in ((corpus, "--corpus"), (bench, "--bench"), (out, "--out")):
-        if not value:
-            raise fail(f"{flag} is required (seenit scan --help)")
     kw = dict(methods=methods, engine=engine, field=field, embed=embed, recipe=recipe,
               n=n, metric=metric, clean_below=clean_below, contaminated_at=contaminated_at, near_n=near_n,
               near_at=near_at, strip_punctuation=strip_punctuation, minhash_threshold=minhash_threshold, minhash_partial_at=minhash_partial_at, num_perm=num_perm,
               shingle=shingle, embed_k=embed_k, embed_threshold=embed_threshold, embed_partial_at=embed_partial_at,
               index=index, shard_bytes=shard_bytes, skip_bad_lines=skip_bad_lines, overwrite=overwrite, mia_scores=mia_scores,
               mia_labels=mia_labels, progress=progress, calibrate=calibrate, calibrate_seed=calibrate_seed)
+    writeback = dict(annotate=annotate, purify=purify, purify_margin=purify_margin, purify_min_chars=purify_min_chars,
+                     purify_max_pieces=purify_max_pieces)
+    top: dict[str, Any] = dict(corpus=corpus, bench=bench, out=out, shard=shard)
+    if config is not None:
+        for name, value in config_values(ctx, config).items():
+            next(g for g in (top, kw, writeback) if name in g)[name] = value
+    corpus, bench, out, shard = top["corpus"], top["bench"], top["out"], top["shard"]
+    for value, flag in ((corpus, "--corpus"), (bench, "--bench"), (out, "--out")):
+        if not value and not (dry_run and flag == "--out"):
+            raise fail(f"{flag} is required (seenit scan --help, or in --config)")
+    if dry_run:
+        _print_plan(corpus, bench, kw, writeback)
+        return
     try:
         if shard is not None:
+            if annotate is not None or purify is not None:
+                raise ValueError("--annotate and --purify belong to a whole scan, not to a --shard")
             path = scan_shard(corpus, bench, shard, out=out, **kw)  # type: ignore[arg-type]
             err_console.print(f"shard {shard}: partial state in {path.parent}; combine all shards with "
                               f"`seenit scan merge DIR... --out OUT`")
             return
-        rep = scan(corpus, bench, out=out, **kw)  # type: ignore[arg-type]
+        rep = scan(corpus, bench, out=out, **kw, **writeback)  # type: ignore[arg-type]
     except (ValueError, TypeError, OSError, ImportError, IndexFormatError, RuntimeError) as e:
         raise fail(str(e)) from None
+    from ..io import atomic_write
+
+    with atomic_write(Path(out) / RUN_CONFIG) as fh:  # type: ignore[arg-type]
+        ran = {"corpus": list(corpus), "bench": list(bench), "out": out, **kw, **writeback}  # type: ignore[arg-type]
+        fh.write(config_text({k: v for k, v in ran.items() if k != "overwrite"}))  # how it ran, not what
     _print_report(rep)
 
 
@@ -132,11 +160,76 @@ def merge_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Run directory of the merged scan: report.json, report.html."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the scan in --out even if it is from a different run."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    annotate: Optional[Path] = typer.Option(None, "--annotate", help="As `seenit scan --annotate` (one more pass over the corpus)."),
+    purify: Optional[Path] = typer.Option(None, "--purify", help="As `seenit scan --purify` (one more pass over the corpus; default margin and limits)."),
 ) -> None:
     """Combine the partial states of `seenit scan --shard I/N` runs into one report (identical to an unsharded scan)."""
     from ..scan import merge_scan_shards
 
-    _print_report(merge_scan_shards(dirs, out=out, overwrite=overwrite, progress=progress))
+    _print_report(merge_scan_shards(dirs, out=out, overwrite=overwrite, progress=progress, annotate=annotate,
+                                    purify=purify))
+
+
+def compare_cmd(
+    a: Path = typer.Argument(..., help="The earlier scan: its report.json or run directory."),
+    b: Path = typer.Argument(..., help="The later scan: its report.json or run directory."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the comparison as JSON here."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+    show: int = typer.Option(10, "--show", min=0, help="Items listed per benchmark and kind of change."),
+) -> None:
+    """What changed between two scans: per benchmark, items newly flagged, cleared or changed."""
+    from ..io import write_json
+    from ..scan import compare_scans
+
+    if out is not None:
+        check_out(out, inputs=[], overwrite=overwrite, suffixes=(".json",))
+    diff = compare_scans(a, b)
+    t = Table(title=f"seenit scan compare: {diff['a']} -> {diff['b']}")
+    for col in ("benchmark", "items", "contaminated %", "partial %", "newly flagged", "cleared", "changed"):
+        t.add_column(col, justify="left" if col == "benchmark" else "right")
+    for bd in diff["benchmarks"]:
+        pa, pb = bd["percent_a"], bd["percent_b"]
+        t.add_row(bd["name"], f"{bd['items_a']:,} -> {bd['items_b']:,}",
+                  f"{pa['contaminated']:.2f} -> {pb['contaminated']:.2f}", f"{pa['partial']:.2f} -> {pb['partial']:.2f}",
+                  str(len(bd["newly_flagged"])), str(len(bd["cleared"])), str(len(bd["changed"])))
+    Console().print(t)
+    for bd in diff["benchmarks"]:
+        for kind in ("newly_flagged", "cleared", "changed"):
+            for row in bd[kind][:show]:
+                text = " ".join(row["text"].split())
+                Console().print(f"{bd['name']} {kind.replace('_', ' ')}: item {row['index_b']} "
+                                f"({row['verdict_a']} -> {row['verdict_b']}) {text[:100]}", highlight=False, markup=False)
+    for side in ("a", "b"):
+        if diff[f"only_in_{side}"]:
+            err_console.print(f"only in {side.upper()}: {', '.join(diff[f'only_in_{side}'])}")
+    if out is not None:
+        write_json(out, diff)
+        err_console.print(f"comparison: {out}")
+
+
+def _print_plan(corpus: Any, bench: Any, kw: dict[str, Any], writeback: dict[str, Any]) -> None:
+    from ..scan.plan import dry_run
+
+    def size(n: Any) -> str:
+        return "size unknown" if n is None else f"{n / 1e6:,.1f} MB"
+
+    plan = dry_run(corpus, bench, index=kw["index"], annotate=writeback["annotate"], purify=writeback["purify"],
+                   calibrate=kw["calibrate"], skip_bad_lines=kw["skip_bad_lines"])
+    con = Console(soft_wrap=True)
+    note = " (compressed sources count their compressed size: the text is larger)" if plan["compressed"] else ""
+    con.print(f"corpus: {len(plan['corpus'])} source(s), {size(plan['corpus_bytes'])}{note}", highlight=False, markup=False)
+    for s in plan["corpus"]:
+        rows = f", {s['rows']:,} rows" if s["rows"] is not None else ""
+        con.print(f"  {s['source']} ({s['where']}, {size(s['bytes'])}{rows})", highlight=False, markup=False)
+    for b in plan["benchmarks"]:
+        con.print(f"benchmark {b['name']}: {b['items']:,} items (field {b['field']})", highlight=False, markup=False)
+    for p in plan["passes"]:
+        con.print(f"pass: {p['what']}" + (f": {size(p['bytes'])} read" if p["bytes"] is not None else ""),
+                  highlight=False, markup=False)
+    for d in plan["disk"]:
+        at = "at least" if plan["compressed"] else "about"
+        con.print(f"disk: {d['what']}" + (f": {at} {size(d['bytes'])}" if d["bytes"] is not None else ": small"),
+                  highlight=False, markup=False)
 
 
 def _print_report(rep: Any) -> None:
@@ -147,6 +240,12 @@ def _print_report(rep: Any) -> None:
     skipped = d["corpus"].get("skipped_lines", 0) + sum(b.get("skipped_lines", 0) for b in d["benchmarks"])
     if skipped:
         err_console.print(f"skipped {skipped} malformed line(s); listed in report.json (corpus.skipped)")
+    for key, what in (("annotate", "annotated corpus"), ("purify", "purified corpus")):
+        if d.get(key):
+            b = d[key]
+            extra = (f": {b['cut']:,} documents cut, {b['dropped']:,} dropped, {b['unchanged']:,} unchanged"
+                     if key == "purify" else f": {b['annotated']:,} of {b['n_documents']:,} documents hold flagged items")
+            err_console.print(f"{what}: {b['path']}{extra}")
     err_console.print(f"report: {rep.path}" + (f" and {rep.html}" if rep.html else ""))
 
 
@@ -155,4 +254,5 @@ def register(app: typer.Typer) -> None:
                       help="Scan a training corpus for the items of one or more benchmarks; `merge` combines shards.")
     sub.callback()(user_errors(scan_cmd))
     add_command(sub, "merge", merge_cmd)
+    add_command(sub, "compare", compare_cmd)
     app.add_typer(sub, name="scan")

@@ -19,7 +19,7 @@ EMBED_HELP = ("Embedding: an offline sentence-transformers model name (e.g. all-
 
 
 
-def _read(paths: List[Path], field: str, keep_data: bool = False) -> list[Any]:
+def _read(paths: List[str], field: str, keep_data: bool = False) -> list[Any]:
     from ..io import iter_records
 
     recs = list(iter_records([str(p) for p in paths], field=field, keep_data=keep_data))
@@ -36,8 +36,8 @@ def _embed(texts: list[str], embed: str, what: str) -> np.ndarray:
 
 
 def neighbors(
-    test: List[Path] = typer.Argument(..., help="Test items: files, directories or globs (JSONL, Parquet, CSV, .txt)."),
-    against: List[Path] = typer.Option(..., "--against", help="Training data to search (repeatable)."),
+    test: List[str] = typer.Argument(..., help="Test items: files, directories, globs or URLs (JSONL, Parquet, CSV, .txt)."),
+    against: List[str] = typer.Option(..., "--against", help="Training data (files, globs, URLs) to search (repeatable)."),
     embed: str = typer.Option("all-MiniLM-L6-v2", "--embed", help=EMBED_HELP),
     k: int = typer.Option(5, "--k", min=1, help="Neighbours per test item."),
     out: Path = typer.Option(..., "--out", "-o", help="Output JSONL: one line per test item with its neighbours."),
@@ -82,7 +82,7 @@ def neighbors(
 
 
 def dedup_semantic(
-    inputs: List[Path] = typer.Argument(..., help="Input files, directories or globs."),
+    inputs: List[str] = typer.Argument(..., help="Input files, directories, globs or URLs."),
     out: Path = typer.Option(..., "--out", "-o", help="Kept documents as JSONL (records as read)."),
     embed: str = typer.Option("all-MiniLM-L6-v2", "--embed", help=EMBED_HELP),
     field: str = typer.Option("text", help="Text field of the records."),

@@ -22,7 +22,7 @@ _OPTION_NAMES = {"out": "--out", "threshold": "--threshold", "verify": "--verify
 
 
 def dedup_minhash(
-    inputs: List[Path] = typer.Argument(..., help="Input files, directories or globs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
+    inputs: List[str] = typer.Argument(..., help="Input files, directories, globs or URLs (JSONL, .jsonl.gz/.zst, Parquet, CSV, .txt)."),
     out: Path = typer.Option(..., "--out", "-o", help="Kept documents: .jsonl, .jsonl.zst or .jsonl.gz (records as read)."),
     field: str = typer.Option("text", help="Text field of the records."),
     threshold: float = typer.Option(0.8, help="Jaccard similarity threshold, in (0, 1)."),

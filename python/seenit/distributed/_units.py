@@ -30,6 +30,10 @@ def plan_units(corpus: Paths) -> list[str]:
     files = expand_paths(list(corpus))
     if not files:
         raise ValueError("the corpus names no files")
+    other = [str(f) for f in files if not isinstance(f, Path)]
+    if other:
+        raise ValueError(f"the Ray engine reads local files; {other[0]} is not one (use the local engine, "
+                         "or copy it to a local or shared file system)")
     if len(files) >= 1 << (63 - UNIT_SHIFT):
         raise ValueError(f"the corpus has {len(files)} files; the Ray engine supports at most {1 << (63 - UNIT_SHIFT)}")
     return [str(f) for f in files]

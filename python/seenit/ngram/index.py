@@ -95,16 +95,18 @@ class _Shard:
 
 
 def _texts(docs_or_paths: Any, field: str) -> Iterator[str]:
-    """Documents from a list of str, or from files (a path, or a list of Path objects)."""
+    """Documents from a list of str, or from inputs seenit.io reads (a path or URL, a table, or
+    a list of Path objects and the sources seenit.io.expand_paths gives)."""
     from ..io import iter_records
+    from ..sources import RemoteFile, TableSource, table_source
 
-    if isinstance(docs_or_paths, (str, os.PathLike)):
+    if isinstance(docs_or_paths, (str, os.PathLike, TableSource)) or table_source(docs_or_paths) is not None:
         yield from (r.text for r in iter_records(docs_or_paths, field=field))
         return
     if isinstance(docs_or_paths, bytes) or not isinstance(docs_or_paths, Iterable):
         raise TypeError(f"docs_or_paths must be a list of str documents or file paths, got {type(docs_or_paths).__name__}")
     items = docs_or_paths if isinstance(docs_or_paths, Sequence) else list(docs_or_paths)
-    if items and all(isinstance(x, os.PathLike) for x in items):
+    if items and all(isinstance(x, (os.PathLike, RemoteFile, TableSource)) or table_source(x) is not None for x in items):
         yield from (r.text for r in iter_records(list(items), field=field))
         return
     for i, d in enumerate(items):
@@ -162,8 +164,8 @@ class NgramIndex:
     ) -> NgramIndex:
         """Build an index of ``docs_or_paths`` at ``path`` and open it.
 
-        ``docs_or_paths``: a list of str documents, or a file / directory / glob (str or
-        Path) or a list of Path objects, read with :func:`seenit.io.iter_records`
+        ``docs_or_paths``: a list of str documents, or a file / directory / glob / URL (str or
+        Path), an in-memory table, or a list of Path objects or tables, read with :func:`seenit.io.iter_records`
         (JSONL, JSONL.gz/.zst, Parquet, CSV: the ``field`` column; .txt: one document
         per line). ``shard_tokens`` caps the tokens per shard (corpora larger than
         memory); documents are never split. The normalisation flags are recorded in

@@ -5,12 +5,16 @@ any corpus is read, and every check raises ValueError naming the bad value."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field as dc_field
 from pathlib import Path
 from typing import Any
 
+from ..io import expand_paths
 from ..ngram.contamination import METRICS, RECIPES
+from ..sources import is_url, local_path_of, table_source
+from .named import LM_EVAL, LM_EVAL_FIELDS, REGISTRY, lm_eval_table, registry_table, unknown_name
 from ..sketch.minhash import MinHashSpec
 from .._validate import check_float, check_int
 
@@ -24,12 +28,25 @@ DEFAULT_FIELDS = ("question", "Question", "prompt", "text", "problem", "input")
 
 @dataclass(frozen=True)
 class BenchSpec:
-    """One benchmark: its name in the report, its file and the field holding the item text
-    (``None``: the first of :data:`DEFAULT_FIELDS` present in the file)."""
+    """One benchmark: its name in the report, where its items are and the field holding the
+    item text (``None``: the first of :data:`DEFAULT_FIELDS` present). ``path`` is a local
+    file (``Path``), an fsspec URL (``str``) or an in-memory table (seenit.sources)."""
 
     name: str
-    path: Path
+    path: Any
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.field is not None:
+            parts = [p.strip() for p in self.field.split(",")]
+            if len(parts) > 1 and (not all(parts) or len(set(parts)) != len(parts)):
+                raise ValueError(f"benchmark {self.name!r}: fields {self.field!r} must be distinct, non-empty names "
+                                 "separated by commas (question,answer)")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields named: ``question,answer`` names two, each matched on its own; () when none is."""
+        return tuple(p.strip() for p in self.field.split(",")) if self.field is not None else ()
 
 
 def _check_name(name: str) -> str:
@@ -39,11 +56,16 @@ def _check_name(name: str) -> str:
 
 
 def parse_bench_spec(spec: str) -> BenchSpec:
-    """``NAME=FILE`` or ``NAME=FILE:field`` -> :class:`BenchSpec` (the field is split off
-    the last ``:`` unless the whole text after ``=`` is an existing file)."""
+    """``NAME=FILE``, ``NAME=FILE:field`` or ``NAME=FILE:field,field`` -> :class:`BenchSpec` (the
+    fields are split off the last ``:`` unless the whole text after ``=`` is an existing file)."""
+    if isinstance(spec, str) and "=" not in spec and spec:
+        return _named_spec(spec)
     if not isinstance(spec, str) or "=" not in spec:
         raise ValueError(f"benchmark spec {spec!r} must look like NAME=FILE or NAME=FILE:field")
     name, rest = spec.split("=", 1)
+    if rest.startswith(LM_EVAL):
+        task, fld = split_fields(rest[len(LM_EVAL):])
+        return BenchSpec(_check_name(name), lm_eval_table(task), fld or LM_EVAL_FIELDS)
     path, fld = rest, None
     if ":" in rest and not Path(rest).exists():
         head, tail = rest.rsplit(":", 1)
@@ -51,7 +73,42 @@ def parse_bench_spec(spec: str) -> BenchSpec:
             path, fld = head, tail
     if not path:
         raise ValueError(f"benchmark spec {spec!r} names no file")
-    return BenchSpec(_check_name(name), Path(path), fld)
+    return BenchSpec(_check_name(name), _bench_source(path), fld)
+
+
+def split_fields(rest: str) -> tuple[str, str | None]:
+    """``WHERE[:fields]`` -> (WHERE, fields or None)."""
+    if ":" in rest:
+        head, tail = rest.rsplit(":", 1)
+        if tail and "/" not in tail and "\\" not in tail and not tail.endswith((".yaml", ".yml")):
+            return head, tail
+    return rest, None
+
+
+def _named_spec(spec: str) -> BenchSpec:
+    """``lm_eval:TASK[:fields]`` or a registry name ``gsm8k[:fields]`` (seenit.scan.named)."""
+    if spec.startswith(LM_EVAL):
+        task, fld = split_fields(spec[len(LM_EVAL):])
+        name = re.sub(r"[^\w.-]", "_", Path(task).stem if task.endswith((".yaml", ".yml")) else task).lstrip(".")
+        return BenchSpec(_check_name(name or "lm_eval"), lm_eval_table(task), fld or LM_EVAL_FIELDS)
+    name, fld = split_fields(spec)
+    if name not in REGISTRY:
+        raise unknown_name(spec)
+    return BenchSpec(name, registry_table(name), fld or REGISTRY[name].fields)
+
+
+def _bench_source(where: Any) -> Any:
+    """A benchmark's source as BenchSpec keeps it: a URL as given, a table wrapped, else a Path."""
+    if isinstance(where, str) and is_url(where) and local_path_of(where) is None:
+        return where
+    if isinstance(where, str) and local_path_of(where) is not None:
+        return Path(local_path_of(where))  # type: ignore[arg-type]
+    table = table_source(where)
+    if table is not None:
+        return table
+    if not isinstance(where, (str, os.PathLike)):
+        raise TypeError(f"a benchmark must be a path, a URL or a table, got {type(where).__name__}")
+    return Path(where)
 
 
 def bench_specs(benchmarks: Mapping[str, Any] | Sequence[str]) -> list[BenchSpec]:
@@ -63,11 +120,14 @@ def bench_specs(benchmarks: Mapping[str, Any] | Sequence[str]) -> list[BenchSpec
             if isinstance(v, tuple):
                 if len(v) != 2 or not isinstance(v[1], str):
                     raise ValueError(f"benchmarks[{name!r}] must be a path or a (path, field) pair, got {v!r}")
-                out.append(BenchSpec(_check_name(name), Path(v[0]), v[1]))
+                out.append(BenchSpec(_check_name(name), _bench_source(v[0]), v[1]))
+            elif table_source(v) is not None:
+                out.append(BenchSpec(_check_name(name), _bench_source(v)))
             elif isinstance(v, (str, os.PathLike)):
                 out.append(parse_bench_spec(f"{name}={os.fspath(v)}"))
             else:
-                raise TypeError(f"benchmarks[{name!r}] must be a path or a (path, field) pair, got {type(v).__name__}")
+                raise TypeError(f"benchmarks[{name!r}] must be a path, URL or table, or a (path, field) pair, "
+                                f"got {type(v).__name__}")
     elif isinstance(benchmarks, (str, bytes)) or not isinstance(benchmarks, Sequence):
         raise TypeError("benchmarks must be a mapping name -> file or a list of 'NAME=FILE[:field]' specs")
     else:
@@ -79,8 +139,13 @@ def bench_specs(benchmarks: Mapping[str, Any] | Sequence[str]) -> list[BenchSpec
     if dup:
         raise ValueError(f"benchmark names must be unique; repeated: {', '.join(dup)}")
     for b in out:
-        if not b.path.is_file():
+        if isinstance(b.path, Path) and not b.path.is_file():
             raise FileNotFoundError(f"benchmark {b.name!r}: file not found: {str(b.path)!r}")
+        if isinstance(b.path, str):
+            try:
+                expand_paths(b.path)  # the URL names something readable (and its backend is installed)
+            except (OSError, ValueError) as e:
+                raise type(e)(f"benchmark {b.name!r}: {e}") from None
     return out
 
 

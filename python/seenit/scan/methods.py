@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..ngram.contamination import verdict_of
-from ..io import iter_records
+from ..io import Record, check_no_surrogates, iter_records
 from ..ngram.index import NgramIndex, Overlap, ngram_overlap
 from ..ngram.stream import StreamMatcher
 from ..tokenize import Normalisation, _char_table
@@ -34,7 +34,9 @@ _SPACE = re.compile(r"\s")
 
 @dataclass(frozen=True)
 class BenchItems:
-    """A benchmark's items in file order, with where each came from."""
+    """A benchmark's items in file order, with where each came from. One field of a benchmark
+    of several (``question,answer``) is scanned as a benchmark of its own, ``NAME[field]``, whose
+    ``group`` is ``NAME`` (report.json shows the fields of each item together)."""
 
     spec: BenchSpec
     field: str
@@ -42,6 +44,51 @@ class BenchItems:
     sources: list[str]
     lines: list[int]
     skipped: list[str]
+    group: str | None = None
+
+
+def load_benchmark(spec: BenchSpec, skip_bad_lines: bool = False) -> list[BenchItems]:
+    """A benchmark's items: :func:`load_items`, or for several fields one :class:`BenchItems` per
+    field, all from the same rows (a row missing one of the fields, or holding a non-string there,
+    raises ValueError naming it, or is skipped for every field with ``skip_bad_lines``)."""
+    fields = spec.fields
+    if len(fields) <= 1:
+        return [load_items(spec, skip_bad_lines)]
+    skipped: list[str] = []
+    try:
+        recs = list(iter_records(spec.path, field=fields[0], keep_data=True, skip_bad_lines=skip_bad_lines,
+                                 skipped=skipped))
+    except ValueError as e:
+        raise ValueError(f"benchmark {spec.name!r}: {e}") from None
+    rows: list[tuple[Record, list[str]]] = []
+    for r in recs:
+        values, bad = [r.text], None
+        data = r.data if isinstance(r.data, dict) else {}
+        for f in fields[1:]:
+            v = data.get(f, "") if f in data else None
+            if v is None and f not in data:
+                bad = f"{r.path}:{r.line}: field {f!r} not found (fields: {', '.join(sorted(map(str, data))[:10])})"
+            elif not isinstance(v, str) and v is not None:
+                bad = f"{r.path}:{r.line}: field {f!r} must be a string, got {type(v).__name__}"
+            if bad:
+                break
+            values.append(v or "")
+        if bad is None:
+            rows.append((r, values))
+        elif skip_bad_lines:
+            skipped.append(bad)
+        else:
+            raise ValueError(f"benchmark {spec.name!r}: {bad}")
+    if not rows:
+        why = f"; every row was skipped, the first: {skipped[0]}" if skipped else ""
+        raise ValueError(f"benchmark {spec.name!r}: {spec.path} holds no items (fields {spec.field!r}){why}")
+    out = []
+    for k, f in enumerate(fields):
+        texts = [v[k] for _, v in rows]
+        check_no_surrogates(texts, f"benchmark {spec.name!r} field {f!r}")
+        out.append(BenchItems(BenchSpec(f"{spec.name}[{f}]", spec.path, f), f, texts, [r.path for r, _ in rows],
+                              [r.line for r, _ in rows], skipped, group=spec.name))
+    return out
 
 
 def load_items(spec: BenchSpec, skip_bad_lines: bool = False) -> BenchItems:
@@ -281,12 +328,19 @@ def _without_shared(ov: Overlap, n: int, shared: set[bytes]) -> Overlap:
 
 def _spans(ov: Overlap, starts: np.ndarray, src: np.ndarray) -> list[list[int]]:
     """The item's covered units as merged character spans of its original text."""
+    return mask_spans(ov.mask, ov.unit_starts, ov.unit_ends, starts, src)
+
+
+def mask_spans(mask: np.ndarray, unit_starts: np.ndarray, unit_ends: np.ndarray, starts: np.ndarray,
+               src: np.ndarray) -> list[list[int]]:
+    """The units set in ``mask`` (normalised byte spans ``unit_starts``/``unit_ends``) as merged
+    character spans of the original text (``starts``/``src``: :func:`offset_map`)."""
     spans: list[list[int]] = []
-    m = ov.mask
+    m = mask
     if m.any():
         edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
         for a, b in zip(edges[::2], edges[1::2]):
-            c0, c1 = to_chars(starts, src, int(ov.unit_starts[a]), int(ov.unit_ends[b - 1]))
+            c0, c1 = to_chars(starts, src, int(unit_starts[a]), int(unit_ends[b - 1]))
             if spans and c0 <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], c1)
             else:

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from ..io import expand_paths, fault_point, iter_records, write_json
+from ..io import Source, expand_paths, fault_point, iter_records, source_name, write_json
+from ..sources import TableSource
 from ..report import write_html
 from ..tokenize import Normalisation
 from .config import (
@@ -42,11 +43,12 @@ from .shards import SHARD_MANIFEST, SHARD_STATE, merge_states, parse_shard, read
 from .documents import documents_from, documents_key
 from .engine import Engine, IndexOptions
 from .local import LocalEngine
-from .methods import BenchItems, cited_docs, load_items, ngram_evidence, overall
+from .methods import BenchItems, cited_docs, load_benchmark, ngram_evidence, overall
 from .mia_block import read_mia
 from .calibrate import calibrate as run_calibration, check_calibrate
-from .result import SCHEMA_VERSION, ScanReport, summarize
+from .result import SCHEMA_VERSION, ScanReport, group_fields, summarize
 from .state import RunState, corpus_fingerprint, digest
+from .writeback import MARGIN, MAX_PIECES, MIN_CHARS, WritebackOptions, write_back
 from .._progress import ProgressBar
 from .._validate import check_int
 
@@ -64,7 +66,7 @@ def make_engine(engine: str | Engine) -> Engine:
     raise ValueError(f"engine must be 'local', 'ray' or an Engine, got {engine!r}")
 
 
-def _check_corpus_nonempty(files: list[Path], field: str, skip_bad_lines: bool) -> None:
+def _check_corpus_nonempty(files: list[Source], field: str, skip_bad_lines: bool) -> None:
     skipped: list[str] = []
     if next(iter(iter_records(files, field=field, skip_bad_lines=skip_bad_lines, skipped=skipped)), None) is None:
         why = f" (every line was skipped; the first: {skipped[0]})" if skipped else ""
@@ -72,7 +74,7 @@ def _check_corpus_nonempty(files: list[Path], field: str, skip_bad_lines: bool) 
 
 
 def scan(
-    corpus: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    corpus: Any,
     benchmarks: Mapping[str, Any] | Sequence[str],
     *,
     methods: str | Sequence[str] = DEFAULT_METHODS,
@@ -106,12 +108,20 @@ def scan(
     progress: bool = False,
     calibrate: int | None = None,
     calibrate_seed: int = 0,
+    annotate: str | os.PathLike[str] | None = None,
+    purify: str | os.PathLike[str] | None = None,
+    purify_margin: int = MARGIN,
+    purify_min_chars: int = MIN_CHARS,
+    purify_max_pieces: int = MAX_PIECES,
     _shard: tuple[int, int] | None = None,
     _merge: list[dict[str, Any]] | None = None,
 ) -> ScanReport:
     """Scan ``corpus`` (files, directories, globs: JSONL, JSONL.gz/.zst, Parquet, CSV, .txt;
-    text in ``field``) for the items of ``benchmarks`` (``{"gsm8k": "test.jsonl"}``,
-    ``{"gsm8k": ("test.jsonl", "question")}`` or ``["gsm8k=test.jsonl:question"]``).
+    fsspec URLs of them: ``s3://``, ``hf://``, ...; or in-memory tables: a Hugging Face
+    ``Dataset``/``IterableDataset``, a pandas ``DataFrame``, a pyarrow ``Table`` /
+    ``RecordBatchReader``; text in ``field``, see :func:`seenit.io.expand_paths`) for the items
+    of ``benchmarks`` (``{"gsm8k": "test.jsonl"}``, ``{"gsm8k": ("test.jsonl", "question")}``,
+    ``{"gsm8k": (dataset, "question")}`` or ``["gsm8k=test.jsonl:question"]``).
 
     ``methods``: any of ``ngram`` (n-gram overlap, ``recipe``/``n``/``metric``/thresholds as
     :func:`seenit.contamination`; the default recipe adds the near-copy rule: an item of at least
@@ -138,12 +148,19 @@ def scan(
     into real corpus documents in five forms and rescan them: report.json's ``calibration``
     block, the scan's recall per form and method (seenit.scan.calibrate, docs/scan.md).
 
+    ``annotate`` / ``purify``: write the corpus back after the scan, one more pass
+    (seenit.scan.writeback): ``annotate`` each document with the flagged items it holds (which,
+    by which method, where), or ``purify`` it (the flagged items' n-grams cut out with
+    ``purify_margin`` characters each side; a document left with fewer than ``purify_min_chars``
+    or in more than ``purify_max_pieces`` pieces dropped; the rest byte for byte). JSON-lines
+    files, replaced on every run; an input of the scan is refused. Counts in report.json.
+
     ``index``: take the n-gram evidence from a corpus ``NgramIndex`` at that directory instead of
     the streaming pass (reused when built, else built there; seenit.scan.corpus_index). ``_shard``
     and ``_merge`` are internal: :func:`scan_shard` and :func:`merge_scan_shards` use them.
     """
-    # calibration reruns this function with the same arguments; shards record them
-    call = {k: v for k, v in locals().items() if not k.startswith("_")}
+    # calibration reruns this function with the same arguments (not the write-back); shards record them
+    call = {k: v for k, v in locals().items() if not k.startswith("_") and k not in _WRITEBACK_ARGS}
     meths = parse_methods(methods)
     settings = ScanSettings(
         methods=meths, engine=engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__),
@@ -155,8 +172,14 @@ def scan(
     )
     check_int(max_docs, "max_docs", 1)
     specs = bench_specs(benchmarks)
-    files = expand_paths(corpus if isinstance(corpus, (str, os.PathLike)) else list(corpus))
-    benches = [load_items(s, settings.skip_bad_lines) for s in specs]
+    files = expand_paths(corpus)
+    writeback = WritebackOptions.make(annotate, purify, purify_margin, purify_min_chars, purify_max_pieces,
+                                      [*files, *(s.path for s in specs)])
+    if writeback is not None and _shard is not None:
+        raise ValueError("annotate= and purify= belong to a whole scan, not to a shard")
+    benches = [b for s in specs for b in load_benchmark(s, settings.skip_bad_lines)]
+    if calibrate is not None and any(b.group for b in benches):
+        raise ValueError("calibrate= plants one text per item: give each benchmark one field (not question,answer)")
     mia_block = read_mia(mia_scores, mia_labels) if mia_scores is not None else None
     embed_fn = None
     if "embed" in meths:
@@ -173,12 +196,12 @@ def scan(
     lent_checkpoints = False
     root = Path(tmp.name if tmp is not None else out)  # type: ignore[arg-type]
     try:
-        fingerprint = corpus_fingerprint(files)
+        fingerprint = corpus_fingerprint(files, field)
         ng = settings.ngram
         index_opts = IndexOptions(tokenizer=ng.tokenizer, field=field, shard_tokens=shard_bytes, lowercase=ng.lowercase,
                                   collapse_whitespace=ng.collapse_whitespace, strip_punctuation=ng.strip_punctuation,
                                   skip_bad_lines=settings.skip_bad_lines)
-        identity = {"corpus": {"files": [str(f.resolve()) for f in files], "fingerprint": fingerprint},
+        identity = {"corpus": {"files": [source_name(f) for f in files], "fingerprint": fingerprint},
                     "index": asdict(index_opts)}
         state = RunState.open(root, identity, overwrite=overwrite)
         if getattr(eng, "checkpoint_dir", False) is None:
@@ -244,6 +267,9 @@ def scan(
         report = assemble(settings, files, fingerprint, benches, evidence, docs_data, matches)
         if mia_block is not None:
             report["mia"] = mia_block
+        if writeback is not None:
+            report.update(write_back(files, field, settings.skip_bad_lines, report, ng.min_n, norm, writeback, progress,
+                                     docs_data["corpus"]["n_documents"]))
         if calibrate is not None:
             report["calibration"] = run_calibration(scan, call, benches, files, root / "calibration", calibrate, calibrate_seed)
         result = ScanReport(report)
@@ -297,6 +323,7 @@ def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benche
                           "evidence": ev})
         out_benches.append({"name": b.spec.name, "file": str(b.spec.path), "field": b.field, "n_items": len(items),
                             "skipped_lines": len(b.skipped), "summary": summarize(items, meths), "items": items})
+    out_benches = group_fields(out_benches, benches, meths)
     corpus = dict(docs_data["corpus"])
     corpus = {"paths": [str(f) for f in files], "n_documents": corpus["n_documents"], "n_bytes": corpus["n_bytes"],
               "fingerprint": fingerprint, "skipped_lines": corpus["skipped_lines"], "skipped": corpus["skipped"]}
@@ -308,15 +335,22 @@ def assemble(settings: ScanSettings, files: list[Path], fingerprint: str, benche
 
 # ------------------------------------------------------------------ shards
 
+#: The write-back's arguments: a whole scan's, not replayed by calibration nor recorded by shards.
+_WRITEBACK_ARGS = ("annotate", "purify", "purify_margin", "purify_min_chars", "purify_max_pieces")
+
 #: Arguments that may differ between the shards of one scan (where and how each ran).
 _PER_RUN_ARGS = ("out", "overwrite", "html", "progress")
 
 
-def _recorded_args(call: dict[str, Any], specs: list[BenchSpec], files: list[Path]) -> dict[str, Any]:
+def _recorded_args(call: dict[str, Any], specs: list[BenchSpec], files: list[Source]) -> dict[str, Any]:
     """The scan's arguments as JSON (what a shard records and its merge replays)."""
+    tables = [str(s) for s in [*files, *(b.path for b in specs)] if isinstance(s, TableSource)]
+    if tables:
+        raise ValueError(f"a sharded scan reads its inputs again when merged: give files or URLs, not in-memory "
+                         f"tables ({', '.join(tables)})")
     args = {k: v for k, v in call.items() if k not in _PER_RUN_ARGS}
-    args["corpus"] = [str(f.resolve()) for f in files]
-    args["benchmarks"] = [f"{b.name}={b.path.resolve()}" + (f":{b.field}" if b.field else "") for b in specs]
+    args["corpus"] = [source_name(f) for f in files]
+    args["benchmarks"] = [f"{b.name}={source_name(b.path)}" + (f":{b.field}" if b.field else "") for b in specs]
     for k in ("mia_scores",):
         args[k] = None if args[k] is None else str(Path(args[k]).resolve())
     if not isinstance(args["engine"], str):
@@ -363,8 +397,15 @@ def scan_shard(corpus: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 def merge_scan_shards(dirs: Sequence[str | os.PathLike[str]], *, out: str | os.PathLike[str] | None = None,
-                      overwrite: bool = False, html: bool = True, progress: bool = False) -> ScanReport:
+                      overwrite: bool = False, html: bool = True, progress: bool = False,
+                      **writeback: Any) -> ScanReport:
     """Merge the shard directories of one scan (every shard of ``I/N`` exactly once, same
-    arguments) into its report, identical to an unsharded :func:`scan`; see seenit.scan.shards."""
+    arguments) into its report, identical to an unsharded :func:`scan`; see seenit.scan.shards.
+    ``writeback``: :func:`scan`'s ``annotate``, ``purify`` and ``purify_*`` options (one more
+    pass over the whole corpus, here)."""
+    unknown = sorted(set(writeback) - set(_WRITEBACK_ARGS))
+    if unknown:
+        raise TypeError(f"merge_scan_shards() got unknown options: {', '.join(unknown)}")
     args, shards = read_shards(list(dirs))
-    return scan(**{**args, "out": out, "overwrite": overwrite, "html": html, "progress": progress}, _merge=shards)
+    return scan(**{**args, "out": out, "overwrite": overwrite, "html": html, "progress": progress, **writeback},
+                _merge=shards)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ngram.index_format import sha256_file
-from ..io import atomic_write, fault_point, write_json
+from ..io import Source, atomic_write, fault_point, source_fingerprint, write_json
 
 RUN_FORMAT = "seenit-scan-run"
 RUN_VERSION = 1
@@ -42,12 +42,12 @@ RUN_MANIFEST = "scan.json"
 _OWNED = (RUN_MANIFEST, "index", "results", "partial", "report.json", "report.html")
 
 
-def corpus_fingerprint(files: list[Path]) -> str:
-    """SHA-256 over each input file's absolute path, size and modification time (ns)."""
+def corpus_fingerprint(files: list[Source], field: str = "text") -> str:
+    """SHA-256 over each input's fingerprint: a file's absolute path, size and modification
+    time (ns); a URL's fsspec key; an in-memory table's content (seenit.io.source_fingerprint)."""
     h = hashlib.sha256()
     for f in files:
-        st = f.stat()
-        h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        h.update(f"{source_fingerprint(f, field)}\n".encode())
     return h.hexdigest()
 
 
