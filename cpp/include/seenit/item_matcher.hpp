@@ -61,7 +61,7 @@ private:
     };
     void scan_document(const u8* doc, std::size_t len, i64 id, std::vector<Hit>& out) const;
     struct WindowTable;
-    template <int Q>  // the table's gram length
+    template <int W>  // the table's window length
     void scan_table(const WindowTable& t, const u8* doc, std::size_t len, i64 id, std::vector<Hit>& out) const;
     void update(std::size_t key, i64 len, i64 doc, i64 off);  // caller holds mu_
     void add_doc(std::size_t key, i64 doc);
@@ -71,7 +71,7 @@ private:
     std::vector<i32> key_window_;
     int max_docs_;
     // One lookup table per window length w present. A key's window is found through the
-    // q-byte grams inside it (q < w, see gram_plan): every stride-th document position
+    // q-byte grams inside it (q < w, see gram_length): every stride-th document position
     // (stride = w - q + 1) is hashed and looked up, which meets every occurrence of the
     // window (its w - q + 1 gram positions span a full stride). An entry is (key, the
     // gram's shift within the key's window).
@@ -111,6 +111,7 @@ private:
     // The slot of gram hash h (nullptr if the gram is no key's), then the keys' windows
     // through it checked against the document at `at` (hits appended to out).
     static const WindowTable::Slot* find_slot(const WindowTable& t, u64 h);
+    template <int W>
     void verify(const WindowTable& t, const WindowTable::Slot& slot, const u8* doc, std::size_t len, std::size_t at,
                 i64 id, std::vector<Hit>& out) const;
     std::vector<WindowTable> tables_;  // ascending window

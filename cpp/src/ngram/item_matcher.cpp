@@ -47,16 +47,13 @@ inline void load_words(const u8* p, std::size_t avail, u64* x) {
     }
 }
 
-// The gram length q and document stride for windows of w bytes. A window holds w - q + 1
-// grams, so a stride of at most that meets every occurrence. Short grams are common in
+// The gram length q for windows of w bytes. A window holds w - q + 1 grams, so a document
+// stride of w - q + 1 meets every occurrence. Short grams are common in
 // text (" the", "how many"): most probes would pass the filter and walk long postings, so
 // narrow windows take longer grams and a shorter stride (measured on the Pile against
 // GSM8K/HumanEval/MBPP/TruthfulQA: at w = 16, q = 8 passes 16% of probes with 2.5 postings
 // per probe, q = 12 passes 2.6% with 0.16; at w = 8, q = 4: 25% and 1.6, q = 6: 5% and 0.12).
-void gram_plan(int w, int& q, int& stride) {
-    q = w >= 32 ? w / 2 : w - w / 4;
-    stride = w - q + 1;
-}
+constexpr int gram_length(int w) { return w >= 32 ? w / 2 : w - w / 4; }
 
 bool is_window(i32 w) { return w >= 1 && w <= kMaxKeyWindow && (w & (w - 1)) == 0; }
 
@@ -102,7 +99,8 @@ ItemMatcher::ItemMatcher(ArrayView<const u8> items, ArrayView<const i64> item_of
         if (!(class_mask & (1u << bit))) continue;
         WindowTable t;
         t.w = 1 << bit;
-        gram_plan(t.w, t.q, t.stride);
+        t.q = gram_length(t.w);
+        t.stride = t.w - t.q + 1;
         struct Entry {
             u64 hash;
             u32 key;
@@ -176,33 +174,38 @@ const ItemMatcher::WindowTable::Slot* ItemMatcher::find_slot(const WindowTable& 
     return t.slots[s].hash == 0 ? nullptr : &t.slots[s];
 }
 
+template <int W>
 void ItemMatcher::verify(const WindowTable& t, const WindowTable::Slot& slot, const u8* doc, std::size_t len,
                          std::size_t at, i64 id, std::vector<Hit>& out) const {
-    const std::size_t w = static_cast<std::size_t>(t.w);
+    constexpr std::size_t kRead = (W + 7) / 8 * 8;
     const WindowTable::Entry* e = t.entries.data() + slot.begin;
     for (const WindowTable::Entry* end = e + slot.count; e < end; ++e) {
         const std::size_t shift = e->shift;
-        if (shift > at || at - shift + w > len) continue;
+        if (shift > at || at - shift + W > len) continue;
         const std::size_t p = at - shift;  // where the key's window would start in the document
         u64 x[4];
-        load_words(doc + p, len - p, x);
-        if (window_hash(x, t.w) != e->window_hash) continue;
+        if (p + kRead <= len)
+            std::memcpy(x, doc + p, kRead);
+        else
+            load_words(doc + p, len - p, x);
+        if (window_hash(x, W) != e->window_hash) continue;
         const u32 k = e->key;
         const u8* item = items_.data() + key_pos_[k];
-        if (std::memcmp(item, doc + p, w) != 0) continue;
+        if (std::memcmp(item, doc + p, W) != 0) continue;
         // Extend to the right while the item and the document agree.
         const std::size_t room = std::min(static_cast<std::size_t>(key_end_[k] - key_pos_[k]), len - p);
-        std::size_t m = w;
+        std::size_t m = W;
         while (m < room && item[m] == doc[p + m]) ++m;
         out.push_back({k, static_cast<i64>(m), id, static_cast<i64>(p)});
     }
 }
 
-template <int Q>
+template <int W>
 void ItemMatcher::scan_table(const WindowTable& t, const u8* doc, std::size_t len, i64 id,
                              std::vector<Hit>& out) const {
-    // Q is a constant, so hashing a gram is a few loads and multiplies with no loop; a
-    // gram near the document's end (fewer than kRead bytes left) is read zero-padded.
+    // The gram length is a constant, so hashing a gram is a few loads and multiplies with no
+    // loop; a gram near the document's end (fewer than kRead bytes left) is read zero-padded.
+    constexpr int Q = gram_length(W);
     constexpr std::size_t kRead = (Q + 7) / 8 * 8;
     const std::size_t stride = static_cast<std::size_t>(t.stride);
     const std::size_t mask = (std::size_t{1} << t.slot_bits) - 1;
@@ -220,7 +223,7 @@ void ItemMatcher::scan_table(const WindowTable& t, const u8* doc, std::size_t le
             if (cand_slot[i]) __builtin_prefetch(t.entries.data() + cand_slot[i]->begin);
         }
         for (int i = 0; i < nc; ++i)
-            if (cand_slot[i]) verify(t, *cand_slot[i], doc, len, cand_at[i], id, out);
+            if (cand_slot[i]) verify<W>(t, *cand_slot[i], doc, len, cand_at[i], id, out);
         nc = 0;
     };
     // The filter is larger than L1 for big benchmarks: hash a run of positions first,
@@ -253,14 +256,14 @@ void ItemMatcher::scan_table(const WindowTable& t, const u8* doc, std::size_t le
 void ItemMatcher::scan_document(const u8* doc, std::size_t len, i64 id, std::vector<Hit>& out) const {
     const std::size_t start = out.size();
     for (const WindowTable& t : tables_) {
-        switch (t.q) {  // every gram length gram_plan gives
+        switch (t.w) {  // every window length (a power of two up to kMaxKeyWindow)
             case 1: scan_table<1>(t, doc, len, id, out); break;
             case 2: scan_table<2>(t, doc, len, id, out); break;
-            case 3: scan_table<3>(t, doc, len, id, out); break;
-            case 6: scan_table<6>(t, doc, len, id, out); break;
-            case 12: scan_table<12>(t, doc, len, id, out); break;
+            case 4: scan_table<4>(t, doc, len, id, out); break;
+            case 8: scan_table<8>(t, doc, len, id, out); break;
             case 16: scan_table<16>(t, doc, len, id, out); break;
-            default: throw std::logic_error("ItemMatcher: no scan for this gram length");
+            case 32: scan_table<32>(t, doc, len, id, out); break;
+            default: throw std::logic_error("ItemMatcher: no scan for this window length");
         }
     }
     // Keep one hit per key for this document (the longest, then the first), so a block's
