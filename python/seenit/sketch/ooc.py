@@ -391,6 +391,16 @@ def iter_cluster_records(path: Path, chunk: int = 1 << 16) -> Iterator[tuple[npt
             yield a["id"].astype(np.int64), a["cluster"].astype(np.int64), a["similarity"].astype(np.float64)
 
 
+def iter_int64_blocks(path: Path, chunk: int = 1 << 16) -> Iterator[npt.NDArray[np.int64]]:
+    """A raw little-endian int64 file in blocks (sequential reads, nothing mapped)."""
+    with open(path, "rb") as fh:
+        while True:
+            a = np.fromfile(fh, dtype="<i8", count=chunk)
+            if a.size == 0:
+                return
+            yield a.astype(np.int64)
+
+
 def read_edges(path: Path) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """All edges of an edge file as ((m, 2) int64 pairs, similarities): for results small enough for RAM."""
     a = np.fromfile(path, dtype=_EDGE_DTYPE)
