@@ -503,6 +503,14 @@ void bind_typed(py::module_& m) {
 }  // namespace
 
 void bind(py::module_& m) {
+    // a full disk or a missing scratch file is not bad input: OSError, as Python's own I/O raises
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const FileError& e) {
+            PyErr_SetString(PyExc_OSError, e.what());
+        }
+    });
     bind_typed<u32>(m);
     bind_typed<u64>(m);
     m.def(

@@ -16,9 +16,11 @@
 // components, so the result (edges, similarities, labels) is the in-memory one whatever the
 // block size, the number of runs or threads. Scratch files are host-endian records, written
 // to `path + ".tmp"` and renamed when complete; a write error (a full disk) throws
-// std::runtime_error naming the file and leaves no file under the final name.
+// FileError (OSError in Python) naming the file and leaves no file under the final name; a
+// damaged scratch file (a size or id that cannot be) throws std::invalid_argument.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +28,11 @@
 #include "seenit/common.hpp"
 
 namespace seenit {
+
+// A file could not be created, read, written or renamed (errno's message included).
+struct FileError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // One entry of a band run (24 bytes): ordered by (band, key, id).
 struct BandEntry {

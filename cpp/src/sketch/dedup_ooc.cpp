@@ -36,7 +36,7 @@ bool edge_less(const EdgeRecord& a, const EdgeRecord& b) { return a.i < b.i || (
 bool same_edge(const EdgeRecord& a, const EdgeRecord& b) { return a.i == b.i && a.j == b.j; }
 
 [[noreturn]] void io_error(const char* what, const std::string& path) {
-    throw std::runtime_error(detail::concat(what, " ", path, ": ", std::strerror(errno)));
+    throw FileError(detail::concat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 // Buffered writer of fixed-size records to path + ".tmp", renamed to path by commit();
@@ -104,7 +104,7 @@ public:
         long size = std::ftell(fh_);
         std::rewind(fh_);
         if (size < 0 || static_cast<std::size_t>(size) % sizeof(Rec) != 0)
-            throw std::runtime_error(detail::concat(path, ": ", size, " bytes is not a whole number of ",
+            throw std::invalid_argument(detail::concat(path, ": ", size, " bytes is not a whole number of ",
                                                     sizeof(Rec), "-byte records (a damaged scratch file)"));
         buf_.resize(std::max<std::size_t>(1, buffer_bytes / sizeof(Rec)));
     }
@@ -179,14 +179,14 @@ public:
 #ifdef _WIN32
         (void)path;
         (void)writable;
-        throw std::runtime_error("out-of-core dedup needs mmap (Linux or macOS)");
+        throw FileError("out-of-core dedup needs mmap (Linux or macOS)");
 #else
         if (bytes == 0) return;
         fd_ = ::open(path.c_str(), writable ? O_RDWR : O_RDONLY);
         if (fd_ < 0) io_error("cannot open", path);
         struct stat st {};
         if (::fstat(fd_, &st) != 0) io_error("cannot stat", path);
-        SEENIT_CHECK(static_cast<std::size_t>(st.st_size) >= bytes, std::runtime_error, path, " holds ", st.st_size,
+        SEENIT_CHECK(static_cast<std::size_t>(st.st_size) >= bytes, std::invalid_argument, path, " holds ", st.st_size,
                      " bytes, expected ", bytes, " (a damaged scratch file)");
         void* p = ::mmap(nullptr, bytes, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd_, 0);
         if (p == MAP_FAILED) io_error("cannot map", path);
@@ -347,7 +347,7 @@ std::vector<std::string> ooc_bucket_edges(const std::vector<std::string>& runs, 
             for (std::size_t g = lo; g < hi; ++g) {
                 std::vector<i64> m(batch.values.begin() + batch.offsets[g], batch.values.begin() + batch.offsets[g + 1]);
                 for (i64 id : m)
-                    SEENIT_CHECK(id >= 0 && static_cast<std::size_t>(id) < n, std::runtime_error, "band run id ", id,
+                    SEENIT_CHECK(id >= 0 && static_cast<std::size_t>(id) < n, std::invalid_argument, "band run id ", id,
                                  " is not a document in [0, ", n, ") (a damaged scratch file)");
                 bucket_edges_one<T>(std::move(m), sig, k, opt, local, rr);
             }
@@ -414,7 +414,7 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
         parent = ram.data();
     } else {
 #ifdef _WIN32
-        throw std::runtime_error("out-of-core dedup needs mmap (Linux or macOS)");
+        throw FileError("out-of-core dedup needs mmap (Linux or macOS)");
 #else
         int fd = ::open(parent_file.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
         if (fd < 0) io_error("cannot create", parent_file);
@@ -448,7 +448,7 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
         EdgeRecord e{};
         while (rd.next(e)) {
             SEENIT_CHECK(e.i >= 0 && e.j >= 0 && static_cast<std::size_t>(e.i) < n && static_cast<std::size_t>(e.j) < n,
-                         std::runtime_error, edges, ": edge (", e.i, ", ", e.j, ") is not in [0, ", n,
+                         std::invalid_argument, edges, ": edge (", e.i, ", ", e.j, ") is not in [0, ", n,
                          ") (a damaged scratch file)");
             if (!(e.sim >= min_sim)) continue;
             i64 a = find(e.i), b = find(e.j);

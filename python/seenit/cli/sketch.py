@@ -214,7 +214,27 @@ def demo(
                   "(0.5, 0.5): it finds more borderline pairs and verification drops the extra candidates.", highlight=False)
 
 
+def dedup_rethreshold(
+    work_dir: Path = typer.Argument(..., help="The work directory of an out-of-core dedup (--max-memory / --work-dir)."),
+    threshold: float = typer.Option(..., help="The new threshold (at least the run's own)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Names the files: OUT's stem + .clusters.jsonl, .removed.txt, "
+                                                     ".summary.json (nothing is written at OUT)."),
+    max_memory: str = typer.Option("256M", "--max-memory", help="Memory budget of the components stage."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
+) -> None:
+    """Recompute the clusters and the removal set at a higher THRESHOLD from the verified
+    similarities stored in WORK_DIR, without reading the corpus again."""
+    from ..sketch.rethreshold import rethreshold
+
+    res = rethreshold(work_dir, threshold, out, max_memory=max_memory, overwrite=overwrite)
+    Console().print(f"threshold {res.threshold}: {res.n_docs:,} documents, {res.n_clusters:,} duplicate clusters, "
+                    f"{res.n_removed:,} removed\nclusters    -> {res.clusters}\nremoved ids -> {res.removed}\n"
+                    f"summary     -> {res.summary}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``dedup minhash`` (joining an existing ``dedup`` group) and ``demo`` to the root ``app``."""
+    """Add ``dedup minhash`` and ``dedup rethreshold`` (joining an existing ``dedup`` group) and ``demo``
+    to the root ``app``."""
     add_command(app, "demo", demo)
     add_to_group(app, "dedup", DEDUP_HELP, "minhash", dedup_minhash)
+    add_to_group(app, "dedup", DEDUP_HELP, "rethreshold", dedup_rethreshold)

@@ -358,7 +358,7 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
                 sink.abort()
             raise
         if sink is not None:
-            sink.close()
+            sink.close(sources=list(paths))
     t_sig = time.perf_counter() - t0
     report("clustering", done)
     t1 = time.perf_counter()

@@ -176,15 +176,27 @@ class WorkDir:
             self.stages = {}
             self._save()
 
+    @staticmethod
+    def read_identity(path: Path) -> dict[str, Any]:
+        """The identity recorded in the work directory at ``path``."""
+        ident = WorkDir._load_from(path).get("identity")
+        if not isinstance(ident, dict):
+            raise ValueError(f"{path / MANIFEST}: no identity recorded")
+        return ident
+
     def _load(self) -> dict[str, Any]:
+        return WorkDir._load_from(self.path)
+
+    @staticmethod
+    def _load_from(path: Path) -> dict[str, Any]:
         try:
-            obj = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+            obj = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{self.path / MANIFEST}: unreadable ({e})") from None
+            raise ValueError(f"{path / MANIFEST}: unreadable ({e})") from None
         if not isinstance(obj, dict) or obj.get("format") != WORK_FORMAT:
-            raise ValueError(f"{self.path / MANIFEST}: not a {WORK_FORMAT} manifest")
+            raise ValueError(f"{path / MANIFEST}: not a {WORK_FORMAT} manifest")
         if obj.get("version") != WORK_VERSION:
-            raise ValueError(f"{self.path / MANIFEST}: version {obj.get('version')!r}, this seenit reads {WORK_VERSION}")
+            raise ValueError(f"{path / MANIFEST}: version {obj.get('version')!r}, this seenit reads {WORK_VERSION}")
         return obj
 
     def _save(self) -> None:
@@ -278,8 +290,9 @@ class SignatureSink:
         self._run_start += self._pending_docs
         self._pending, self._pending_docs = [], 0
 
-    def close(self) -> None:
-        """Write the last run and record the finished ``signatures`` stage."""
+    def close(self, sources: list[str] | None = None) -> None:
+        """Write the last run and record the finished ``signatures`` stage (``sources``: the input
+        paths that files.bin indexes)."""
         self._flush()
         for fh in (self._sig, self._lines, self._files):
             fh.flush()
@@ -287,7 +300,8 @@ class SignatureSink:
             fh.close()
         files = [self.work.file("signatures.bin"), self.work.file("lines.bin"), self.work.file("files.bin"), *self.runs]
         self.work.finish("signatures", files, {"n": self.n, "runs": len(self.runs), "entries": self.entries,
-                                              "dtype": str(self.dtype), "num_perm": self.k})
+                                              "dtype": str(self.dtype), "num_perm": self.k,
+                                              "sources": sources or []})
 
     def abort(self) -> None:
         for fh in (self._sig, self._lines, self._files):
