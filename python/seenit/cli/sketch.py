@@ -61,7 +61,7 @@ def dedup_minhash(
     from ..sketch.files import dedup_files
 
     if dry_run:
-        _dry_run(inputs, field, threshold, num_perm, scheme, weights, max_memory)
+        _dry_run(inputs, field, threshold, num_perm, scheme, weights, max_memory, work_dir is not None)
         return
 
     bar: ProgressBar | None = None
@@ -108,7 +108,7 @@ def dedup_minhash(
 
 
 def _dry_run(inputs: List[Path], field: str, threshold: float, num_perm: int, scheme: str,
-             weights: Tuple[float, float], max_memory: str | None) -> None:
+             weights: Tuple[float, float], max_memory: str | None, has_work_dir: bool) -> None:
     """Count the documents (one read, no hashing) and print what a run would need."""
     from .. import io as sio
     from ..sketch import ooc
@@ -126,7 +126,7 @@ def _dry_run(inputs: List[Path], field: str, threshold: float, num_perm: int, sc
     except (ValueError, TypeError) as e:
         raise fail(str(e)) from None
     mem = ooc.in_memory_bytes(n, num_perm, bands, sig_bytes)
-    out_of_core = budget is not None and mem > budget
+    out_of_core = budget is not None and (mem > budget or has_work_dir)
     t = Table(title=f"seenit dedup minhash --dry-run  ({n:,} documents, {bands} bands x {rows} rows, k={num_perm})")
     t.add_column("")
     t.add_column("bytes", justify="right")

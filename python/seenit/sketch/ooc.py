@@ -299,6 +299,7 @@ class SignatureSink:
             os.fsync(fh.fileno())
             fh.close()
         files = [self.work.file("signatures.bin"), self.work.file("lines.bin"), self.work.file("files.bin"), *self.runs]
+        sio.fault_point("dedup:signatures-before-record")
         self.work.finish("signatures", files, {"n": self.n, "runs": len(self.runs), "entries": self.entries,
                                               "dtype": str(self.dtype), "num_perm": self.k,
                                               "sources": sources or []})
@@ -350,6 +351,7 @@ def edges_stage(work: WorkDir, plan: MemoryPlan, *, threshold: float, verify: st
                                               _MIN_READ_BUFFER))
     shutil.rmtree(work.file("edge-runs"), ignore_errors=True)
     work.finish("edges", [work.file("edges.bin")], {"edges": n_edges, "threshold": threshold, "verify": verify})
+    sio.fault_point("dedup:after-edges")
     return n_edges
 
 
