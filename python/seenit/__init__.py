@@ -17,6 +17,7 @@ from .ngram.index import LongestMatch, NgramIndex, Overlap
 from .tokenize import Normalisation
 from .sketch.dedup import Duplicates, ReferenceMatches, near_duplicates
 from .sketch.lsh import LSH
+from .sketch.outputs import DedupClusters, read_clusters
 from .logprob.metrics import Interval, auroc, bootstrap, roc_curve, tpr_at_fpr
 from .logprob.mia import (
     SurprisalProbes,
@@ -80,6 +81,8 @@ if not __version__:  # pragma: no cover
 
 __all__ = [
     "__version__",
+    "DedupClusters",
+    "read_clusters",
     "ContaminationItem",
     "ContaminationReport",
     "ExactDuplicates",

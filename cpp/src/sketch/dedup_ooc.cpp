@@ -263,6 +263,14 @@ void bucket_edges_one(std::vector<i64> m, const T* sig, std::size_t k, const Ooc
     }
 }
 
+// n rows of k slots of `width` bytes, refused before any arithmetic can wrap.
+std::size_t matrix_bytes(std::size_t n, std::size_t k, std::size_t width) {
+    SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1");
+    SEENIT_CHECK(n <= (std::size_t{1} << 62) / (k * width), std::invalid_argument, "n=", n, " rows of ", k,
+                 " slots do not fit a file");
+    return n * k * width;
+}
+
 void sort_unique_edges(std::vector<EdgeRecord>& e) {
     std::sort(e.begin(), e.end(), edge_less);
     e.erase(std::unique(e.begin(), e.end(), same_edge), e.end());
@@ -273,7 +281,12 @@ void sort_unique_edges(std::vector<EdgeRecord>& e) {
 template <class T>
 u64 ooc_write_band_run(MatrixView<const T> sig, i64 first_id, int bands, int rows, const std::string& path) {
     SEENIT_CHECK(first_id >= 0, std::invalid_argument, "first_id must be >= 0, got ", first_id);
-    const std::size_t nb = static_cast<std::size_t>(std::max(bands, 0));
+    SEENIT_CHECK(bands >= 1 && rows >= 1, std::invalid_argument, "bands and rows must be >= 1, got bands=", bands,
+                 ", rows=", rows);
+    // checked before the keys are allocated: a huge band count is an error, not a MemoryError
+    const std::size_t nb = static_cast<std::size_t>(bands);
+    SEENIT_CHECK(nb * static_cast<std::size_t>(rows) <= sig.cols, std::invalid_argument, "signatures have ", sig.cols,
+                 " slots but bands * rows = ", bands, " * ", rows, " = ", nb * static_cast<std::size_t>(rows));
     std::vector<u64> keys(sig.rows * nb);
     std::vector<u8> empty(sig.rows);
     lsh_band_keys<T>(sig, bands, rows, {keys.data(), keys.size()}, {empty.data(), empty.size()});
@@ -309,9 +322,8 @@ template <class T>
 std::vector<std::string> ooc_bucket_edges(const std::vector<std::string>& runs, const std::string& signatures,
                                           std::size_t n, std::size_t k, const OocEdgeOptions& opt,
                                           const std::string& edge_prefix) {
-    SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1");
     SEENIT_CHECK(opt.max_bucket >= 2, std::invalid_argument, "max_bucket must be >= 2, got ", opt.max_bucket);
-    MappedFile sigf(signatures, n * k * sizeof(T), false);
+    MappedFile sigf(signatures, matrix_bytes(n, k, sizeof(T)), false);
     const T* sig = reinterpret_cast<const T*>(sigf.data());
     PageBudget pages(sigf, k * sizeof(T), opt.signature_cache_bytes);
     Merger<BandEntry> mg(runs, opt.buffer_bytes, band_less);
@@ -402,7 +414,9 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
                              std::size_t k, const std::string& out, std::size_t parent_ram_bytes,
                              const std::string& parent_file, std::size_t buffer_bytes,
                              std::size_t signature_cache_bytes) {
-    SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1");
+    // the signatures are mapped first: a wrong n or k fails before n parents are allocated
+    MappedFile sigf(signatures, matrix_bytes(n, k, sizeof(T)), false);
+    const T* sig = reinterpret_cast<const T*>(sigf.data());
     // After the compression pass a root with members holds kRoot | (members - 1).
     constexpr i64 kRoot = i64{1} << 62;
     constexpr i64 kMask = kRoot - 1;
@@ -467,8 +481,6 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
         parent[root] = (parent[root] & kRoot) ? parent[root] + 1 : kRoot;
         touched();
     }
-    MappedFile sigf(signatures, n * k * sizeof(T), false);
-    const T* sig = reinterpret_cast<const T*>(sigf.data());
     PageBudget pages(sigf, k * sizeof(T), signature_cache_bytes);
     RecordWriter<ClusterRecord> w(out, buffer_bytes);
     std::map<u64, u64> sizes;

@@ -244,7 +244,15 @@ def read_clusters(out: str | os.PathLike[str]) -> DedupClusters:
         lines.append(r.get("line"))
     have_src = bool(where) and all(w is not None for w in where)
     _read_json_header(paths.removed, REMOVED_FORMAT)
-    removed = np.loadtxt(paths.removed, dtype=np.int64, skiprows=1, ndmin=1)
+    removed_ids = []
+    with open(paths.removed, encoding="utf-8") as fh:
+        fh.readline()
+        for k, line in enumerate(fh, start=2):
+            try:
+                removed_ids.append(int(line))
+            except ValueError:
+                raise ValueError(f"{paths.removed}:{k}: not a document id: {line.strip()[:40]!r}") from None
+    removed = np.asarray(removed_ids, dtype=np.int64)
     return DedupClusters(ids=np.asarray(ids, np.int64), cluster=np.asarray(cl, np.int64),
                          similarity=np.asarray(sim, np.float64), paths=where if have_src else None,
                          lines=np.asarray(lines, np.int64) if have_src else None, removed=removed, summary=summary)
