@@ -56,7 +56,7 @@ def dedup_minhash(
     the kept document, source), .removed.txt (removed ids) and .summary.json (counts, cluster
     sizes, settings, checksums); format in docs/dedup_files.md. All are written to temporary
     names and renamed, the summary last, so a set left by an interrupted run is detectable
-    (seenit.check_dedup_output). Existing outputs are refused unless --overwrite.
+    (seenit.sketch.files.check_dedup_output). Existing outputs are refused unless --overwrite.
     """
     from ..sketch.files import dedup_files
 
