@@ -527,7 +527,7 @@ void bind(py::module_& m) {
         "dedup_bucket_edges",
         [](const std::vector<std::string>& runs, const std::string& signatures, std::size_t n, std::size_t k,
            int signature_bytes, double threshold, bool verify, std::size_t max_bucket, std::size_t buffer_bytes,
-           std::size_t edge_buffer_bytes, std::size_t signature_cache_bytes, const std::string& edge_prefix) {
+           std::size_t edge_buffer_bytes, const std::string& edge_prefix) {
             check_paths(runs, "runs");
             check_sig_bytes(signature_bytes);
             SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1, got ", k);
@@ -536,7 +536,6 @@ void bind(py::module_& m) {
             SEENIT_CHECK(max_bucket >= 2, std::invalid_argument, "max_bucket must be >= 2, got ", max_bucket);
             check_positive(buffer_bytes, "buffer_bytes");
             check_positive(edge_buffer_bytes, "edge_buffer_bytes");
-            check_positive(signature_cache_bytes, "signature_cache_bytes");
             SEENIT_CHECK(!edge_prefix.empty(), std::invalid_argument, "edge_prefix must not be empty");
             OocEdgeOptions opt;
             opt.threshold = threshold;
@@ -544,13 +543,12 @@ void bind(py::module_& m) {
             opt.max_bucket = max_bucket;
             opt.buffer_bytes = buffer_bytes;
             opt.edge_buffer_bytes = edge_buffer_bytes;
-            opt.signature_cache_bytes = signature_cache_bytes;
             py::gil_scoped_release nogil;
             return signature_bytes == 4 ? ooc_bucket_edges<u32>(runs, signatures, n, k, opt, edge_prefix)
                                         : ooc_bucket_edges<u64>(runs, signatures, n, k, opt, edge_prefix);
         },
         "runs"_a, "signatures"_a, "n"_a, "k"_a, "signature_bytes"_a, "threshold"_a, "verify"_a, "max_bucket"_a,
-        "buffer_bytes"_a, "edge_buffer_bytes"_a, "signature_cache_bytes"_a, "edge_prefix"_a,
+        "buffer_bytes"_a, "edge_buffer_bytes"_a, "edge_prefix"_a,
         "Verified edges of the buckets of the merged band runs, as sorted unique edge runs; returns their paths.");
     m.def(
         "dedup_merge_edge_runs",
@@ -566,27 +564,27 @@ void bind(py::module_& m) {
         "dedup_components",
         [](const std::string& edges, double min_sim, std::size_t n, const std::string& signatures, std::size_t k,
            int signature_bytes, const std::string& out, std::size_t parent_ram_bytes, const std::string& parent_file,
-           std::size_t buffer_bytes, std::size_t signature_cache_bytes) {
+           std::size_t buffer_bytes, std::size_t page_cache_bytes) {
             check_sig_bytes(signature_bytes);
             SEENIT_CHECK(k >= 1, std::invalid_argument, "k must be >= 1, got ", k);
             SEENIT_CHECK(min_sim >= 0.0 && min_sim <= 1.0, std::invalid_argument, "min_sim must be in [0, 1], got ",
                          min_sim);
             SEENIT_CHECK(n < (std::size_t{1} << 62), std::invalid_argument, "n must be < 2**62, got ", n);
             check_positive(buffer_bytes, "buffer_bytes");
-            check_positive(signature_cache_bytes, "signature_cache_bytes");
+            check_positive(page_cache_bytes, "page_cache_bytes");
             SEENIT_CHECK(!out.empty() && !parent_file.empty(), std::invalid_argument, "out and parent_file must not be empty");
             OocComponents r;
             {
                 py::gil_scoped_release nogil;
                 r = signature_bytes == 4 ? ooc_components<u32>(edges, min_sim, n, signatures, k, out, parent_ram_bytes,
-                                                               parent_file, buffer_bytes, signature_cache_bytes)
+                                                               parent_file, buffer_bytes, page_cache_bytes)
                                          : ooc_components<u64>(edges, min_sim, n, signatures, k, out, parent_ram_bytes,
-                                                               parent_file, buffer_bytes, signature_cache_bytes);
+                                                               parent_file, buffer_bytes, page_cache_bytes);
             }
             return py::make_tuple(r.records, r.size_histogram);
         },
         "edges"_a, "min_sim"_a, "n"_a, "signatures"_a, "k"_a, "signature_bytes"_a, "out"_a, "parent_ram_bytes"_a,
-        "parent_file"_a, "buffer_bytes"_a, "signature_cache_bytes"_a,
+        "parent_file"_a, "buffer_bytes"_a, "page_cache_bytes"_a,
         "Connected components of the edges with similarity >= min_sim: one (id, label, similarity) record per "
         "clustered document, ascending id, written to out; returns (count, [(cluster size, clusters), ...]).");
 }

@@ -472,7 +472,7 @@ def fuzz_core_dedup_stages(d: Decoder) -> None:
     damaged |= n_arg != n
     edge_runs = call(_core.dedup_bucket_edges, [merged] if d.bool() else runs, str(root / "sig.bin"), n_arg,
                      sig.shape[1], sig.dtype.itemsize, t, verify, max_bucket, d.pick((1, 48, 4096)),
-                     d.pick((1, 240, 1 << 20)), 4096, str(root / "edges"), allowed=io)
+                     d.pick((1, 240, 1 << 20)), str(root / "edges"), allowed=io)
     damaged |= any([_maybe_damage(d, p) for p in edge_runs])
     call(_core.dedup_merge_edge_runs, edge_runs, str(root / "edges.bin"), d.pick((24, 4096)), allowed=io)
     min_sim = d.float(0.0, 1.0, wild=10)

@@ -112,8 +112,7 @@ def test_bucket_edges_match_the_reference(tmp_path, sig, data):
         sig.tofile(sig_path)
         edge_runs = _core.dedup_bucket_edges([str(p) for p in runs], str(sig_path), sig.shape[0], sig.shape[1],
                                              sig.dtype.itemsize, t, verify == "signature", max_bucket, 24,
-                                             data.draw(st.sampled_from([1, 24 * 3, 1 << 20])), 4096,
-                                             str(tmp_path / "edges"))
+                                             data.draw(st.sampled_from([1, 24 * 3, 1 << 20])), str(tmp_path / "edges"))
         out = tmp_path / "edges.bin"
         m = _core.dedup_merge_edge_runs(edge_runs, str(out), 48)
     finally:
@@ -167,11 +166,11 @@ def test_core_stages_reject_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="whole number of 24-byte records"):
         _core.dedup_merge_band_runs([str(tmp_path / "odd.bin")], str(tmp_path / "o.bin"), 1024)
     with pytest.raises(ValueError, match="signature_bytes"):
-        _core.dedup_bucket_edges([], "s", 1, 1, 3, 0.5, True, 2, 1, 1, 1, "e")
+        _core.dedup_bucket_edges([], "s", 1, 1, 3, 0.5, True, 2, 1, 1, "e")
     with pytest.raises(ValueError, match="threshold"):
-        _core.dedup_bucket_edges([], "s", 1, 1, 4, 1.5, True, 2, 1, 1, 1, "e")
+        _core.dedup_bucket_edges([], "s", 1, 1, 4, 1.5, True, 2, 1, 1, "e")
     with pytest.raises(ValueError, match="max_bucket"):
-        _core.dedup_bucket_edges([], "s", 1, 1, 4, 0.5, True, 1, 1, 1, 1, "e")
+        _core.dedup_bucket_edges([], "s", 1, 1, 4, 0.5, True, 1, 1, 1, "e")
     with pytest.raises(ValueError, match="min_sim"):
         _core.dedup_components("e", -0.1, 1, "s", 1, 4, "o", 0, "p", 1, 1)
     # a band run naming a document beyond the signature file: refused, not read out of bounds
@@ -179,7 +178,7 @@ def test_core_stages_reject_bad_arguments(tmp_path):
     np.zeros((3, 4), np.uint32).tofile(tmp_path / "s.bin")
     with pytest.raises(ValueError, match="damaged"):
         _core.dedup_bucket_edges([str(tmp_path / "r.bin")], str(tmp_path / "s.bin"), 3, 4, 4, 0.5, True, 2, 1024,
-                                 1024, 1024, str(tmp_path / "e"))
+                                 1024, str(tmp_path / "e"))
     assert not list(tmp_path.glob("e-*")) and not list(tmp_path.glob("*.tmp"))
 
 

@@ -1,7 +1,7 @@
 // Out-of-core near-duplicate clustering: the stages of `near_duplicates` with bounded memory.
 // No Python in here.
 //
-//   signatures (a raw row-major file, memory-mapped read-only here)
+//   signatures (a raw row-major file, rows read with pread)
 //     -> band runs:   per block of documents, every (band, key, id) of its non-empty rows,
 //                     sorted, one file per block (ooc_write_band_run)
 //     -> buckets:     the runs merged (k-way; ooc_merge_band_runs when there are too many to
@@ -70,7 +70,6 @@ struct OocEdgeOptions {
     std::size_t max_bucket = 100;  // buckets above this are verified by center rounds
     std::size_t buffer_bytes = 1 << 20;       // read buffer per run
     std::size_t edge_buffer_bytes = 1 << 24;  // edges held before a sorted run is spilled
-    std::size_t signature_cache_bytes = 1 << 26;  // signature pages touched before they are dropped
     std::size_t batch_members = 1 << 16;      // bucket members verified together (in parallel)
 };
 
@@ -92,13 +91,13 @@ struct OocComponents {
 
 // Connected components of the edges of `edges` with sim >= min_sim over n documents. The
 // parent array lives in RAM when 8 n <= parent_ram_bytes, otherwise in the memory-mapped file
-// `parent_file` (pages dropped every signature_cache_bytes). Writes one ClusterRecord per
+// `parent_file` (its pages returned to the page cache after about page_cache_bytes were mapped). Writes one ClusterRecord per
 // document of a component of >= 2 members, ascending id, to `out` (similarity to the label's
 // signature, from the signature file as for ooc_bucket_edges).
 template <class T>
 OocComponents ooc_components(const std::string& edges, double min_sim, std::size_t n, const std::string& signatures,
                              std::size_t k, const std::string& out, std::size_t parent_ram_bytes,
                              const std::string& parent_file, std::size_t buffer_bytes,
-                             std::size_t signature_cache_bytes);
+                             std::size_t page_cache_bytes);
 
 }  // namespace seenit

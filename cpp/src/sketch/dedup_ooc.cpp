@@ -40,7 +40,9 @@ bool same_edge(const EdgeRecord& a, const EdgeRecord& b) { return a.i == b.i && 
 }
 
 // Buffered writer of fixed-size records to path + ".tmp", renamed to path by commit();
-// destroyed uncommitted (an exception), it removes the temporary file.
+// destroyed uncommitted (an exception), it removes the temporary file. Not fsynced: scratch
+// files are trusted only through the checksums the work directory records (a file torn by a
+// power cut fails them and its stage runs again), and an fsync per run cost more than the sort.
 template <class Rec>
 class RecordWriter {
 public:
@@ -66,9 +68,6 @@ public:
     void commit() {
         flush();
         if (std::fflush(fh_) != 0) io_error("cannot write", tmp_);
-#ifndef _WIN32
-        if (::fsync(::fileno(fh_)) != 0) io_error("cannot write", tmp_);
-#endif
         FILE* f = fh_;
         fh_ = nullptr;
         if (std::fclose(f) != 0) {
@@ -171,7 +170,7 @@ private:
     std::priority_queue<std::size_t, std::vector<std::size_t>, HeapLess> heap_;
 };
 
-// A file mapped into memory (read-only, or read-write for the union-find parents). drop()
+// A file mapped into memory (the union-find parents, when they do not fit the budget). drop()
 // returns its resident pages to the page cache, so they stop counting in this process's RSS.
 class MappedFile {
 public:
@@ -216,47 +215,89 @@ private:
     char* data_ = nullptr;
 };
 
-// Counts signature rows read and drops the mapping's pages after about `cache_bytes` of them
-// (one page per row read, at worst).
-class PageBudget {
+// Rows of the raw signature file, read with pread: a mapping would count every page the
+// kernel maps around a fault in this process's RSS (16x the pages read), which the budget
+// cannot bound; reads come from the page cache all the same. Safe from several threads.
+template <class T>
+class SignatureFile {
 public:
-    PageBudget(MappedFile& f, std::size_t row_bytes, std::size_t cache_bytes)
-        : f_(f), limit_(std::max<std::size_t>(1, cache_bytes / std::max<std::size_t>(row_bytes, 4096))) {}
-    void touched(std::size_t rows) {
-        used_ += rows;
-        if (used_ >= limit_) {
-            f_.drop();
-            used_ = 0;
+    SignatureFile(const std::string& path, std::size_t n, std::size_t k, std::size_t bytes) : n_(n), k_(k) {
+#ifdef _WIN32
+        (void)path;
+        (void)bytes;
+        throw FileError("out-of-core dedup needs POSIX files (Linux or macOS)");
+#else
+        fd_ = ::open(path.c_str(), O_RDONLY);
+        if (fd_ < 0) io_error("cannot open", path);
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0) io_error("cannot stat", path);
+        if (static_cast<std::size_t>(st.st_size) < bytes) {
+            ::close(fd_);
+            fd_ = -1;
+            throw std::invalid_argument(detail::concat(path, " holds ", st.st_size, " bytes, expected ", bytes,
+                                                       " (a damaged scratch file)"));
         }
+        path_ = path;
+#endif
+    }
+    SignatureFile(const SignatureFile&) = delete;
+    SignatureFile& operator=(const SignatureFile&) = delete;
+    ~SignatureFile() {
+#ifndef _WIN32
+        if (fd_ >= 0) ::close(fd_);
+#endif
+    }
+    // Row `id` into out[0, k).
+    void read(i64 id, T* out) const {
+        SEENIT_CHECK(id >= 0 && static_cast<std::size_t>(id) < n_, std::invalid_argument, "document id ", id,
+                     " is not in [0, ", n_, ") (a damaged scratch file)");
+#ifndef _WIN32
+        const std::size_t bytes = k_ * sizeof(T);
+        std::size_t done = 0;
+        char* dst = reinterpret_cast<char*>(out);
+        while (done < bytes) {
+            ssize_t r = ::pread(fd_, dst + done, bytes - done,
+                                static_cast<off_t>(static_cast<std::size_t>(id) * bytes + done));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) io_error("cannot read", path_);
+            done += static_cast<std::size_t>(r);
+        }
+#endif
     }
 
 private:
-    MappedFile& f_;
-    std::size_t limit_, used_ = 0;
+    std::string path_;
+    std::size_t n_, k_;
+    int fd_ = -1;
 };
 
 // Edges of one bucket (members ascending), as seenit.sketch.dedup.bucket_edges makes them:
 // every pair of a bucket of <= max_bucket members; above that, the first member is a center,
 // every other member is verified against it, and the members that fail form the next bucket.
 template <class T>
-void bucket_edges_one(std::vector<i64> m, const T* sig, std::size_t k, const OocEdgeOptions& opt,
-                      std::vector<EdgeRecord>& out, std::size_t& rows_read) {
-    auto verified = [&](i64 a, i64 b, double& s) {
-        s = signature_similarity(sig + static_cast<std::size_t>(a) * k, sig + static_cast<std::size_t>(b) * k, k);
-        rows_read += 2;
-        return !opt.verify || s >= opt.threshold;
-    };
-    double s = 0;
+void bucket_edges_one(std::vector<i64> m, const SignatureFile<T>& sigs, std::size_t k, const OocEdgeOptions& opt,
+                      std::vector<EdgeRecord>& out) {
+    auto ok = [&](double s) { return !opt.verify || s >= opt.threshold; };
+    std::vector<T> rows;
     while (m.size() >= 2) {
         if (m.size() <= opt.max_bucket) {
+            rows.resize(m.size() * k);
+            for (std::size_t x = 0; x < m.size(); ++x) sigs.read(m[x], rows.data() + x * k);
             for (std::size_t x = 0; x < m.size(); ++x)
-                for (std::size_t y = x + 1; y < m.size(); ++y)
-                    if (m[x] != m[y] && verified(m[x], m[y], s)) out.push_back({m[x], m[y], s});
+                for (std::size_t y = x + 1; y < m.size(); ++y) {
+                    if (m[x] == m[y]) continue;
+                    double s = signature_similarity(rows.data() + x * k, rows.data() + y * k, k);
+                    if (ok(s)) out.push_back({m[x], m[y], s});
+                }
             return;
         }
+        rows.resize(2 * k);
+        sigs.read(m[0], rows.data());
         std::vector<i64> rest;
         for (std::size_t x = 1; x < m.size(); ++x) {
-            if (verified(m[0], m[x], s)) out.push_back({m[0], m[x], s});
+            sigs.read(m[x], rows.data() + k);
+            double s = signature_similarity(rows.data(), rows.data() + k, k);
+            if (ok(s)) out.push_back({m[0], m[x], s});
             else rest.push_back(m[x]);
         }
         m.swap(rest);
@@ -323,9 +364,7 @@ std::vector<std::string> ooc_bucket_edges(const std::vector<std::string>& runs, 
                                           std::size_t n, std::size_t k, const OocEdgeOptions& opt,
                                           const std::string& edge_prefix) {
     SEENIT_CHECK(opt.max_bucket >= 2, std::invalid_argument, "max_bucket must be >= 2, got ", opt.max_bucket);
-    MappedFile sigf(signatures, matrix_bytes(n, k, sizeof(T)), false);
-    const T* sig = reinterpret_cast<const T*>(sigf.data());
-    PageBudget pages(sigf, k * sizeof(T), opt.signature_cache_bytes);
+    SignatureFile<T> sigs(signatures, n, k, matrix_bytes(n, k, sizeof(T)));
     Merger<BandEntry> mg(runs, opt.buffer_bytes, band_less);
 
     std::vector<std::string> written;
@@ -351,25 +390,19 @@ std::vector<std::string> ooc_bucket_edges(const std::vector<std::string>& runs, 
         const std::size_t ng = batch.offsets.size() - 1;
         if (ng == 0) return;
         std::vector<std::vector<EdgeRecord>> parts;
-        std::vector<std::size_t> rows_read;
         std::mutex mu;
         parallel_for_dynamic(ng, 16, [&](std::size_t lo, std::size_t hi, int) {
             std::vector<EdgeRecord> local;
-            std::size_t rr = 0;
             for (std::size_t g = lo; g < hi; ++g) {
                 std::vector<i64> m(batch.values.begin() + batch.offsets[g], batch.values.begin() + batch.offsets[g + 1]);
-                for (i64 id : m)
-                    SEENIT_CHECK(id >= 0 && static_cast<std::size_t>(id) < n, std::invalid_argument, "band run id ", id,
-                                 " is not a document in [0, ", n, ") (a damaged scratch file)");
-                bucket_edges_one<T>(std::move(m), sig, k, opt, local, rr);
+                bucket_edges_one<T>(std::move(m), sigs, k, opt, local);
             }
             std::lock_guard<std::mutex> g(mu);
             parts.push_back(std::move(local));
-            rows_read.push_back(rr);
         });
-        for (std::size_t p = 0; p < parts.size(); ++p) {
-            edges.insert(edges.end(), parts[p].begin(), parts[p].end());
-            pages.touched(rows_read[p]);
+        for (auto& part : parts) {
+            edges.insert(edges.end(), part.begin(), part.end());
+            std::vector<EdgeRecord>().swap(part);
             if (edges.size() >= edge_cap) spill();
         }
         batch.values.clear();
@@ -413,10 +446,9 @@ template <class T>
 OocComponents ooc_components(const std::string& edges, double min_sim, std::size_t n, const std::string& signatures,
                              std::size_t k, const std::string& out, std::size_t parent_ram_bytes,
                              const std::string& parent_file, std::size_t buffer_bytes,
-                             std::size_t signature_cache_bytes) {
-    // the signatures are mapped first: a wrong n or k fails before n parents are allocated
-    MappedFile sigf(signatures, matrix_bytes(n, k, sizeof(T)), false);
-    const T* sig = reinterpret_cast<const T*>(sigf.data());
+                             std::size_t page_cache_bytes) {
+    // the signatures are opened first: a wrong n or k fails before n parents are allocated
+    SignatureFile<T> sigs(signatures, n, k, matrix_bytes(n, k, sizeof(T)));
     // After the compression pass a root with members holds kRoot | (members - 1).
     constexpr i64 kRoot = i64{1} << 62;
     constexpr i64 kMask = kRoot - 1;
@@ -440,7 +472,8 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
 #endif
     }
     std::size_t since_drop = 0;
-    const std::size_t drop_every = std::max<std::size_t>(1, signature_cache_bytes / 4096);
+    // a fault maps up to 16 cached pages around it (fault-around): count 64 KiB per touch
+    const std::size_t drop_every = std::max<std::size_t>(1, page_cache_bytes / 65536);
     auto touched = [&]() {
         if (mapped && ++since_drop >= drop_every) {
             mapped->drop();
@@ -481,8 +514,8 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
         parent[root] = (parent[root] & kRoot) ? parent[root] + 1 : kRoot;
         touched();
     }
-    PageBudget pages(sigf, k * sizeof(T), signature_cache_bytes);
     RecordWriter<ClusterRecord> w(out, buffer_bytes);
+    std::vector<T> a(k), b(k);
     std::map<u64, u64> sizes;
     for (std::size_t i = 0; i < n; ++i) {
         const i64 p = parent[i];
@@ -492,8 +525,9 @@ OocComponents ooc_components(const std::string& edges, double min_sim, std::size
             ++sizes[static_cast<u64>(p & kMask) + 2];
             w.put({id, id, 1.0});
         } else {
-            w.put({id, p, signature_similarity(sig + static_cast<std::size_t>(p) * k, sig + i * k, k)});
-            pages.touched(2);
+            sigs.read(p, a.data());
+            sigs.read(id, b.data());
+            w.put({id, p, signature_similarity(a.data(), b.data(), k)});
         }
         touched();
     }

@@ -4,7 +4,7 @@
 
     WORK/
       work.json              manifest: format, version, identity (inputs + settings), finished stages
-      signatures.bin         n x num_perm signatures, raw host-endian (memory-mapped by the core)
+      signatures.bin         n x num_perm signatures, raw host-endian (rows read by the core)
       lines.bin, files.bin   per document: its 1-based line (int64) and file index (int32), when from files
       runs/run-NNNNNN.bin    one sorted band run per block of documents (core: dedup_write_band_run)
       edges.bin              every verified edge (i, j, similarity), sorted, unique
@@ -100,7 +100,7 @@ class MemoryPlan:
     read_buffer: int       # per run, while merging
     merge_fan_in: int      # runs merged at once (a quarter of the budget in read buffers)
     edge_buffer: int       # verified edges held before a sorted run is spilled
-    signature_cache: int   # signature pages touched before they are returned to the page cache
+    page_cache: int        # mapped union-find pages before they are returned to the page cache
     parent_ram: int        # the union-find parents stay in RAM up to this, else a memory-mapped file
 
 
@@ -117,7 +117,7 @@ def plan_memory(budget: int, num_perm: int, bands: int, sig_bytes: int, name: st
     quarter = budget // 4
     return MemoryPlan(budget=budget, block_docs=(budget // 2) // per_doc_block_bytes(num_perm, bands, sig_bytes),
                       read_buffer=_MIN_READ_BUFFER, merge_fan_in=max(2, quarter // _MIN_READ_BUFFER),
-                      edge_buffer=quarter, signature_cache=quarter, parent_ram=budget // 2)
+                      edge_buffer=quarter, page_cache=quarter, parent_ram=budget // 2)
 
 
 def scratch_estimate(n: int, num_perm: int, bands: int, sig_bytes: int, sources: bool = True) -> dict[str, int]:
@@ -230,10 +230,13 @@ class WorkDir:
                 return None
         return rec.get("meta", {})
 
-    def finish(self, stage: str, files: list[Path], meta: dict[str, Any]) -> None:
+    def finish(self, stage: str, files: list[Path], meta: dict[str, Any],
+               known: dict[Path, tuple[int, str]] | None = None) -> None:
+        """Record a finished stage with the size and SHA-256 of its files (``known``: computed while
+        writing, so those files are not read again)."""
         recs = {}
         for p in files:
-            size, digest = sha256_file(p)
+            size, digest = (known or {}).get(p) or sha256_file(p)
             recs[str(p.relative_to(self.path))] = [size, digest]
         self.stages[stage] = {"files": recs, "meta": meta}
         self._save()
@@ -253,7 +256,10 @@ class SignatureSink:
         self._sig = open(work.file("signatures.bin"), "wb")
         self._lines = open(work.file("lines.bin"), "wb")
         self._files = open(work.file("files.bin"), "wb")
-        self._pending: list[np.ndarray] = []
+        # hashed as written, so finishing the stage does not read them back
+        self._hash = {fh: hashlib.sha256() for fh in (self._sig, self._lines, self._files)}
+        # one preallocated block: the core sorts it into a run (no concatenation copy)
+        self._block = np.empty((0, num_perm), dtype=dtype)
         self._pending_docs = 0
         self.n = 0
         self._run_start = 0
@@ -264,45 +270,51 @@ class SignatureSink:
         if sig.dtype != self.dtype or sig.ndim != 2 or sig.shape[1] != self.k:
             raise ValueError(f"signature block of shape {sig.shape} and dtype {sig.dtype} does not match "
                              f"({self.k} slots of {self.dtype})")
-        sig = np.ascontiguousarray(sig)
-        self._sig.write(sig.tobytes())
+        self._write(self._sig, np.ascontiguousarray(sig))
         if lines is not None and file_ids is not None:
-            self._lines.write(np.ascontiguousarray(lines, dtype="<i8").tobytes())
-            self._files.write(np.ascontiguousarray(file_ids, dtype="<i4").tobytes())
+            self._write(self._lines, np.ascontiguousarray(lines, dtype="<i8"))
+            self._write(self._files, np.ascontiguousarray(file_ids, dtype="<i4"))
         self.n += sig.shape[0]
         lo = 0
         while lo < sig.shape[0]:
+            if self._block.shape[0] == 0:
+                self._block = np.empty((self.plan.block_docs, self.k), dtype=self.dtype)
             take = min(sig.shape[0] - lo, self.plan.block_docs - self._pending_docs)
-            self._pending.append(sig[lo:lo + take])
+            self._block[self._pending_docs:self._pending_docs + take] = sig[lo:lo + take]
             self._pending_docs += take
             lo += take
             if self._pending_docs == self.plan.block_docs:
                 self._flush()
 
+    def _write(self, fh: Any, a: np.ndarray) -> None:
+        view = memoryview(a).cast("B")
+        fh.write(view)
+        self._hash[fh].update(view)
+
     def _flush(self) -> None:
         if not self._pending_docs:
             return
-        block = self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending)
         path = self.work.file("runs", f"run-{len(self.runs):06d}.bin")
-        self.entries += int(_core.dedup_write_band_run(np.ascontiguousarray(block), self._run_start, self.bands,
+        self.entries += int(_core.dedup_write_band_run(self._block[:self._pending_docs], self._run_start, self.bands,
                                                        self.rows, str(path)))
         self.runs.append(path)
         self._run_start += self._pending_docs
-        self._pending, self._pending_docs = [], 0
+        self._pending_docs = 0
 
     def close(self, sources: list[str] | None = None) -> None:
         """Write the last run and record the finished ``signatures`` stage (``sources``: the input
         paths that files.bin indexes)."""
         self._flush()
+        self._block = np.empty((0, self.k), dtype=self.dtype)
+        known = {}
         for fh in (self._sig, self._lines, self._files):
-            fh.flush()
-            os.fsync(fh.fileno())
+            known[Path(fh.name)] = (fh.tell(), self._hash[fh].hexdigest())
             fh.close()
         files = [self.work.file("signatures.bin"), self.work.file("lines.bin"), self.work.file("files.bin"), *self.runs]
         sio.fault_point("dedup:signatures-before-record")
         self.work.finish("signatures", files, {"n": self.n, "runs": len(self.runs), "entries": self.entries,
                                               "dtype": str(self.dtype), "num_perm": self.k,
-                                              "sources": sources or []})
+                                              "sources": sources or []}, known)
 
     def abort(self) -> None:
         for fh in (self._sig, self._lines, self._files):
@@ -343,8 +355,7 @@ def edges_stage(work: WorkDir, plan: MemoryPlan, *, threshold: float, verify: st
     dtype = np.dtype(sig_meta["dtype"])
     edge_runs = _core.dedup_bucket_edges([str(p) for p in runs], str(work.file("signatures.bin")), sig_meta["n"],
                                          sig_meta["num_perm"], dtype.itemsize, threshold, verify == "signature",
-                                         max_bucket, buf, plan.edge_buffer, plan.signature_cache,
-                                         str(work.file("edge-runs", "edges")))
+                                         max_bucket, buf, plan.edge_buffer, str(work.file("edge-runs", "edges")))
     shutil.rmtree(work.file("merge"), ignore_errors=True)
     edge_runs = merge_edge_runs(work, [Path(p) for p in edge_runs], plan)
     n_edges = int(_core.dedup_merge_edge_runs([str(p) for p in edge_runs], str(work.file("edges.bin")),
@@ -384,7 +395,7 @@ def components_stage(work: WorkDir, plan: MemoryPlan, min_sim: float) -> tuple[P
     records, hist = _core.dedup_components(str(work.file("edges.bin")), min_sim, sig_meta["n"],
                                            str(work.file("signatures.bin")), sig_meta["num_perm"], dtype.itemsize,
                                            str(out), plan.parent_ram, str(parents), _MIN_READ_BUFFER,
-                                           plan.signature_cache)
+                                           plan.page_cache)
     if parents.exists():
         parents.unlink()
     histogram = {str(int(s)): int(c) for s, c in hist}
