@@ -27,12 +27,19 @@ namespace {
 
 static_assert(sizeof(BandEntry) == 24 && sizeof(EdgeRecord) == 24 && sizeof(ClusterRecord) == 24, "record layout");
 
-bool band_less(const BandEntry& a, const BandEntry& b) {
-    if (a.band != b.band) return a.band < b.band;
-    if (a.key != b.key) return a.key < b.key;
-    return a.id < b.id;
-}
-bool edge_less(const EdgeRecord& a, const EdgeRecord& b) { return a.i < b.i || (a.i == b.i && a.j < b.j); }
+// Comparators as types, so the sorts and merges inline them.
+struct BandLess {
+    bool operator()(const BandEntry& a, const BandEntry& b) const {
+        if (a.band != b.band) return a.band < b.band;
+        if (a.key != b.key) return a.key < b.key;
+        return a.id < b.id;
+    }
+};
+struct EdgeLess {
+    bool operator()(const EdgeRecord& a, const EdgeRecord& b) const { return a.i < b.i || (a.i == b.i && a.j < b.j); }
+};
+constexpr BandLess band_less{};
+constexpr EdgeLess edge_less{};
 bool same_edge(const EdgeRecord& a, const EdgeRecord& b) { return a.i == b.i && a.j == b.j; }
 
 [[noreturn]] void io_error(const char* what, const std::string& path) {
@@ -134,11 +141,10 @@ private:
 };
 
 // k-way merge of sorted record files, in `less` order (ties: the earlier file first).
-template <class Rec>
+template <class Rec, class Less>
 class Merger {
 public:
-    Merger(const std::vector<std::string>& paths, std::size_t buffer_bytes, bool (*less)(const Rec&, const Rec&))
-        : less_(less), heap_(HeapLess{this}) {
+    Merger(const std::vector<std::string>& paths, std::size_t buffer_bytes) : heap_(HeapLess{this}) {
         readers_.reserve(paths.size());
         heads_.resize(paths.size());
         for (std::size_t r = 0; r < paths.size(); ++r) {
@@ -164,7 +170,7 @@ private:
             return a > b;
         }
     };
-    bool (*less_)(const Rec&, const Rec&);
+    Less less_{};
     std::vector<std::unique_ptr<RecordReader<Rec>>> readers_;
     std::vector<Rec> heads_;
     std::priority_queue<std::size_t, std::vector<std::size_t>, HeapLess> heap_;
@@ -341,7 +347,10 @@ u64 ooc_write_band_run(MatrixView<const T> sig, i64 first_id, int bands, int row
             BandEntry* e = entries.data() + b * live.size();
             for (std::size_t q = 0; q < live.size(); ++q)
                 e[q] = {b, keys[live[q] * nb + b], first_id + static_cast<i64>(live[q])};
-            std::sort(e, e + live.size(), band_less);
+            // one band: its entries differ only in (key, id)
+            std::sort(e, e + live.size(), [](const BandEntry& x, const BandEntry& y) {
+                return x.key < y.key || (x.key == y.key && x.id < y.id);
+            });
         }
     });
     RecordWriter<BandEntry> w(path, 1 << 20);
@@ -351,7 +360,7 @@ u64 ooc_write_band_run(MatrixView<const T> sig, i64 first_id, int bands, int row
 }
 
 u64 ooc_merge_band_runs(const std::vector<std::string>& runs, const std::string& out, std::size_t buffer_bytes) {
-    Merger<BandEntry> mg(runs, buffer_bytes, band_less);
+    Merger<BandEntry, BandLess> mg(runs, buffer_bytes);
     RecordWriter<BandEntry> w(out, buffer_bytes);
     BandEntry e{};
     while (mg.next(e)) w.put(e);
@@ -365,7 +374,7 @@ std::vector<std::string> ooc_bucket_edges(const std::vector<std::string>& runs, 
                                           const std::string& edge_prefix) {
     SEENIT_CHECK(opt.max_bucket >= 2, std::invalid_argument, "max_bucket must be >= 2, got ", opt.max_bucket);
     SignatureFile<T> sigs(signatures, n, k, matrix_bytes(n, k, sizeof(T)));
-    Merger<BandEntry> mg(runs, opt.buffer_bytes, band_less);
+    Merger<BandEntry, BandLess> mg(runs, opt.buffer_bytes);
 
     std::vector<std::string> written;
     std::vector<EdgeRecord> edges;
@@ -430,7 +439,7 @@ std::vector<std::string> ooc_bucket_edges(const std::vector<std::string>& runs, 
 }
 
 u64 ooc_merge_edge_runs(const std::vector<std::string>& runs, const std::string& out, std::size_t buffer_bytes) {
-    Merger<EdgeRecord> mg(runs, buffer_bytes, edge_less);
+    Merger<EdgeRecord, EdgeLess> mg(runs, buffer_bytes);
     RecordWriter<EdgeRecord> w(out, buffer_bytes);
     EdgeRecord e{}, last{-1, -1, 0.0};
     while (mg.next(e)) {
