@@ -13,6 +13,7 @@
 #include "seenit/dedup_ooc.hpp"
 #include "seenit/hashing.hpp"
 #include "seenit/lsh.hpp"
+#include "seenit/lsh_bloom.hpp"
 #include "seenit/minhash.hpp"
 #include "seenit/shingles.hpp"
 #include "seenit/union_find.hpp"
@@ -486,7 +487,22 @@ void check_paths(const std::vector<std::string>& paths, const char* name) {
 }
 
 template <class T>
-void bind_typed(py::module_& m) {
+void bind_typed(py::module_& m, py::class_<LshBloom>& bloom) {
+    bloom.def(
+        "process",
+        [](LshBloom& self, const carray<T>& sig) {
+            auto v = view_2d(sig, "signatures");
+            carray<bool> dup(static_cast<py::ssize_t>(v.rows));
+            auto* dp = reinterpret_cast<u8*>(dup.mutable_data());
+            {
+                py::gil_scoped_release nogil;
+                self.process<T>(v, {dp, v.rows});
+            }
+            return dup;
+        },
+        "signatures"_a.noconvert(),
+        "Per row, in order: True when a band key was already in its band's filter (an earlier row, or a false "
+        "positive); then the row's keys are added.");
     m.def(
         "dedup_write_band_run",
         [](const carray<T>& sig, i64 first_id, int bands, int rows, const std::string& path) {
@@ -511,8 +527,16 @@ void bind(py::module_& m) {
             PyErr_SetString(PyExc_OSError, e.what());
         }
     });
-    bind_typed<u32>(m);
-    bind_typed<u64>(m);
+    // not thread-safe across calls: one filter set is one sequential pass (the order decides)
+    py::class_<LshBloom> bloom(m, "LSHBloom", "One Bloom filter per LSH band (LSH-Bloom); see seenit.sketch.bloom.");
+    bloom.def(py::init<int, int, u64, double>(), "bands"_a, "rows"_a, "expected"_a, "fp_rate"_a);
+    bloom.def_property_readonly("bands", &LshBloom::bands);
+    bloom.def_property_readonly("rows", &LshBloom::rows);
+    bloom.def_property_readonly("bits_per_band", &LshBloom::bits_per_band);
+    bloom.def_property_readonly("probes", &LshBloom::probes);
+    bloom.def_property_readonly("seen", &LshBloom::seen);
+    bind_typed<u32>(m, bloom);
+    bind_typed<u64>(m, bloom);
     m.def(
         "dedup_merge_band_runs",
         [](const std::vector<std::string>& runs, const std::string& out, std::size_t buffer_bytes) {

@@ -358,3 +358,57 @@ def test_cli_dry_run_and_budget_errors(tmp_path, corpus):
     assert "Traceback" not in res.output and sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
     res = runner.invoke(app, ["dedup", "rethreshold", str(tmp_path), "--threshold", "0.9", "-o", str(tmp_path / "r.jsonl")])
     assert res.exit_code == 1 and "error: work_dir" in res.output and "Traceback" not in res.output
+
+
+# ---------------------------------------------------------------- LSH-Bloom
+
+@settings(max_examples=60, deadline=None)
+@given(sig=signatures(max_n=60), data=st.data())
+def test_bloom_flags_match_the_reference(sig, data):
+    from seenit.sketch.bloom import BloomDedup
+
+    bands, rows = _banding(sig, data)
+    want = ref.band_seen_duplicates(sig, bands, rows)
+    bloom = BloomDedup(bands, rows, expected=max(1, sig.shape[0]), fp_rate=1e-12)
+    cut = data.draw(st.integers(0, sig.shape[0]))
+    got = np.concatenate([bloom.process(sig[:cut]), bloom.process(sig[cut:])])  # blocks continue one pass
+    np.testing.assert_array_equal(got, want)  # no false negatives ever; at 1e-12 no false positive either
+
+
+def test_bloom_false_positives_follow_the_rate():
+    from seenit.sketch.bloom import BloomDedup
+
+    sig = np.random.default_rng(1).integers(0, 2**32, size=(20000, 16), dtype=np.uint32)  # no two alike
+    for rate in (0.01, 0.1):
+        dup = BloomDedup(4, 4, expected=20000, fp_rate=rate).process(sig)
+        # a row is flagged when any of 4 filters answers falsely; at most ~4x the rate, filling up as it goes
+        assert 0 < dup.mean() < 4 * rate
+    with pytest.raises(ValueError, match="fp_rate"):
+        BloomDedup(4, 4, expected=10, fp_rate=1.0)
+    with pytest.raises(ValueError, match="expected"):
+        BloomDedup(4, 4, expected=0)
+    with pytest.raises(ValueError, match="too large"):
+        _core.LSHBloom(4, 4, 10**18, 1e-12)
+    with pytest.raises(ValueError, match="bands \\* rows"):
+        BloomDedup(4, 4, expected=10).process(sig[:, :8])
+
+
+def test_bloom_files_remove_a_superset_of_the_exact_removals(tmp_path, corpus):
+    src = _write_corpus(tmp_path, corpus.docs)
+    exact = dedup_files([src], tmp_path / "e.jsonl", threshold=0.7, num_perm=64)
+    bloom = dedup_files([src], tmp_path / "b.jsonl", threshold=0.7, num_perm=64, method="bloom", fp_rate=1e-9)
+    assert bloom.mode == "bloom" and bloom.n_clusters is None
+    e, b = (set(map(int, _body(p))) for p in (exact.removed, bloom.removed))
+    # a removed document shares a band with an earlier one, except in chains that reach back only
+    # through later documents (0 ~ 2 ~ 1 removes 1 in clusters, not in LSH-Bloom): rare
+    assert len(e - b) <= 0.01 * len(e)
+    # bloom with verify="none"-like candidates: exactly the rows the reference flags
+    sig = seenit.minhash(corpus.docs, num_perm=64)
+    assert sorted(b) == np.flatnonzero(ref.band_seen_duplicates(sig, exact.bands, exact.rows)).tolist()
+    assert len(_body(bloom.clusters, 1)) == 0 and json.loads(bloom.summary.read_text())["clusters"] is None
+    kept = [json.loads(x)["n"] for x in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert kept == sorted(set(range(len(corpus.docs))) - b)
+    with pytest.raises(ValueError, match="method must be"):
+        dedup_files([src], tmp_path / "x.jsonl", method="minhash")
+    with pytest.raises(ValueError, match="runs on the local engine without max_memory"):
+        dedup_files([src], tmp_path / "x.jsonl", method="bloom", max_memory="1G")

@@ -19,7 +19,8 @@ from ._common import DEDUP_HELP, add_command, add_to_group, fail
 #: How seenit.sketch.files.dedup_files's arguments are spelled on this command line.
 _OPTION_NAMES = {"out": "--out", "threshold": "--threshold", "verify": "--verify", "unit": "--unit",
                  "engine": "--engine", "batch_size": "--batch-size", "field": "--field", "overwrite": "--overwrite",
-                 "max_memory": "--max-memory", "work_dir": "--work-dir", "max_bucket": "--max-bucket"}
+                 "max_memory": "--max-memory", "work_dir": "--work-dir", "max_bucket": "--max-bucket",
+                 "method": "--method", "expected_docs": "--expected-docs", "fp_rate": "--fp-rate"}
 
 
 def dedup_minhash(
@@ -46,6 +47,11 @@ def dedup_minhash(
     max_bucket: int = typer.Option(100, "--max-bucket", help="Buckets above this size are verified by center rounds."),
     annotate: bool = typer.Option(False, "--annotate", help="Write every record with dedup_cluster, dedup_duplicate and "
                                                            "dedup_similarity fields instead of dropping duplicates."),
+    method: str = typer.Option("exact", "--method", help="exact (clusters, verified) | bloom (LSH-Bloom: one Bloom filter "
+                                                      "per band, unverified, memory = the filters)."),
+    expected_docs: int = typer.Option(None, "--expected-docs", help="--method bloom: documents to size the filters for "
+                                                                   "(default: counted in a first read)."),
+    fp_rate: float = typer.Option(1e-6, "--fp-rate", help="--method bloom: false-positive rate of each band's filter."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count the documents and print the memory and scratch-disk "
                                                          "estimate; write nothing."),
 ) -> None:
@@ -76,7 +82,8 @@ def dedup_minhash(
         res = dedup_files(inputs, out, field=field, threshold=threshold, num_perm=num_perm, ngram=ngram, unit=unit,
                           seed=seed, scheme=scheme, verify=verify, weights=weights, batch_size=batch_size,
                           lowercase=lowercase, engine=engine, overwrite=overwrite, max_memory=max_memory,
-                          work_dir=work_dir, annotate=annotate, max_bucket=max_bucket, on_progress=on_progress,
+                          work_dir=work_dir, annotate=annotate, max_bucket=max_bucket, method=method,
+                          expected_docs=expected_docs, fp_rate=fp_rate, on_progress=on_progress,
                           arg_names=_OPTION_NAMES)
     finally:
         if bar is not None:
@@ -87,7 +94,7 @@ def dedup_minhash(
     t = Table(title=f"seenit dedup minhash  (threshold {threshold}, {res.bands} bands x {res.rows} rows, k={num_perm})")
     for col in ("documents", "duplicate clusters", "removed", "removed %", "kept", "seconds", "docs/s"):
         t.add_column(col, justify="right")
-    t.add_row(f"{n:,}", f"{res.n_clusters:,}", f"{res.n_removed:,}", f"{100.0 * res.n_removed / max(n, 1):.2f}",
+    t.add_row(f"{n:,}", "-" if res.n_clusters is None else f"{res.n_clusters:,}", f"{res.n_removed:,}", f"{100.0 * res.n_removed / max(n, 1):.2f}",
               f"{res.n_kept:,}", f"{total:.2f}", f"{n / max(total, 1e-9):,.0f}")
     console = Console()
     console.print(t)

@@ -393,3 +393,18 @@ def cluster_records(n: int, edges: dict[tuple[int, int], float], signatures: np.
         if sizes[c] >= 2:
             out.append((i, c, float(np.count_nonzero(signatures[c] == signatures[i])) / signatures.shape[1]))
     return out
+
+
+def band_seen_duplicates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """LSH-Bloom without false positives: True for a row that shares a band's values with an earlier
+    non-empty row (what seenit.sketch.bloom reports, plus its filters' false positives)."""
+    seen: list[set[tuple[int, ...]]] = [set() for _ in range(bands)]
+    out = np.zeros(len(signatures), dtype=bool)
+    for i, row in enumerate(signatures):
+        if is_empty(row):
+            continue
+        keys = [tuple(int(v) for v in row[b * rows:(b + 1) * rows]) for b in range(bands)]
+        out[i] = any(k in seen[b] for b, k in enumerate(keys))
+        for b, k in enumerate(keys):
+            seen[b].add(k)
+    return out

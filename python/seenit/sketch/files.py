@@ -53,13 +53,13 @@ class DedupFilesResult:
     removed: Path
     summary: Path
     n_docs: int
-    n_clusters: int
+    n_clusters: int | None  # None for LSH-Bloom (no clusters)
     n_removed: int
     n_kept: int
     bands: int
     rows: int
     engine: str
-    mode: str  # "memory" or "out-of-core"
+    mode: str  # "memory", "out-of-core" or "bloom"
     work_dir: Path | None
     seconds_signatures: float
     seconds_clusters: float
@@ -82,13 +82,13 @@ def default_work_dir(out: str | os.PathLike[str]) -> Path:
 
 
 @dataclass
-class _Pass1:
+class _Pass1:  # noqa: D101
     """What the first pass found: the document count, the clusters as ascending chunks, and where
     each document came from (in memory, or in the work directory)."""
 
     n: int
     chunks: Callable[[], ClusterChunks]
-    histogram: dict[str, int]
+    histogram: dict[str, int] | None
     bands: int
     rows: int
     mode: str
@@ -97,6 +97,7 @@ class _Pass1:
     t_sig: float
     t_clusters: float
     labels: np.ndarray | None = None  # in-memory mode only
+    bloom_dup: np.ndarray | None = None  # LSH-Bloom: packed duplicate flags (np.packbits), no clusters
 
 
 def dedup_files(
@@ -120,6 +121,9 @@ def dedup_files(
     work_dir: str | os.PathLike[str] | None = None,
     annotate: bool = False,
     max_bucket: int = 100,
+    method: str = "exact",
+    expected_docs: int | None = None,
+    fp_rate: float = 1e-6,
     on_progress: Callable[[str, int], None] | None = None,
     arg_names: Mapping[str, str] | None = None,
 ) -> DedupFilesResult:
@@ -138,6 +142,12 @@ def dedup_files(
     of core from the start, and a rerun with the same settings resumes from the last finished
     stage. The work directory (``work_dir``, default ``<stem>.dedup-work`` beside ``out``) is
     kept for :func:`seenit.sketch.rethreshold.rethreshold`. Results are identical in every mode.
+
+    ``method="bloom"`` runs LSH-Bloom instead (:mod:`seenit.sketch.bloom`): one Bloom filter per
+    band sized for ``expected_docs`` (counted in a first read when not given) at ``fp_rate``;
+    a document is removed when it shares a band with an earlier one (unverified); memory is
+    the filters and a bit per document; no clusters are known (the clusters file has its header
+    only, ``dedup_cluster``/``dedup_similarity`` are null when annotating).
 
     Every argument and every output path are checked before any work; existing outputs are
     refused unless ``overwrite``. ``on_progress(stage, documents)`` reports the stages
@@ -171,6 +181,17 @@ def dedup_files(
         raise ValueError(f"{nm('max_bucket')} must be an int >= 2, got {max_bucket!r}")
     if not isinstance(field, str) or not field:
         raise ValueError(f"{nm('field')} must be a non-empty str")
+    if method not in ("exact", "bloom"):
+        raise ValueError(f"{nm('method')} must be 'exact' or 'bloom', got {method!r}")
+    if method == "bloom" and (engine != "local" or max_memory is not None):
+        raise ValueError(f"{nm('method')}='bloom' runs on the local engine without {nm('max_memory')} "
+                         "(its memory is the filters)")
+    if expected_docs is not None and (isinstance(expected_docs, bool) or not isinstance(expected_docs, int)
+                                      or expected_docs < 1):
+        raise ValueError(f"{nm('expected_docs')} must be an int >= 1, got {expected_docs!r}")
+    from .._validate import check_float
+
+    check_float(fp_rate, nm("fp_rate"), 0.0, 1.0, lo_open=True, hi_open=True)
     budget = None if max_memory is None else ooc.parse_size(max_memory, nm("max_memory"))
     if engine == "ray" and budget is not None:
         raise ValueError(f"{nm('max_memory')} is for the local engine (Ray spreads the work over its nodes)")
@@ -190,9 +211,13 @@ def dedup_files(
                               overwrite_hint=hint)
     settings = {"field": field, "threshold": threshold, "num_perm": num_perm, "ngram": ngram, "unit": unit,
                 "seed": seed, "scheme": scheme, "lowercase": lowercase, "verify": verify, "bands": bands,
-                "rows": rows, "max_bucket": max_bucket}
+                "rows": rows, "max_bucket": max_bucket, "method": method}
+    if method == "bloom":
+        settings.update(verify="none", fp_rate=fp_rate)
 
-    if engine == "ray":
+    if method == "bloom":
+        p1 = _pass1_bloom(files, spec, settings, batch_size, expected_docs, fp_rate, report)
+    elif engine == "ray":
         p1 = _pass1_ray(files, settings, batch_size, weights, report, t0)
     else:
         identity = {"inputs": ooc.fingerprint(files), **settings}
@@ -218,7 +243,7 @@ def dedup_files(
     if labels is not None and not annotate:
         copies = np.bincount(labels, minlength=p1.n).astype(np.int64)[labels == np.arange(p1.n)]
     return DedupFilesResult(out=out, clusters=paths.clusters, removed=paths.removed, summary=paths.summary,
-                            n_docs=p1.n, n_clusters=int(summary["clusters"]), n_removed=int(summary["removed"]),
+                            n_docs=p1.n, n_clusters=None if summary["clusters"] is None else int(summary["clusters"]), n_removed=int(summary["removed"]),
                             n_kept=int(summary["kept"]), bands=bands, rows=rows, engine=engine, mode=p1.mode,
                             work_dir=p1.work, seconds_signatures=p1.t_sig, seconds_clusters=p1.t_clusters,
                             seconds_total=time.perf_counter() - t0,
@@ -229,6 +254,9 @@ def dedup_files(
 def _write_pass2(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter, fh: Any, annotate: bool,
                  words: list[int]) -> None:
     """Pass 2: every record once, joined with the ascending cluster chunks and the stored lines."""
+    if p1.bloom_dup is not None:
+        _write_pass2_bloom(files, field, p1, writer, fh, annotate, words)
+        return
     chunks = p1.chunks()
     ids: list[int] = []
     cls: list[int] = []
@@ -272,6 +300,61 @@ def _write_pass2(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter
         fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     if n_seen != p1.n:
         raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
+
+
+def _write_pass2_bloom(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter, fh: Any, annotate: bool,
+                       words: list[int]) -> None:
+    """Pass 2 of LSH-Bloom: duplicate flags only (no clusters), checked against the stored lines."""
+    assert p1.bloom_dup is not None
+    flags = p1.bloom_dup
+    lines = next(p1.lines())
+    n_seen = 0
+    for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
+        if i >= p1.n or r.line != lines[i]:
+            raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
+        n_seen += 1
+        dup = bool((flags[i >> 3] >> (7 - (i & 7))) & 1)
+        data = r.data if r.data is not None else {field: r.text}
+        if dup:
+            writer.removed_only(i)
+        if annotate:
+            data = dict(data)
+            data[ANNOTATE_FIELDS[0]] = None
+            data[ANNOTATE_FIELDS[1]] = dup
+            data[ANNOTATE_FIELDS[2]] = None
+        elif dup:
+            continue
+        fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    if n_seen != p1.n:
+        raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
+
+
+def _pass1_bloom(files: list[Path], spec: MinHashSpec, settings: dict[str, Any], batch_size: int,
+                 expected: int | None, fp_rate: float, report: Callable[[str, int], None]) -> _Pass1:
+    """Pass 1 of LSH-Bloom: signatures block by block through the filters; only the flags are kept."""
+    from .bloom import BloomDedup
+
+    t0 = time.perf_counter()
+    if expected is None:
+        report("counting", 0)
+        expected = max(1, sum(1 for _ in sio.iter_records(files, field=settings["field"])))
+    settings["expected_docs"] = expected
+    bloom = BloomDedup(settings["bands"], settings["rows"], expected, fp_rate)
+    flags: list[np.ndarray] = []
+    lines: list[np.ndarray] = []
+    done = 0
+    report("hashing", 0)
+    for batch in sio.iter_batches(sio.iter_records(files, field=settings["field"]), batch_size):
+        flags.append(bloom.process(minhash([r.text for r in batch], **spec.kwargs())))
+        lines.append(np.array([r.line for r in batch], dtype=np.int64))
+        done += len(batch)
+        report("hashing", done)
+    dup = np.packbits(np.concatenate(flags)) if flags else np.zeros(0, np.uint8)
+    line_all = np.concatenate(lines) if lines else np.zeros(0, np.int64)
+    t = time.perf_counter() - t0
+    return _Pass1(n=done, chunks=lambda: iter(()), histogram=None, bands=settings["bands"], rows=settings["rows"],
+                  mode="bloom", lines=lambda: iter([line_all]), work=None, t_sig=t, t_clusters=0.0,
+                  bloom_dup=dup)
 
 
 def _memory_chunks(sig: np.ndarray | None, labels: np.ndarray) -> Callable[[], ClusterChunks]:

@@ -111,13 +111,18 @@ class OutputWriter:
             self.removed.fh.write(f"{doc}\n")
             self.n_removed += 1
 
+    def removed_only(self, doc: int) -> None:
+        """A removed document whose cluster is not known (LSH-Bloom): listed in the removed-ids file only."""
+        self.removed.fh.write(f"{doc}\n")
+        self.n_removed += 1
+
     def discard(self) -> None:
         for cm in (self._clusters_cm, self._removed_cm):
             err = RuntimeError("discarded")
             cm.__exit__(RuntimeError, err, None)  # the staging removes its temporary file
 
-    def publish(self, n_docs: int, histogram: dict[str, int], kept: Any = None, extra: dict[str, Any] | None = None,
-                ) -> dict[str, Any]:
+    def publish(self, n_docs: int, histogram: dict[str, int] | None, kept: Any = None,
+                extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """Close the staged files, write the summary, rename: ``kept`` (a staged file or None) first,
         the summary last. Returns the summary."""
         try:
@@ -131,7 +136,7 @@ class OutputWriter:
                 size, digest = sha256_file(st.tmp)
                 files[target.name] = {"role": "kept" if target == self.paths.kept else target.name.rsplit(".", 2)[-2],
                                       "bytes": size, "sha256": digest}
-            n_clusters = sum(histogram.values())
+            n_clusters = None if histogram is None else sum(histogram.values())
             summary = {"format": SUMMARY_FORMAT, "version": FORMAT_VERSION, "documents": n_docs,
                        "clusters": n_clusters, "clustered": self.n_clustered, "removed": self.n_removed,
                        "kept": n_docs - self.n_removed, "size_histogram": histogram,
