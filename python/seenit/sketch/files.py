@@ -357,9 +357,10 @@ def _pass1_bloom(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
                   bloom_dup=dup)
 
 
-def _memory_chunks(sig: np.ndarray | None, labels: np.ndarray) -> Callable[[], ClusterChunks]:
+def _memory_chunks(sig: np.ndarray | None, labels: np.ndarray, label_sim: np.ndarray | None = None,
+                   ) -> Callable[[], ClusterChunks]:
     """The clustered documents of an in-memory result, with their similarity to their label's signature
-    (NaN without signatures: the Ray engine does not bring them back)."""
+    (from ``sig``, or given per document in ``label_sim``: the Ray engine's)."""
     def gen() -> ClusterChunks:
         n = labels.shape[0]
         sizes = np.bincount(labels, minlength=n)
@@ -367,6 +368,8 @@ def _memory_chunks(sig: np.ndarray | None, labels: np.ndarray) -> Callable[[], C
         cl = labels[ids]
         if sig is not None:
             sim = _core.signature_pair_similarity(sig, sig, np.ascontiguousarray(np.column_stack([cl, ids])))
+        elif label_sim is not None:
+            sim = label_sim[ids]
         else:
             sim = np.where(cl == ids, 1.0, np.nan)
         yield ids, cl, np.asarray(sim, np.float64)
@@ -390,7 +393,8 @@ def _pass1_ray(files: list[Path], settings: dict[str, Any], batch_size: int, wei
                                           lowercase=st["lowercase"], verify=st["verify"], weights=weights,
                                           block_docs=batch_size, max_bucket=st["max_bucket"])
     t = time.perf_counter() - t0
-    return _Pass1(n=d.n_docs, chunks=_memory_chunks(None, d.labels), histogram=_memory_histogram(d.labels),
+    return _Pass1(n=d.n_docs, chunks=_memory_chunks(None, d.labels, src.label_similarity),
+                  histogram=_memory_histogram(d.labels),
                   bands=d.bands, rows=d.rows, mode="memory", lines=lambda: iter([src.line]), work=None, t_sig=t,
                   t_clusters=t, labels=d.labels)
 
