@@ -412,3 +412,42 @@ def test_bloom_files_remove_a_superset_of_the_exact_removals(tmp_path, corpus):
         dedup_files([src], tmp_path / "x.jsonl", method="minhash")
     with pytest.raises(ValueError, match="runs on the local engine without max_memory"):
         dedup_files([src], tmp_path / "x.jsonl", method="bloom", max_memory="1G")
+
+
+_FULL_DISK = """
+import resource, sys
+import numpy as np
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))  # a disk that fills up
+if sys.argv[1] == "core":
+    from seenit import _core
+    sig = np.random.default_rng(0).integers(0, 9, size=(5000, 16)).astype(np.uint32)
+    try:
+        _core.dedup_write_band_run(sig, 0, 4, 4, sys.argv[3])
+    except OSError as e:
+        print("OSError:", e)
+else:
+    from seenit.sketch.files import dedup_files
+    try:
+        dedup_files([sys.argv[3]], sys.argv[4], max_memory="600K", work_dir=sys.argv[5], batch_size=64)
+    except OSError as e:
+        print("OSError:", e)
+"""
+
+
+def test_a_full_disk_is_an_oserror_and_leaves_nothing_trusted(tmp_path, corpus):
+    # RLIMIT_FSIZE makes writes past the limit fail with EFBIG (Python ignores SIGXFSZ), as a full disk would
+    run = tmp_path / "run.bin"
+    r = subprocess.run([sys.executable, "-c", _FULL_DISK, "core", "100000", str(run)], capture_output=True, text=True,
+                       timeout=120)
+    assert f"OSError: cannot write {run}.tmp" in r.stdout, r.stdout + r.stderr
+    assert not run.exists() and not list(tmp_path.glob("*.tmp"))
+    src = _write_corpus(tmp_path, corpus.docs[:600])
+    out, work = tmp_path / "k.jsonl", tmp_path / "work"
+    r = subprocess.run([sys.executable, "-c", _FULL_DISK, "files", "200000", str(src), str(out), str(work)],
+                       capture_output=True, text=True, timeout=300)
+    assert "OSError:" in r.stdout, r.stdout + r.stderr
+    assert not out.exists() and json.loads((work / "work.json").read_text())["stages"] == {}
+    # with room again the same directory finishes, with the in-memory result
+    res = dedup_files([src], out, max_memory="600K", work_dir=work, batch_size=64)
+    want = dedup_files([src], tmp_path / "m.jsonl", batch_size=64)
+    assert out.read_bytes() == (tmp_path / "m.jsonl").read_bytes() and _body(res.clusters) == _body(want.clusters)
