@@ -394,7 +394,7 @@ def _near_duplicates_ooc(sig: np.ndarray, bands: int, rows: int, t: float, verif
                 "max_bucket": max_bucket}
     tmp = None if work_dir is not None else tempfile.mkdtemp(prefix="seenit-dedup-")
     try:
-        work = ooc.WorkDir(work_dir if work_dir is not None else tmp, identity)  # type: ignore[arg-type]
+        work = ooc.WorkDir(work_dir if work_dir is not None else str(tmp), identity)
         if work.finished("signatures") is None:
             sink = ooc.SignatureSink(work, plan, bands, rows, k, sig.dtype)
             try:

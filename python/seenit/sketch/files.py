@@ -82,7 +82,7 @@ def default_work_dir(out: str | os.PathLike[str]) -> Path:
 
 
 @dataclass
-class _Pass1:  # noqa: D101
+class _Pass1:
     """What the first pass found: the document count, the clusters as ascending chunks, and where
     each document came from (in memory, or in the work directory)."""
 
