@@ -287,7 +287,7 @@ def _write_pass2(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter
             writer.row(i, cluster, sim, r.path, r.line)
             pos += 1
         dup = cluster != i
-        data = r.data if r.data is not None else {field: r.text}
+        data: dict[str, Any] = r.data if r.data is not None else {field: r.text}
         if annotate:
             data = dict(data)
             data[ANNOTATE_FIELDS[0]] = cluster
@@ -314,7 +314,7 @@ def _write_pass2_bloom(files: list[Path], field: str, p1: _Pass1, writer: Output
             raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
         n_seen += 1
         dup = bool((flags[i >> 3] >> (7 - (i & 7))) & 1)
-        data = r.data if r.data is not None else {field: r.text}
+        data: dict[str, Any] = r.data if r.data is not None else {field: r.text}
         if dup:
             writer.removed_only(i)
         if annotate:
@@ -405,7 +405,7 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
                  nm: Callable[[str], str]) -> _Pass1:
     """Pass 1 in this process: signatures in memory until they exceed ``budget``, then in a work
     directory; then the clusters, by the matching mode."""
-    from .dedup import near_duplicates
+    from .dedup import Duplicates, near_duplicates
 
     t0 = time.perf_counter()
     bands, rows, k = settings["bands"], settings["rows"], settings["num_perm"]
@@ -455,6 +455,7 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
         del held
         d = near_duplicates(sig_all, threshold=settings["threshold"], verify=settings["verify"], weights=weights,
                             max_bucket=settings["max_bucket"])
+        assert isinstance(d, Duplicates)  # no reference set: clusters
         return _Pass1(n=d.n_docs, chunks=_memory_chunks(sig_all, d.labels), histogram=_memory_histogram(d.labels),
                       bands=bands, rows=rows, mode="memory", lines=lambda: iter([line_all]), work=None, t_sig=t_sig,
                       t_clusters=time.perf_counter() - t1, labels=d.labels)

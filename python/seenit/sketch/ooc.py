@@ -287,7 +287,7 @@ class SignatureSink:
                 self._flush()
 
     def _write(self, fh: Any, a: np.ndarray) -> None:
-        view = memoryview(a).cast("B")
+        view = a.data.cast("B")
         fh.write(view)
         self._hash[fh].update(view)
 
@@ -327,7 +327,7 @@ def merge_runs(work: WorkDir, runs: list[Path], plan: MemoryPlan) -> list[Path]:
     while len(runs) > plan.merge_fan_in:
         out_dir = work.file("merge", f"gen-{gen}")
         out_dir.mkdir(parents=True, exist_ok=True)
-        merged = []
+        merged: list[Path] = []
         for g in range(0, len(runs), plan.merge_fan_in):
             group = runs[g:g + plan.merge_fan_in]
             out = out_dir / f"run-{len(merged):06d}.bin"
@@ -353,11 +353,11 @@ def edges_stage(work: WorkDir, plan: MemoryPlan, *, threshold: float, verify: st
     runs = merge_runs(work, runs, plan)
     buf = int(min(_MAX_READ_BUFFER, max(_MIN_READ_BUFFER, (plan.budget // 4) // max(1, len(runs)))))
     dtype = np.dtype(sig_meta["dtype"])
-    edge_runs = _core.dedup_bucket_edges([str(p) for p in runs], str(work.file("signatures.bin")), sig_meta["n"],
+    edge_paths: list[str] = _core.dedup_bucket_edges([str(p) for p in runs], str(work.file("signatures.bin")), sig_meta["n"],
                                          sig_meta["num_perm"], dtype.itemsize, threshold, verify == "signature",
                                          max_bucket, buf, plan.edge_buffer, str(work.file("edge-runs", "edges")))
     shutil.rmtree(work.file("merge"), ignore_errors=True)
-    edge_runs = merge_edge_runs(work, [Path(p) for p in edge_runs], plan)
+    edge_runs = merge_edge_runs(work, [Path(p) for p in edge_paths], plan)
     n_edges = int(_core.dedup_merge_edge_runs([str(p) for p in edge_runs], str(work.file("edges.bin")),
                                               _MIN_READ_BUFFER))
     shutil.rmtree(work.file("edge-runs"), ignore_errors=True)
@@ -370,7 +370,7 @@ def merge_edge_runs(work: WorkDir, runs: list[Path], plan: MemoryPlan) -> list[P
     """Merge edge runs in groups until at most plan.merge_fan_in remain."""
     gen = 0
     while len(runs) > plan.merge_fan_in:
-        merged = []
+        merged: list[Path] = []
         for g in range(0, len(runs), plan.merge_fan_in):
             out = work.file("edge-runs", f"gen{gen}-{len(merged):06d}.bin")
             _core.dedup_merge_edge_runs([str(p) for p in runs[g:g + plan.merge_fan_in]], str(out), plan.read_buffer)
@@ -437,5 +437,5 @@ def read_edges(path: Path) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float6
 def digest_array(a: np.ndarray) -> str:
     """SHA-256 of an array's bytes, dtype and shape (the identity of signatures given in memory)."""
     h = hashlib.sha256(f"{a.dtype.str}{a.shape}".encode())
-    h.update(memoryview(np.ascontiguousarray(a)).cast("B"))
+    h.update(np.ascontiguousarray(a).data.cast("B"))
     return h.hexdigest()

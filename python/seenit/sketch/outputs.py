@@ -248,6 +248,7 @@ def read_clusters(out: str | os.PathLike[str]) -> DedupClusters:
         where.append(r.get("path"))
         lines.append(r.get("line"))
     have_src = bool(where) and all(w is not None for w in where)
+    src_paths = [str(w) for w in where] if have_src else None
     _read_json_header(paths.removed, REMOVED_FORMAT)
     removed_ids = []
     with open(paths.removed, encoding="utf-8") as fh:
@@ -259,5 +260,5 @@ def read_clusters(out: str | os.PathLike[str]) -> DedupClusters:
                 raise ValueError(f"{paths.removed}:{k}: not a document id: {line.strip()[:40]!r}") from None
     removed = np.asarray(removed_ids, dtype=np.int64)
     return DedupClusters(ids=np.asarray(ids, np.int64), cluster=np.asarray(cl, np.int64),
-                         similarity=np.asarray(sim, np.float64), paths=where if have_src else None,
+                         similarity=np.asarray(sim, np.float64), paths=src_paths,
                          lines=np.asarray(lines, np.int64) if have_src else None, removed=removed, summary=summary)
