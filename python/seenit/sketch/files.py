@@ -122,6 +122,7 @@ def dedup_files(
     annotate: bool = False,
     max_bucket: int = 100,
     method: str = "exact",
+    params: tuple[int, int] | None = None,
     expected_docs: int | None = None,
     fp_rate: float = 1e-6,
     on_progress: Callable[[str, int], None] | None = None,
@@ -137,7 +138,8 @@ def dedup_files(
     order of the renames and :func:`check_dedup_output`). The input is read twice.
 
     Memory: without ``max_memory`` the signatures (4 bytes x num_perm per document) and the LSH
-    tables are held in memory. With ``max_memory`` (bytes, or "256M") the run moves to the
+    tables are held in memory; ``params=(bands, rows)`` skips the banding search (``weights``). With
+    ``max_memory`` (bytes, or "256M") the run moves to the
     out-of-core mode as soon as they would exceed the budget; with ``work_dir`` too it works out
     of core from the start, and a rerun with the same settings resumes from the last finished
     stage. The work directory (``work_dir``, default ``<stem>.dedup-work`` beside ``out``) is
@@ -167,7 +169,16 @@ def dedup_files(
         threshold = check_threshold(threshold)
     except (ValueError, TypeError) as e:
         raise type(e)(str(e).replace("threshold", nm("threshold"), 1)) from None
-    bands, rows = optimal_params(threshold, num_perm, weights)
+    if params is None:
+        bands, rows = optimal_params(threshold, num_perm, weights)
+    else:
+        try:
+            bands, rows = (int(x) for x in params)
+        except (TypeError, ValueError):
+            raise TypeError(f"{nm('params')} must be a pair (bands, rows), got {params!r}") from None
+        if bands < 1 or rows < 1 or bands * rows > num_perm:
+            raise ValueError(f"{nm('params')} (bands={bands}, rows={rows}) need bands, rows >= 1 and "
+                             f"bands * rows <= num_perm = {num_perm}")
     if verify not in ("signature", "none"):
         raise ValueError(f"{nm('verify')} must be 'signature' or 'none' (exact needs all texts in memory; "
                          f"use seenit.near_duplicates), got {verify!r}")
@@ -218,11 +229,11 @@ def dedup_files(
     if method == "bloom":
         p1 = _pass1_bloom(files, spec, settings, batch_size, expected_docs, fp_rate, report)
     elif engine == "ray":
-        p1 = _pass1_ray(files, settings, batch_size, weights, report, t0)
+        p1 = _pass1_ray(files, settings, batch_size, report, t0)
     else:
         identity = {"inputs": ooc.fingerprint(files), **settings}
         wd = Path(work_dir) if work_dir is not None else None
-        p1 = _pass1_local(files, spec, settings, weights, batch_size, budget, wd, default_work_dir(out), identity,
+        p1 = _pass1_local(files, spec, settings, batch_size, budget, wd, default_work_dir(out), identity,
                           overwrite, report, nm)
 
     report("writing", 0)
@@ -382,7 +393,7 @@ def _memory_histogram(labels: np.ndarray) -> dict[str, int]:
     return histogram_dict(zip(s.tolist(), c.tolist()))
 
 
-def _pass1_ray(files: list[Path], settings: dict[str, Any], batch_size: int, weights: Sequence[float],
+def _pass1_ray(files: list[Path], settings: dict[str, Any], batch_size: int,
                report: Callable[[str, int], None], t0: float) -> _Pass1:
     from ..distributed import near_duplicates_with_sources
 
@@ -390,7 +401,7 @@ def _pass1_ray(files: list[Path], settings: dict[str, Any], batch_size: int, wei
     st = settings
     d, src = near_duplicates_with_sources(files, field=st["field"], threshold=st["threshold"], num_perm=st["num_perm"],
                                           ngram=st["ngram"], unit=st["unit"], seed=st["seed"], scheme=st["scheme"],
-                                          lowercase=st["lowercase"], verify=st["verify"], weights=weights,
+                                          lowercase=st["lowercase"], verify=st["verify"], params=(st["bands"], st["rows"]),
                                           block_docs=batch_size, max_bucket=st["max_bucket"])
     t = time.perf_counter() - t0
     return _Pass1(n=d.n_docs, chunks=_memory_chunks(None, d.labels, src.label_similarity),
@@ -399,7 +410,7 @@ def _pass1_ray(files: list[Path], settings: dict[str, Any], batch_size: int, wei
                   t_clusters=t, labels=d.labels)
 
 
-def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any], weights: Sequence[float],
+def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
                  batch_size: int, budget: int | None, work_dir: Path | None, default_dir: Path,
                  identity: dict[str, Any], overwrite: bool, report: Callable[[str, int], None],
                  nm: Callable[[str], str]) -> _Pass1:
@@ -453,8 +464,8 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
         sig_all = np.concatenate([h[0] for h in held]) if held else np.zeros((0, k), dtype=dtype)
         line_all = np.concatenate([h[1] for h in held]) if held else np.zeros(0, np.int64)
         del held
-        d = near_duplicates(sig_all, threshold=settings["threshold"], verify=settings["verify"], weights=weights,
-                            max_bucket=settings["max_bucket"])
+        d = near_duplicates(sig_all, threshold=settings["threshold"], verify=settings["verify"],
+                            params=(bands, rows), max_bucket=settings["max_bucket"])
         assert isinstance(d, Duplicates)  # no reference set: clusters
         return _Pass1(n=d.n_docs, chunks=_memory_chunks(sig_all, d.labels), histogram=_memory_histogram(d.labels),
                       bands=bands, rows=rows, mode="memory", lines=lambda: iter([line_all]), work=None, t_sig=t_sig,
