@@ -469,3 +469,16 @@ def test_real_pile_out_of_core_equals_in_memory(shared_data, tmp_path):
     assert _body(mem.clusters) == _body(oc.clusters) and _body(mem.removed) == _body(oc.removed)
     runs = json.loads((tmp_path / "w" / "work.json").read_text())["stages"]["signatures"]["meta"]["runs"]
     assert runs > 20  # many runs, merged in several generations
+
+
+def test_files_params_fix_the_banding(tmp_path, corpus):
+    src = _write_corpus(tmp_path, corpus.docs[:300])
+    res = dedup_files([src], tmp_path / "k.jsonl", num_perm=112, params=(14, 8), verify="none")
+    s = json.loads(res.summary.read_text())["settings"]
+    assert (res.bands, res.rows, s["bands"], s["rows"]) == (14, 8, 14, 8)
+    want = seenit.near_duplicates(corpus.docs[:300], num_perm=112, params=(14, 8), verify="none")
+    assert res.n_removed == want.n_removed
+    with pytest.raises(ValueError, match=r"params \(bands=15, rows=8\) need"):
+        dedup_files([src], tmp_path / "x.jsonl", num_perm=112, params=(15, 8))
+    with pytest.raises(TypeError, match="params must be a pair"):
+        dedup_files([src], tmp_path / "x.jsonl", params=7)
