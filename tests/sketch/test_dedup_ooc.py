@@ -482,3 +482,15 @@ def test_files_params_fix_the_banding(tmp_path, corpus):
         dedup_files([src], tmp_path / "x.jsonl", num_perm=112, params=(15, 8))
     with pytest.raises(TypeError, match="params must be a pair"):
         dedup_files([src], tmp_path / "x.jsonl", params=7)
+
+
+@pytest.mark.filterwarnings("ignore::seenit.io.EmptyTextWarning")  # the all-empty input warns, as it should
+@pytest.mark.parametrize("docs", [[], ["", ""], ["one two three four five six"]])
+def test_empty_and_tiny_inputs_in_every_mode(tmp_path, docs):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": d}) + "\n" for d in docs))
+    for name, kw in (("m", {}), ("o", {"max_memory": "600K", "work_dir": tmp_path / "w"}), ("b", {"method": "bloom"})):
+        res = dedup_files([src], tmp_path / f"{name}.jsonl", **kw)
+        assert res.n_docs == len(docs) and res.n_removed == 0
+        c = read_clusters(tmp_path / f"{name}.jsonl")
+        assert c.ids.size == 0 and c.removed.size == 0 and c.summary["documents"] == len(docs)

@@ -455,6 +455,9 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
             if sink is not None:
                 sink.abort()
             raise
+        if work is not None and sink is None:  # an empty input: an empty, finished stage
+            assert plan is not None
+            sink = ooc.SignatureSink(work, plan, bands, rows, k, dtype)
         if sink is not None:
             sink.close(sources=list(paths))
     t_sig = time.perf_counter() - t0
