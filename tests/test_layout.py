@@ -26,11 +26,12 @@ PUBLIC_API = {
     "D4Result", "effective_tokens", "EffectiveTokens", "perplexity_correlations", "PerplexityCorrelations",
     "ShardedLikelihood", "sharded_likelihood_test", "DatasetInference", "dataset_inference", "BlindBaseline",
     "blind_baseline", "HoldoutTests", "holdout_tests", "Inflation", "inflation", "LikelihoodGap", "likelihood_gap",
-    "GapCorrelation", "gap_correlation",
+    "GapCorrelation", "gap_correlation", "DedupClusters", "read_clusters",
 }
 
-COMMANDS = {"contamination", "lm-eval-ngrams", "demo", "mia", "neighbors", "scan", "scan merge", "scan compare", "index build", "index info",
-            "dedup minhash", "dedup exact", "dedup semantic", "select kmq", "select d4", "select lp", "probe"}
+COMMANDS = {"contamination", "lm-eval-ngrams", "demo", "mia", "neighbors", "scan", "scan merge", "scan compare", "index build",
+            "index info", "dedup minhash", "dedup rethreshold", "dedup exact", "dedup semantic", "select kmq", "select d4",
+            "select lp", "probe"}
 
 #: Top-level modules shared by every area (they may be imported from anywhere, private or not).
 INFRASTRUCTURE = {"_core", "_runtime", "_validate", "_progress", "io", "sources", "text_blocks", "tokenize", "gpu"}

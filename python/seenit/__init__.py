@@ -18,6 +18,7 @@ from .ngram.lm_eval_export import export_lm_eval_ngrams
 from .tokenize import Normalisation
 from .sketch.dedup import Duplicates, ReferenceMatches, near_duplicates
 from .sketch.lsh import LSH
+from .sketch.outputs import DedupClusters, read_clusters
 from .logprob.metrics import Interval, auroc, bootstrap, roc_curve, tpr_at_fpr
 from .logprob.mia import (
     SurprisalProbes,
@@ -81,6 +82,8 @@ if not __version__:  # pragma: no cover
 
 __all__ = [
     "__version__",
+    "DedupClusters",
+    "read_clusters",
     "ContaminationItem",
     "ContaminationReport",
     "ExactDuplicates",

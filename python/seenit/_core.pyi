@@ -2,10 +2,11 @@
 seenit native core (C++): kernels release the GIL and use all cores.
 """
 from __future__ import annotations
+import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['ItemMatcher', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'exact_duplicate_spans', 'get_num_threads', 'jsonl_fields', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_shingle_hashes_utf8', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'minhash_utf8', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
+__all__: list[str] = ['ItemMatcher', 'LSHBloom', 'LSHIndex', 'MAX_THREADS', 'causal_max', 'check_rows', 'cpu_features', 'dedup_bucket_edges', 'dedup_components', 'dedup_merge_band_runs', 'dedup_merge_edge_runs', 'dedup_write_band_run', 'exact_duplicate_spans', 'get_num_threads', 'jsonl_fields', 'kmeans', 'kmeans_seed', 'lcp_array', 'logprob_simd_available', 'logprob_token_stats', 'lsh_band_keys', 'lsh_error_integrals', 'lsh_group_pairs', 'lsh_optimal_params', 'minhash_affine32_min', 'minhash_fast_params', 'minhash_from_hashes', 'minhash_hash64', 'minhash_jaccard_exact_pairs', 'minhash_sha1_hash32', 'minhash_shingle_hashes_text', 'minhash_shingle_hashes_tokens', 'minhash_shingle_hashes_utf8', 'minhash_split_words', 'minhash_text', 'minhash_tokens', 'minhash_utf8', 'ngram_matching_statistics', 'ngram_prefix_lengths', 'ngram_ranges', 'normalise_utf8', 'range_pairs', 'segment_quantiles', 'segment_reduce', 'set_num_threads', 'signature_pair_similarity', 'suffix_array', 'topk_search', 'union_find_labels']
 class LSHIndex:
     """
     Banded LSH index over MinHash signatures (see seenit.LSH).
@@ -51,6 +52,37 @@ class LSHIndex:
     @property
     def width(self) -> int:
         ...
+class LSHBloom:
+    """
+    One Bloom filter per LSH band (LSH-Bloom); see seenit.sketch.bloom.
+    """
+    def __init__(self, bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex, expected: typing.SupportsInt | typing.SupportsIndex, fp_rate: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @typing.overload
+    def process(self, signatures: numpy.typing.NDArray[numpy.uint32]) -> numpy.typing.NDArray[numpy.bool]:
+        """
+        Per row, in order: True when a band key was already in its band's filter (an earlier row, or a false positive); then the row's keys are added.
+        """
+    @typing.overload
+    def process(self, signatures: numpy.typing.NDArray[numpy.uint64]) -> numpy.typing.NDArray[numpy.bool]:
+        """
+        Per row, in order: True when a band key was already in its band's filter (an earlier row, or a false positive); then the row's keys are added.
+        """
+    @property
+    def bands(self) -> int:
+        ...
+    @property
+    def bits_per_band(self) -> int:
+        ...
+    @property
+    def probes(self) -> int:
+        ...
+    @property
+    def rows(self) -> int:
+        ...
+    @property
+    def seen(self) -> int:
+        ...
 class ItemMatcher:
     """
     Benchmark items' byte windows indexed; corpus documents folded in (see seenit.ngram.stream.StreamMatcher).
@@ -88,6 +120,32 @@ def check_rows(database: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], nam
 def cpu_features() -> dict:
     """
     CPU features detected at run time (what the SIMD dispatch will use).
+    """
+def dedup_bucket_edges(runs: collections.abc.Sequence[str], signatures: str, n: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsInt | typing.SupportsIndex, signature_bytes: typing.SupportsInt | typing.SupportsIndex, threshold: typing.SupportsFloat | typing.SupportsIndex, verify: bool, max_bucket: typing.SupportsInt | typing.SupportsIndex, buffer_bytes: typing.SupportsInt | typing.SupportsIndex, edge_buffer_bytes: typing.SupportsInt | typing.SupportsIndex, edge_prefix: str) -> list[str]:
+    """
+    Verified edges of the buckets of the merged band runs, as sorted unique edge runs; returns their paths.
+    """
+def dedup_components(edges: str, min_sim: typing.SupportsFloat | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex, signatures: str, k: typing.SupportsInt | typing.SupportsIndex, signature_bytes: typing.SupportsInt | typing.SupportsIndex, out: str, parent_ram_bytes: typing.SupportsInt | typing.SupportsIndex, parent_file: str, buffer_bytes: typing.SupportsInt | typing.SupportsIndex, page_cache_bytes: typing.SupportsInt | typing.SupportsIndex) -> tuple[int, list[tuple[int, int]]]:
+    """
+    Connected components of the edges with similarity >= min_sim: one (id, label, similarity) record per clustered document, ascending id, written to out; returns (count, [(cluster size, clusters), ...]).
+    """
+def dedup_merge_band_runs(runs: collections.abc.Sequence[str], out: str, buffer_bytes: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    Merge sorted band runs into one sorted run at out; returns its count.
+    """
+def dedup_merge_edge_runs(runs: collections.abc.Sequence[str], out: str, buffer_bytes: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    Merge sorted edge runs into one sorted unique edge file; returns its count.
+    """
+@typing.overload
+def dedup_write_band_run(signatures: numpy.typing.NDArray[numpy.uint32], first_id: typing.SupportsInt | typing.SupportsIndex, bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex, path: str) -> int:
+    """
+    Write the sorted (band, key, id) entries of the non-empty rows (ids first_id, ...) to path; returns the entry count.
+    """
+@typing.overload
+def dedup_write_band_run(signatures: numpy.typing.NDArray[numpy.uint64], first_id: typing.SupportsInt | typing.SupportsIndex, bands: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex, path: str) -> int:
+    """
+    Write the sorted (band, key, id) entries of the non-empty rows (ids first_id, ...) to path; returns the entry count.
     """
 def exact_duplicate_spans(tokens: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sa: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], lcp: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], separator: typing.SupportsInt | typing.SupportsIndex, min_length: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
     """

@@ -115,6 +115,19 @@ def test_cli_dedup_ray_writes_what_local_writes(ray_local, planted, tmp_path):
     assert len(outs["ray"][1]) > 60
 
 
+def test_ray_writes_what_the_out_of_core_mode_writes(ray_local, planted, tmp_path):
+    from seenit.sketch.files import dedup_files
+
+    d, _ = planted
+    files = sorted(d.glob("*.jsonl*"))
+    kw = dict(threshold=0.6, num_perm=64, max_bucket=4, batch_size=100)
+    ray_res = dedup_files(files, tmp_path / "ray.jsonl", engine="ray", **kw)
+    ooc_res = dedup_files(files, tmp_path / "ooc.jsonl", max_memory="600K", work_dir=tmp_path / "w", **kw)
+    assert ooc_res.mode == "out-of-core" and ray_res.n_removed == ooc_res.n_removed > 50
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "ooc.jsonl").read_bytes()
+    assert ray_res.clusters.read_text().splitlines()[1:] == ooc_res.clusters.read_text().splitlines()[1:]
+
+
 def test_bad_input_fails_before_ray_work(tmp_path):
     from seenit.distributed import near_duplicates
 

@@ -457,3 +457,135 @@ def fuzz_core_union_find(d: Decoder) -> None:
     lab = thread_invariant(lambda: call(_core.union_find_labels, n, p))
     ref = ref_lsh.connected_labels(n, np.asarray(p).tolist())
     check(np.array_equal(lab, ref), f"union_find_labels {lab} != reference {ref}")
+
+
+# ---------------------------------------------------------------------- out-of-core clustering
+
+_BAND = np.dtype([("band", "<u8"), ("key", "<u8"), ("id", "<i8")])
+_EDGE = np.dtype([("i", "<i8"), ("j", "<i8"), ("sim", "<f8")])
+_CLUSTER = np.dtype([("id", "<i8"), ("cluster", "<i8"), ("sim", "<f8")])
+
+
+def _maybe_damage(d: Decoder, path: "object") -> bool:
+    """Sometimes truncate or extend a scratch file by a few bytes (what a crash could leave)."""
+    from pathlib import Path
+
+    p = Path(str(path))
+    if not p.is_file() or not d.chance(10):
+        return False
+    data = p.read_bytes()
+    p.write_bytes(data[: max(0, len(data) - d.int(1, 30))] if d.bool() else data + b"\x07" * d.int(1, 30))
+    return True
+
+
+@target("core.dedup_stages", area="sketch",
+        covers=["_core.dedup_write_band_run", "_core.dedup_merge_band_runs", "_core.dedup_bucket_edges",
+                "_core.dedup_merge_edge_runs", "_core.dedup_components"])
+def fuzz_core_dedup_stages(d: Decoder) -> None:
+    """The out-of-core stages chained (runs, merge, verified edges, components) on decoded signatures and
+    parameters, sometimes on damaged scratch files: equal to seenit.reference.sketch when intact, and
+    otherwise ValueError/TypeError, or OSError for a file that cannot be read."""
+    root = d.workdir() / f"ooc-{d.int(0, 1 << 30)}"
+    root.mkdir()
+    n, k = d.size(24), d.small_int(1, 10, wild=2)
+    sig = _signatures(d, n, k)
+    bands, rows = d.small_int(1, 4, wild=3), d.small_int(1, 4, wild=3)
+    block = max(d.small_int(1, 8, wild=2), 1)
+    io = (OSError,)
+    runs = []
+    if not isinstance(sig, np.ndarray) or sig.ndim != 2:
+        call(_core.dedup_write_band_run, sig, 0, bands, rows, str(root / "r.bin"))
+        return
+    for lo in range(0, max(sig.shape[0], 1), block):
+        p = root / f"run-{len(runs)}.bin"
+        call(_core.dedup_write_band_run, np.ascontiguousarray(sig[lo:lo + block]), lo, bands, rows, str(p))
+        runs.append(str(p))
+    damaged = any([_maybe_damage(d, p) for p in runs])
+    merged = str(root / "merged.bin")
+    call(_core.dedup_merge_band_runs, runs, merged, d.pick((1, 24, 1 << 16)), allowed=io)
+    t = d.float(0.05, 1.0, wild=10)
+    verify, max_bucket = d.bool(), d.small_int(2, 5, wild=3)
+    sig.tofile(root / "sig.bin")
+    n_arg = n if d.chance(90) else d.small_int(0, 40)
+    damaged |= n_arg != n
+    edge_runs = call(_core.dedup_bucket_edges, [merged] if d.bool() else runs, str(root / "sig.bin"), n_arg,
+                     sig.shape[1], sig.dtype.itemsize, t, verify, max_bucket, d.pick((1, 48, 4096)),
+                     d.pick((1, 240, 1 << 20)), str(root / "edges"), allowed=io)
+    damaged |= any([_maybe_damage(d, p) for p in edge_runs])
+    call(_core.dedup_merge_edge_runs, edge_runs, str(root / "edges.bin"), d.pick((24, 4096)), allowed=io)
+    min_sim = d.float(0.0, 1.0, wild=10)
+    count, hist = call(_core.dedup_components, str(root / "edges.bin"), min_sim, n_arg, str(root / "sig.bin"),
+                       sig.shape[1], sig.dtype.itemsize, str(root / "c.bin"), d.pick((0, 1 << 20)),
+                       str(root / "parents.bin"), 48, 4096, allowed=io)
+    if damaged:
+        return
+    want_edges = ref_lsh.bucket_edges(ref_lsh.bucket_members(sig, bands, rows), sig, t,
+                                      "signature" if verify else "none", max_bucket)
+    got = np.fromfile(root / "edges.bin", dtype=_EDGE)
+    check([(int(e["i"]), int(e["j"])) for e in got] == sorted(want_edges), "dedup edges != reference")
+    want = ref_lsh.cluster_records(n, want_edges, sig, min_sim)
+    got_c = [(int(r["id"]), int(r["cluster"]), float(r["sim"])) for r in np.fromfile(root / "c.bin", dtype=_CLUSTER)]
+    check(got_c == want and count == len(want), "dedup components != reference")
+
+
+@target("near_duplicates.max_memory", area="sketch", covers=["seenit.near_duplicates"])
+def fuzz_near_duplicates_max_memory(d: Decoder) -> None:
+    """near_duplicates(max_memory=...): the same result as without it, or a clear error for a bad budget."""
+    k = d.small_int(1, 16, wild=3)
+    sig = _signatures(d, d.size(40), k)
+    budget = d.pick((1, 600_000, 2_000_000, "600K", "1G", "", "12Q", -5, 2.5, True))
+    kw = dict(threshold=d.float(0.05, 0.95), verify=d.choice(("signature", "none")), max_bucket=d.small_int(2, 4))
+    got = thread_invariant(lambda: call(seenit.near_duplicates, sig, max_memory=budget, **kw))
+    want = call(seenit.near_duplicates, sig, **kw)
+    check(np.array_equal(got.labels, want.labels) and np.array_equal(got.pairs, want.pairs),
+          "out-of-core labels/pairs differ from in memory")
+
+
+@target("read_clusters", area="sketch", covers=["seenit.read_clusters"])
+def fuzz_read_clusters(d: Decoder) -> None:
+    """read_clusters of a dedup output set, intact or with one file damaged or edited."""
+    import json
+
+    from seenit.sketch.files import dedup_files
+
+    root = d.workdir() / f"rc-{d.int(0, 1 << 30)}"
+    root.mkdir()
+    docs = [t for t in d.texts(6, 32, min_n=1) if "\n" not in t and "\r" not in t and t.strip()]
+    if not docs:
+        skip()
+    docs = docs + docs[: d.int(0, len(docs))]
+    src = root / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in docs), encoding="utf-8")
+    try:
+        dedup_files([src], root / "k.jsonl", num_perm=16, ngram=1)
+    except ValueError:
+        skip()
+    intact = not d.chance(60) or d.damage(root) == "intact"
+    r = call(seenit.read_clusters, root / "k.jsonl", allowed=(OSError,))
+    if intact:
+        check(r.labels().shape == (len(docs),) and np.all(r.labels() <= np.arange(len(docs))), "labels malformed")
+        check(r.removed.size == int(r.summary["removed"]), "removed count != summary")
+
+
+@target("core.LSHBloom", area="sketch", covers=["_core.LSHBloom", "_core.LSHBloom.process"])
+def fuzz_core_lsh_bloom(d: Decoder) -> None:
+    """_core.LSHBloom: sizes from any (bands, rows, expected, fp_rate); flags over two blocks equal the
+    reference (no false negative; at fp_rate 1e-12 and few rows no false positive)."""
+    n, k = d.size(30), d.small_int(1, 12, wild=2)
+    sig = _signatures(d, n, k)
+    bands, rows = d.small_int(1, 4, wild=3), d.small_int(1, 4, wild=3)
+    exact = d.chance(70)
+    expected = max(n, 1) if exact else d.small_int(1, 100, wild=5)
+    fp = 1e-12 if exact else d.float(0.0, 1.0, wild=10)
+    if isinstance(expected, int) and isinstance(fp, float) and 0 < fp < 1 and isinstance(bands, int) and \
+            expected * -np.log(fp) / 0.48 * max(bands, 1) > 8 * (1 << 30):
+        skip()  # a legitimate filter of more than 1 GiB
+    bloom = call(_core.LSHBloom, bands, rows, expected, fp)
+    cut = d.int(0, n)
+    first = call(bloom.process, sig[:cut] if isinstance(sig, np.ndarray) and sig.ndim == 2 else sig)
+    second = call(bloom.process, sig[cut:])
+    got = np.concatenate([first, second])
+    want = ref_lsh.band_seen_duplicates(np.asarray(sig), bands, rows)
+    check(np.all(got[want]), "LSHBloom missed a row that shares a band with an earlier row")
+    if exact:
+        check(np.array_equal(got, want), "LSHBloom false positive at fp_rate 1e-12")

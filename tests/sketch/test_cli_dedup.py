@@ -49,22 +49,25 @@ def test_dedup_minhash_end_to_end(tmp_path):
     # kept records: exactly the API's keep mask, in input order, with their other fields
     expected = [rows[i] if i < b else {"id": i, "text": c.docs[i]} for i in np.flatnonzero(want.keep)]
     assert kept == expected
-    # clusters file: versioned header, then one row per removed document naming its source and its kept twin
+    # clusters file: versioned header, then one row per clustered document naming its cluster and source
     lines = [json.loads(x) for x in (tmp_path / "out" / "kept.clusters.jsonl").read_text().splitlines()]
-    header, removed = lines[0], lines[1:]
-    assert header["format"] == "seenit-dedup-clusters" and header["version"] == 1
-    assert header["documents"] == 900 and header["removed"] == want.n_removed == len(removed)
-    assert [r["index"] for r in removed] == np.flatnonzero(~want.keep).tolist()
-    for r in removed:
-        i, k = r["index"], r["duplicate_of"]
-        assert k == want.labels[i]
-        for idx, p, line in ((i, r["path"], r["line"]), (k, r["kept_path"], r["kept_line"])):
-            if idx < a:
-                assert p.endswith("a.jsonl") and line == idx + 1
-            elif idx < b:
-                assert p.endswith("b.jsonl.zst") and line == idx - a + 1
-            else:
-                assert p.endswith("c.parquet") and line == idx - b + 1
+    header, rows_c = lines[0], lines[1:]
+    assert header["format"] == "seenit-dedup-clusters" and header["version"] == 2
+    assert header["documents"] == 900
+    removed = [r for r in rows_c if r["cluster"] != r["id"]]
+    assert len(removed) == want.n_removed
+    assert [r["id"] for r in removed] == np.flatnonzero(~want.keep).tolist()
+    for r in rows_c:
+        i, k = r["id"], r["cluster"]
+        assert k == want.labels[i] and (r["similarity"] == 1.0) == (i == k) or r["similarity"] == 1.0
+        if i < a:
+            assert r["path"].endswith("a.jsonl") and r["line"] == i + 1
+        elif i < b:
+            assert r["path"].endswith("b.jsonl.zst") and r["line"] == i - a + 1
+        else:
+            assert r["path"].endswith("c.parquet") and r["line"] == i - b + 1
+    summary = json.loads((tmp_path / "out" / "kept.summary.json").read_text())
+    assert summary["removed"] == want.n_removed and summary["documents"] == 900
     assert "removed %" in res.output and f"{want.n_removed}" in res.output
 
 
@@ -75,9 +78,11 @@ def test_dedup_minhash_plain_jsonl_output_and_txt_input(tmp_path):
     res = runner.invoke(app, ["dedup", "minhash", str(tmp_path / "in.txt"), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert [json.loads(x) for x in out.read_text().splitlines()] == [{"text": docs[0]}, {"text": docs[2]}]
-    removed = [json.loads(x) for x in (tmp_path / "kept.clusters.jsonl").read_text().splitlines()[1:]]
-    assert removed == [{"index": 1, "path": str(tmp_path / "in.txt"), "line": 2, "duplicate_of": 0,
-                        "kept_path": str(tmp_path / "in.txt"), "kept_line": 1}]
+    rows = [json.loads(x) for x in (tmp_path / "kept.clusters.jsonl").read_text().splitlines()[1:]]
+    src = str(tmp_path / "in.txt")
+    assert rows == [{"id": 0, "cluster": 0, "similarity": 1.0, "path": src, "line": 1},
+                    {"id": 1, "cluster": 0, "similarity": 1.0, "path": src, "line": 2}]
+    assert (tmp_path / "kept.removed.txt").read_text().splitlines()[1:] == ["1"]
 
 
 def _no_outputs(tmp_path, keep):

@@ -73,7 +73,7 @@ def test_library_function_matches_the_command(tmp_path):
     assert (res.n_docs, res.n_removed, res.n_kept) == (4, 1, 3)
     assert res.clusters == tmp_path / "k.clusters.jsonl" == clusters_path(tmp_path / "k.jsonl.gz")
     header = check_dedup_output(res.out)
-    assert header["kept"]["name"] == "k.jsonl.gz"
+    assert header["files"]["k.jsonl.gz"]["role"] == "kept" and header["kept"] == 3
     with pytest.raises(ValueError, match=r"out .* already exists \(pass overwrite=True"):
         dedup_files([src], tmp_path / "k.jsonl.gz")
     with pytest.raises(ValueError, match="verify must be"):

@@ -96,6 +96,15 @@ private:
 // size * (size - 1) / 2 before deduplication.
 std::vector<i64> lsh_group_pairs(ArrayView<const i64> values, ArrayView<const i64> offsets);
 
+// The fraction of equal slots of two k-slot rows (the MinHash estimate of their Jaccard
+// similarity), rounded as eq / k in NumPy.
+template <class T>
+inline double signature_similarity(const T* x, const T* y, std::size_t k) {
+    std::size_t eq = 0;
+    for (std::size_t s = 0; s < k; ++s) eq += x[s] == y[s];
+    return static_cast<double>(eq) / static_cast<double>(k);
+}
+
 // out[e] = fraction of equal slots between row pairs[2e] of a and row pairs[2e+1]
 // of b (the MinHash estimate of their Jaccard similarity). a and b may be the same.
 template <class T>

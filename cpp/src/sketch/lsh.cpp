@@ -388,15 +388,10 @@ void signature_pair_similarity(MatrixView<const T> a, MatrixView<const T> b, Arr
         SEENIT_CHECK(j >= 0 && static_cast<std::size_t>(j) < b.rows, std::invalid_argument, "pairs[", e, ", 1]=", j,
                      " is out of range for ", b.rows, " signatures");
     }
-    const double k = static_cast<double>(a.cols);
     parallel_for(out.size, 1024, [&](std::size_t lo, std::size_t hi, int) {
-        for (std::size_t e = lo; e < hi; ++e) {
-            const T* x = a.row(static_cast<std::size_t>(pairs[2 * e]));
-            const T* y = b.row(static_cast<std::size_t>(pairs[2 * e + 1]));
-            std::size_t eq = 0;
-            for (std::size_t s = 0; s < a.cols; ++s) eq += x[s] == y[s];
-            out[e] = static_cast<double>(eq) / k;  // same rounding as eq / k in NumPy
-        }
+        for (std::size_t e = lo; e < hi; ++e)
+            out[e] = signature_similarity(a.row(static_cast<std::size_t>(pairs[2 * e])),
+                                          b.row(static_cast<std::size_t>(pairs[2 * e + 1])), a.cols);
     });
 }
 

@@ -18,7 +18,9 @@ from ._common import DEDUP_HELP, add_command, add_to_group, fail
 
 #: How seenit.sketch.files.dedup_files's arguments are spelled on this command line.
 _OPTION_NAMES = {"out": "--out", "threshold": "--threshold", "verify": "--verify", "unit": "--unit",
-                 "engine": "--engine", "batch_size": "--batch-size", "field": "--field", "overwrite": "--overwrite"}
+                 "engine": "--engine", "batch_size": "--batch-size", "field": "--field", "overwrite": "--overwrite",
+                 "max_memory": "--max-memory", "work_dir": "--work-dir", "max_bucket": "--max-bucket",
+                 "method": "--method", "expected_docs": "--expected-docs", "fp_rate": "--fp-rate"}
 
 
 def dedup_minhash(
@@ -37,19 +39,36 @@ def dedup_minhash(
     lowercase: bool = typer.Option(True, help="Lowercase before shingling."),
     engine: str = typer.Option("local", help="local (this process) | ray (Ray tasks: $RAY_ADDRESS or a local Ray; "
                                             "pip install 'seenit[ray]'). Same result either way."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files (and a work directory of another run)."),
+    max_memory: str = typer.Option(None, "--max-memory", help="Memory budget, e.g. 256M or 8G: above it the run goes out of core "
+                                                              "(same result; scratch files in --work-dir)."),
+    work_dir: Path = typer.Option(None, "--work-dir", help="Out-of-core work directory (with --max-memory: out of core from the "
+                                                          "start, resumable; default OUT's stem + .dedup-work)."),
+    max_bucket: int = typer.Option(100, "--max-bucket", help="Buckets above this size are verified by center rounds."),
+    annotate: bool = typer.Option(False, "--annotate", help="Write every record with dedup_cluster, dedup_duplicate and "
+                                                           "dedup_similarity fields instead of dropping duplicates."),
+    method: str = typer.Option("exact", "--method", help="exact (clusters, verified) | bloom (LSH-Bloom: one Bloom filter "
+                                                      "per band, unverified, memory = the filters)."),
+    expected_docs: int = typer.Option(None, "--expected-docs", help="--method bloom: documents to size the filters for "
+                                                                   "(default: counted in a first read)."),
+    fp_rate: float = typer.Option(1e-6, "--fp-rate", help="--method bloom: false-positive rate of each band's filter."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count the documents and print the memory and scratch-disk "
+                                                         "estimate; write nothing."),
 ) -> None:
     """Remove near-duplicate documents (MinHash + LSH) from INPUTS.
 
-    Writes the kept records to OUT and, per removed document, where it came from
-    and which kept document it duplicates to OUT's stem + .clusters.jsonl. Only
-    signatures are held in memory (4 bytes x num_perm per document); the input is
-    read twice. Both files are written to temporary names, then OUT is renamed into
-    place and the clusters file last; its header records OUT's size and SHA-256, so a
-    pair left by an interrupted run is detectable (seenit.sketch.files.check_dedup_output).
-    Existing outputs are refused unless --overwrite.
+    Writes the kept records to OUT (or, with --annotate, every record marked) and beside it
+    OUT's stem + .clusters.jsonl (every document of a cluster: id, cluster id, similarity to
+    the kept document, source), .removed.txt (removed ids) and .summary.json (counts, cluster
+    sizes, settings, checksums); format in docs/dedup_files.md. All are written to temporary
+    names and renamed, the summary last, so a set left by an interrupted run is detectable
+    (seenit.sketch.files.check_dedup_output). Existing outputs are refused unless --overwrite.
     """
     from ..sketch.files import dedup_files
+
+    if dry_run:
+        _dry_run(inputs, field, threshold, num_perm, scheme, weights, max_memory, work_dir is not None)
+        return
 
     bar: ProgressBar | None = None
 
@@ -62,7 +81,9 @@ def dedup_minhash(
     try:
         res = dedup_files(inputs, out, field=field, threshold=threshold, num_perm=num_perm, ngram=ngram, unit=unit,
                           seed=seed, scheme=scheme, verify=verify, weights=weights, batch_size=batch_size,
-                          lowercase=lowercase, engine=engine, overwrite=overwrite, on_progress=on_progress,
+                          lowercase=lowercase, engine=engine, overwrite=overwrite, max_memory=max_memory,
+                          work_dir=work_dir, annotate=annotate, max_bucket=max_bucket, method=method,
+                          expected_docs=expected_docs, fp_rate=fp_rate, on_progress=on_progress,
                           arg_names=_OPTION_NAMES)
     finally:
         if bar is not None:
@@ -73,13 +94,16 @@ def dedup_minhash(
     t = Table(title=f"seenit dedup minhash  (threshold {threshold}, {res.bands} bands x {res.rows} rows, k={num_perm})")
     for col in ("documents", "duplicate clusters", "removed", "removed %", "kept", "seconds", "docs/s"):
         t.add_column(col, justify="right")
-    t.add_row(f"{n:,}", f"{res.n_clusters:,}", f"{res.n_removed:,}", f"{100.0 * res.n_removed / max(n, 1):.2f}",
+    t.add_row(f"{n:,}", "-" if res.n_clusters is None else f"{res.n_clusters:,}", f"{res.n_removed:,}", f"{100.0 * res.n_removed / max(n, 1):.2f}",
               f"{res.n_kept:,}", f"{total:.2f}", f"{n / max(total, 1e-9):,.0f}")
     console = Console()
     console.print(t)
-    console.print(f"kept documents -> {res.out}\nclusters       -> {res.clusters}   "
+    console.print(f"{'annotated    ' if annotate else 'kept documents'} -> {res.out}\nclusters       -> {res.clusters}   "
                   + (f"(on Ray: signatures, shuffle and clusters {res.seconds_signatures:.2f} s)" if engine == "ray" else
-                     f"(signatures {res.seconds_signatures:.2f} s, LSH + clusters {res.seconds_clusters:.2f} s)"),
+                     f"(signatures {res.seconds_signatures:.2f} s, LSH + clusters {res.seconds_clusters:.2f} s, "
+                     f"{res.mode})")
+                  + f"\nremoved ids    -> {res.removed}\nsummary        -> {res.summary}"
+                  + (f"\nwork directory -> {res.work_dir} (kept for seenit dedup rethreshold)" if res.work_dir else ""),
                   highlight=False)
     if res.kept_words is not None and res.kept_copies is not None:
         from ..select.tokens import effective_tokens
@@ -88,6 +112,40 @@ def dedup_minhash(
         console.print(f"effective tokens (Muennighoff et al. 2023, R* = {e.r_star:g}): {e.unique:,.0f} words kept; "
                       f"counting each removed near-copy as a repeat of its kept document, the input's ~{e.seen:,.0f} "
                       f"words are worth {e.total:,.0f} unique words", highlight=False, soft_wrap=True)
+
+
+def _dry_run(inputs: List[Path], field: str, threshold: float, num_perm: int, scheme: str,
+             weights: Tuple[float, float], max_memory: str | None, has_work_dir: bool) -> None:
+    """Count the documents (one read, no hashing) and print what a run would need."""
+    from .. import io as sio
+    from ..sketch import ooc
+    from ..sketch.lsh import check_threshold, optimal_params
+    from ..sketch.minhash import MinHashSpec
+
+    try:
+        check_threshold(threshold)
+        bands, rows = optimal_params(threshold, num_perm, weights)
+        sig_bytes = np.dtype(MinHashSpec(num_perm=num_perm, scheme=scheme).dtype).itemsize
+        budget = None if max_memory is None else ooc.parse_size(max_memory, "--max-memory")
+        if budget is not None:
+            ooc.plan_memory(budget, num_perm, bands, sig_bytes, "--max-memory")
+        n = sum(1 for _ in sio.iter_records(sio.expand_paths(inputs), field=field))
+    except (ValueError, TypeError) as e:
+        raise fail(str(e)) from None
+    mem = ooc.in_memory_bytes(n, num_perm, bands, sig_bytes)
+    out_of_core = budget is not None and (mem > budget or has_work_dir)
+    t = Table(title=f"seenit dedup minhash --dry-run  ({n:,} documents, {bands} bands x {rows} rows, k={num_perm})")
+    t.add_column("")
+    t.add_column("bytes", justify="right")
+    t.add_row("in-memory mode needs", ooc.fmt_bytes(mem))
+    t.add_row("mode", "out of core" if out_of_core else "in memory")
+    if budget is not None:
+        est = ooc.scratch_estimate(n, num_perm, bands, sig_bytes)
+        for k, label in (("signatures", "scratch: signatures"), ("sources", "scratch: lines + file ids"),
+                         ("band_runs", "scratch: band runs"), ("edges", "scratch: edges (at most 1 per document)"),
+                         ("components", "scratch: components"), ("total_peak", "scratch: peak total")):
+            t.add_row(label, ooc.fmt_bytes(est[k]))
+    Console().print(t)
 
 
 def demo(
@@ -163,7 +221,27 @@ def demo(
                   "(0.5, 0.5): it finds more borderline pairs and verification drops the extra candidates.", highlight=False)
 
 
+def dedup_rethreshold(
+    work_dir: Path = typer.Argument(..., help="The work directory of an out-of-core dedup (--max-memory / --work-dir)."),
+    threshold: float = typer.Option(..., help="The new threshold (at least the run's own)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Names the files: OUT's stem + .clusters.jsonl, .removed.txt, "
+                                                     ".summary.json (nothing is written at OUT)."),
+    max_memory: str = typer.Option("256M", "--max-memory", help="Memory budget of the components stage."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
+) -> None:
+    """Recompute the clusters and the removal set at a higher THRESHOLD from the verified
+    similarities stored in WORK_DIR, without reading the corpus again."""
+    from ..sketch.rethreshold import rethreshold
+
+    res = rethreshold(work_dir, threshold, out, max_memory=max_memory, overwrite=overwrite)
+    Console().print(f"threshold {res.threshold}: {res.n_docs:,} documents, {res.n_clusters:,} duplicate clusters, "
+                    f"{res.n_removed:,} removed\nclusters    -> {res.clusters}\nremoved ids -> {res.removed}\n"
+                    f"summary     -> {res.summary}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``dedup minhash`` (joining an existing ``dedup`` group) and ``demo`` to the root ``app``."""
+    """Add ``dedup minhash`` and ``dedup rethreshold`` (joining an existing ``dedup`` group) and ``demo``
+    to the root ``app``."""
     add_command(app, "demo", demo)
     add_to_group(app, "dedup", DEDUP_HELP, "minhash", dedup_minhash)
+    add_to_group(app, "dedup", DEDUP_HELP, "rethreshold", dedup_rethreshold)

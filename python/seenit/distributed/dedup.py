@@ -50,11 +50,32 @@ _MASK = np.int64((1 << 40) - 1)
 
 @dataclass(frozen=True)
 class Sources:
-    """Where every document came from: ``files[file_of[i]]``, 1-based ``line[i]``."""
+    """Where every document came from: ``files[file_of[i]]``, 1-based ``line[i]``; and, per document of
+    a cluster, the signature similarity to its label (the kept document; NaN outside clusters), as the
+    clusters file records it."""
 
     files: list[str]
     file_of: npt.NDArray[np.int32]
     line: npt.NDArray[np.int64]
+    label_similarity: npt.NDArray[np.float64] | None = None
+
+
+def _label_similarity(work: str, labels: np.ndarray, unit_offsets: np.ndarray, block_docs: int) -> np.ndarray:
+    """Per clustered document, the similarity of its saved signature to its label's (NaN elsewhere)."""
+    n = labels.shape[0]
+    out = np.full(n, np.nan)
+    if n == 0:
+        return out
+    ids = np.flatnonzero(np.bincount(labels, minlength=n)[labels] >= 2).astype(np.int64)
+    if ids.size == 0:
+        return out
+    both = np.unique(np.concatenate([ids, labels[ids]]))
+    unit = np.searchsorted(unit_offsets, both, side="right") - 1
+    packed_ids = (unit.astype(np.int64) << np.int64(40)) | (both - unit_offsets[unit])
+    sig = gather_signatures(work, packed_ids, block_docs)
+    pairs = np.ascontiguousarray(np.column_stack([np.searchsorted(both, labels[ids]), np.searchsorted(both, ids)]))
+    out[ids] = _core.signature_pair_similarity(sig, sig, pairs.astype(np.int64))
+    return out
 
 
 def _save(path: Path, arr: np.ndarray) -> None:
@@ -197,24 +218,26 @@ def near_duplicates_with_sources(
                 ej.append(np.asarray(b["j"], np.int64))
                 es.append(np.asarray(b["sim"], np.float64))
         lines = [np.load(Path(work) / f"lines-{u:06d}.npy") for u in range(len(files))]
+        counts = np.array([x.size for x in lines], dtype=np.int64)
+        unit_offsets = np.zeros(len(files) + 1, dtype=np.int64)
+        np.cumsum(counts, out=unit_offsets[1:])
+        n = int(unit_offsets[-1])
+        if ei:
+            pairs = np.column_stack([unpack(np.concatenate(ei), unit_offsets),
+                                     unpack(np.concatenate(ej), unit_offsets)])
+            sim = np.concatenate(es)
+        else:
+            pairs, sim = np.zeros((0, 2), np.int64), np.zeros(0, np.float64)
+        pairs, sim = unique_pairs(np.ascontiguousarray(pairs, dtype=np.int64), sim, max(n, 1))
+        labels = _core.union_find_labels(n, np.ascontiguousarray(pairs))
+        label_sim = _label_similarity(work, labels, unit_offsets, block_docs)  # before the signatures go
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    counts = np.array([x.size for x in lines], dtype=np.int64)
-    unit_offsets = np.zeros(len(files) + 1, dtype=np.int64)
-    np.cumsum(counts, out=unit_offsets[1:])
-    n = int(unit_offsets[-1])
-    if ei:
-        pairs = np.column_stack([unpack(np.concatenate(ei), unit_offsets), unpack(np.concatenate(ej), unit_offsets)])
-        sim = np.concatenate(es)
-    else:
-        pairs, sim = np.zeros((0, 2), np.int64), np.zeros(0, np.float64)
-    pairs, sim = unique_pairs(np.ascontiguousarray(pairs, dtype=np.int64), sim, max(n, 1))
-    labels = _core.union_find_labels(n, np.ascontiguousarray(pairs))
     keep = labels == np.arange(n, dtype=np.int64)
     dup = Duplicates(labels=labels, keep=keep, pairs=pairs, similarity=sim, threshold=t, bands=bands, rows=rows,
                      verify=verify)
     src = Sources(files=files, file_of=np.repeat(np.arange(len(files), dtype=np.int32), counts),
-                  line=np.concatenate(lines) if lines else np.zeros(0, np.int64))
+                  line=np.concatenate(lines) if lines else np.zeros(0, np.int64), label_similarity=label_sim)
     return dup, src
 
 

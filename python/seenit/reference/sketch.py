@@ -335,3 +335,76 @@ def near_duplicate_labels(signatures: np.ndarray, bands: int, rows: int, thresho
     cands = candidate_pairs(signatures, bands, rows)
     kept = [(i, j) for i, j in cands if float(np.mean(signatures[i] == signatures[j])) >= threshold]
     return connected_labels(len(signatures), kept), kept
+
+
+# ============================================================================
+# Out-of-core clustering (cpp/src/sketch/dedup_ooc.cpp): the same edges and clusters, spelled plainly
+# ============================================================================
+
+def bucket_members(signatures: np.ndarray, bands: int, rows: int) -> list[list[int]]:
+    """Every bucket with >= 2 members, band by band, members ascending (the order of the
+    band values does not matter: the core orders buckets by a hash of them)."""
+    out = []
+    for groups in band_buckets(signatures, bands, rows):
+        out.extend(sorted(sorted(g) for g in groups))
+    return out
+
+
+def bucket_edges(buckets: list[list[int]], signatures: np.ndarray, threshold: float, verify: str,
+                 max_bucket: int) -> dict[tuple[int, int], float]:
+    """{(i, j): estimated Jaccard} of the verified edges of the buckets: every pair of a bucket of
+    at most max_bucket members; in a larger one the first member is a center, each other member is
+    verified against it, and the members that fail form the next bucket."""
+    def ok(i: int, j: int) -> tuple[bool, float]:
+        s = float(np.count_nonzero(signatures[i] == signatures[j])) / signatures.shape[1]
+        return verify == "none" or s >= threshold, s
+
+    edges: dict[tuple[int, int], float] = {}
+    for members in buckets:
+        m = list(members)
+        while len(m) >= 2:
+            if len(m) <= max_bucket:
+                for x in range(len(m)):
+                    for y in range(x + 1, len(m)):
+                        good, s = ok(m[x], m[y])
+                        if good:
+                            edges[(m[x], m[y])] = s
+                break
+            rest = []
+            for o in m[1:]:
+                good, s = ok(m[0], o)
+                if good:
+                    edges[(m[0], o)] = s
+                else:
+                    rest.append(o)
+            m = rest
+    return edges
+
+
+def cluster_records(n: int, edges: dict[tuple[int, int], float], signatures: np.ndarray,
+                    min_sim: float = 0.0) -> list[tuple[int, int, float]]:
+    """(id, cluster, similarity to the cluster's smallest member) for every document of a
+    component of >= 2 documents under the edges with similarity >= min_sim, ascending id."""
+    labels = connected_labels(n, [p for p, s in edges.items() if s >= min_sim])
+    sizes = np.bincount(labels, minlength=n) if n else np.zeros(0, np.int64)
+    out = []
+    for i in range(n):
+        c = int(labels[i])
+        if sizes[c] >= 2:
+            out.append((i, c, float(np.count_nonzero(signatures[c] == signatures[i])) / signatures.shape[1]))
+    return out
+
+
+def band_seen_duplicates(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """LSH-Bloom without false positives: True for a row that shares a band's values with an earlier
+    non-empty row (what seenit.sketch.bloom reports, plus its filters' false positives)."""
+    seen: list[set[tuple[int, ...]]] = [set() for _ in range(bands)]
+    out = np.zeros(len(signatures), dtype=bool)
+    for i, row in enumerate(signatures):
+        if is_empty(row):
+            continue
+        keys = [tuple(int(v) for v in row[b * rows:(b + 1) * rows]) for b in range(bands)]
+        out[i] = any(k in seen[b] for b, k in enumerate(keys))
+        for b, k in enumerate(keys):
+            seen[b].add(k)
+    return out

@@ -7,6 +7,9 @@ candidate pairs, signature similarity, union-find); this module only routes arra
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -15,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _core
+from . import ooc
 from .minhash import MinHashSpec, jaccard_exact_pairs, minhash, shingle_hashes
 from .._progress import ProgressBar
 from .._validate import check_choice, check_int
@@ -291,6 +295,8 @@ def near_duplicates(
     params: tuple[int, int] | None = None,
     max_bucket: int = DEFAULT_MAX_BUCKET,
     progress: bool = False,
+    max_memory: int | str | None = None,
+    work_dir: str | os.PathLike[str] | None = None,
 ) -> Duplicates | ReferenceMatches:
     """Cluster near-duplicate documents (MinHash + LSH + union-find).
 
@@ -325,6 +331,13 @@ def near_duplicates(
     With ``reference=`` (documents or signatures made with the same settings),
     returns :class:`ReferenceMatches` instead: which documents near-duplicate
     something in ``reference`` (e.g. benchmark items leaked into a corpus).
+
+    ``max_memory`` (bytes, or a size such as ``"256M"``) bounds what the clustering holds
+    after the signatures: when the in-memory mode would need more, the out-of-core mode runs
+    instead (band runs, edges and components on disk in ``work_dir``, a temporary directory
+    by default; see :mod:`seenit.sketch.ooc`). Its result is identical: same labels, kept
+    documents, pairs and similarities. It does not combine with ``reference`` or
+    ``verify="exact"``.
     """
     t = check_threshold(threshold)
     verify = check_choice(verify, "verify", VERIFY_MODES)
@@ -332,6 +345,14 @@ def near_duplicates(
         check_int(num_perm, "num_perm", 1, MAX_NUM_PERM)
     check_int(max_bucket, "max_bucket", 2)
     given_sigs = _is_signatures(docs_or_signatures)
+    budget = None
+    if max_memory is not None:
+        budget = ooc.parse_size(max_memory)
+        if reference is not None or verify == "exact":
+            raise ValueError('max_memory does not combine with reference= or verify="exact" (both need every '
+                             'document in memory)')
+    elif work_dir is not None:
+        raise ValueError("work_dir is only used with max_memory")
     if verify == "exact" and (given_sigs or (reference is not None and _is_signatures(reference))):
         raise ValueError('verify="exact" needs the documents (to compare shingle sets), not signatures; '
                          'use verify="signature" or pass the texts')
@@ -352,6 +373,8 @@ def near_duplicates(
         return _match_reference(sig, ref_sig, lsh, t, verify, docs_or_signatures, reference, shingle_kw)
 
     n = sig.shape[0]
+    if budget is not None and ooc.in_memory_bytes(n, k, lsh.bands, sig.dtype.itemsize) > budget:
+        return _near_duplicates_ooc(sig, lsh.bands, lsh.rows, t, verify, max_bucket, budget, work_dir)
     lsh.insert(sig)
     values, offsets = lsh.buckets(2)
     verifier = make_verifier(verify, t, sig, sig, docs_or_signatures, docs_or_signatures, shingle_kw)
@@ -360,6 +383,39 @@ def near_duplicates(
     keep = labels == np.arange(n, dtype=np.int64)
     return Duplicates(labels=labels, keep=keep, pairs=pairs, similarity=sim, threshold=t,
                       bands=lsh.bands, rows=lsh.rows, verify=verify)
+
+
+def _near_duplicates_ooc(sig: np.ndarray, bands: int, rows: int, t: float, verify: str, max_bucket: int,
+                         budget: int, work_dir: str | os.PathLike[str] | None) -> Duplicates:
+    """The out-of-core stages over signatures in memory (see :mod:`seenit.sketch.ooc`)."""
+    n, k = sig.shape
+    plan = ooc.plan_memory(budget, k, bands, sig.dtype.itemsize)
+    identity = {"signatures": ooc.digest_array(sig), "bands": bands, "rows": rows, "threshold": t, "verify": verify,
+                "max_bucket": max_bucket}
+    tmp = None if work_dir is not None else tempfile.mkdtemp(prefix="seenit-dedup-")
+    try:
+        work = ooc.WorkDir(work_dir if work_dir is not None else str(tmp), identity)
+        if work.finished("signatures") is None:
+            sink = ooc.SignatureSink(work, plan, bands, rows, k, sig.dtype)
+            try:
+                for lo in range(0, n, plan.block_docs):
+                    sink.add(sig[lo:lo + plan.block_docs])
+            except BaseException:
+                sink.abort()
+                raise
+            sink.close()
+        ooc.edges_stage(work, plan, threshold=t, verify=verify, max_bucket=max_bucket)
+        comp, _, _ = ooc.components_stage(work, plan, 0.0)
+        labels = np.arange(n, dtype=np.int64)
+        for ids, clusters, _ in ooc.iter_cluster_records(comp):
+            labels[ids] = clusters
+        pairs, sim = ooc.read_edges(work.file("edges.bin"))
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    keep = labels == np.arange(n, dtype=np.int64)
+    return Duplicates(labels=labels, keep=keep, pairs=pairs, similarity=sim, threshold=t, bands=bands, rows=rows,
+                      verify=verify)
 
 
 def _match_reference(sig: np.ndarray, ref_sig: np.ndarray, lsh: LSH, t: float, verify: str,

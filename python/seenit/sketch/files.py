@@ -1,25 +1,28 @@
-"""File-to-file near-duplicate dedup: corpus files in, kept records and a clusters file out
-(what ``seenit dedup minhash`` runs).
+"""File-to-file near-duplicate dedup: corpus files in, kept (or annotated) records and the
+documented cluster files out (what ``seenit dedup minhash`` runs).
 
 Outputs and what an interrupted run leaves
 ------------------------------------------
-``dedup_files(inputs, out)`` writes two files: ``out`` (the kept records, as read) and
-``clusters_path(out)`` (``<stem>.clusters.jsonl``: a header, then one row per removed
-document naming its source and the kept document it duplicates). Both are written to
-temporary names first (fsynced); then ``out`` is renamed into place and the clusters file
-last. The clusters file is the commit record: its header holds ``out``'s size and SHA-256.
-So a run killed before the renames leaves the previous pair untouched, one killed between
-them leaves a clusters file that does not describe ``out`` — :func:`check_dedup_output`
-tells (it raises), and the next run with ``overwrite=True`` replaces both.
+``dedup_files(inputs, out)`` writes ``out`` (the kept records as read, or with ``annotate`` every
+record with three added fields) and, beside it, the clusters file, the removed-ids file and the
+summary (:mod:`seenit.sketch.outputs`, format in docs/dedup_files.md). All are written to
+temporary names first (fsynced), then renamed: ``out``, the clusters file, the removed-ids file,
+and the summary last. The summary is the commit record (it holds every other file's size and
+SHA-256), so a run killed before the renames leaves the previous set untouched, and one killed
+between them leaves a set its summary does not describe: :func:`check_dedup_output` raises.
+
+Memory: the in-memory mode holds the signatures and the LSH tables. With ``max_memory`` the
+run switches to the out-of-core mode as soon as they would exceed it (:mod:`seenit.sketch.ooc`:
+signatures, band runs, edges and components in ``work_dir``, resumable stage by stage); the
+result is the same.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,15 +30,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .. import _core
 from .. import io as sio
+from . import ooc
 from .minhash import MinHashSpec, minhash
+from .outputs import (ANNOTATE_FIELDS, FORMAT_VERSION, OUT_SUFFIXES, DedupPaths, OutputWriter, check_dedup_output,
+                      histogram_dict)
 
-CLUSTERS_FORMAT = "seenit-dedup-clusters"
-#: Version 1; the header's ``kept`` record (name, bytes, sha256 of the kept file) is an additive field.
-CLUSTERS_VERSION = 1
-OUT_SUFFIXES = (".jsonl.zst", ".jsonl.gz", ".jsonl")
+__all__ = ["DedupFilesResult", "check_dedup_output", "clusters_path", "dedup_files", "FORMAT_VERSION",
+           "OUT_SUFFIXES"]
 
 Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+ClusterChunks = Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]]
 
 
 @dataclass(frozen=True)
@@ -44,67 +50,54 @@ class DedupFilesResult:
 
     out: Path
     clusters: Path
+    removed: Path
+    summary: Path
     n_docs: int
-    n_clusters: int
+    n_clusters: int | None  # None for LSH-Bloom (no clusters)
     n_removed: int
     n_kept: int
     bands: int
     rows: int
     engine: str
+    mode: str  # "memory", "out-of-core" or "bloom"
+    work_dir: Path | None
     seconds_signatures: float
     seconds_clusters: float
     seconds_total: float
     #: per kept document (input order): its whitespace words, and its cluster's size (itself included);
-    #: what ``seenit.effective_tokens`` needs to price the repetitions that were removed
+    #: what ``seenit.effective_tokens`` needs to price the repetitions that were removed (in-memory mode)
     kept_words: npt.NDArray[np.int64] | None = field(default=None, repr=False)
     kept_copies: npt.NDArray[np.int64] | None = field(default=None, repr=False)
 
 
 def clusters_path(out: str | os.PathLike[str], name: str = "out") -> Path:
     """``out`` with its .jsonl[.zst|.gz] ending replaced by .clusters.jsonl."""
-    p = Path(out)
-    low = p.name.lower()
-    for suf in OUT_SUFFIXES:
-        if low.endswith(suf):
-            return p.with_name(p.name[: -len(suf)] + ".clusters.jsonl")
-    raise ValueError(f"{name} must end in {', '.join(OUT_SUFFIXES)}, got {str(p)!r}")
+    return DedupPaths.beside(out, name).clusters
 
 
-def _sha256(path: Path) -> tuple[int, str]:
-    h = hashlib.sha256()
-    n = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            n += len(chunk)
-    return n, h.hexdigest()
+def default_work_dir(out: str | os.PathLike[str]) -> Path:
+    """Where the out-of-core mode works when no work directory is given: ``<stem>.dedup-work``."""
+    c = clusters_path(out)
+    return c.with_name(c.name[: -len(".clusters.jsonl")] + ".dedup-work")
 
 
-def check_dedup_output(out: str | os.PathLike[str]) -> dict[str, Any]:
-    """The clusters header of a finished :func:`dedup_files` run at ``out``; raises ValueError
-    when the pair is incomplete (an interrupted run: a missing clusters file, or one whose
-    recorded size/SHA-256 does not match ``out``)."""
-    p = Path(out)
-    cpath = clusters_path(p)
-    if not p.is_file():
-        raise ValueError(f"{p}: missing (no finished dedup output)")
-    if not cpath.is_file():
-        raise ValueError(f"{cpath}: missing; {p} is not a finished dedup output (an interrupted run?)")
-    with open(cpath, encoding="utf-8") as fh:
-        first = fh.readline()
-    try:
-        header = json.loads(first)
-    except json.JSONDecodeError:
-        raise ValueError(f"{cpath}:1: not a {CLUSTERS_FORMAT} header") from None
-    if not isinstance(header, dict) or header.get("format") != CLUSTERS_FORMAT:
-        raise ValueError(f"{cpath}:1: not a {CLUSTERS_FORMAT} header")
-    kept = header.get("kept")
-    if not isinstance(kept, dict):
-        raise ValueError(f"{cpath}: version {header.get('version')} header records no checksum of {p.name}")
-    size, digest = _sha256(p)
-    if kept.get("bytes") != size or kept.get("sha256") != digest:
-        raise ValueError(f"{cpath} does not describe {p} (size/SHA-256 differ): an interrupted run; rerun the dedup")
-    return header
+@dataclass
+class _Pass1:
+    """What the first pass found: the document count, the clusters as ascending chunks, and where
+    each document came from (in memory, or in the work directory)."""
+
+    n: int
+    chunks: Callable[[], ClusterChunks]
+    histogram: dict[str, int] | None
+    bands: int
+    rows: int
+    mode: str
+    lines: Callable[[], Iterator[np.ndarray]]
+    work: Path | None
+    t_sig: float
+    t_clusters: float
+    labels: np.ndarray | None = None  # in-memory mode only
+    bloom_dup: np.ndarray | None = None  # LSH-Bloom: packed duplicate flags (np.packbits), no clusters
 
 
 def dedup_files(
@@ -124,20 +117,44 @@ def dedup_files(
     lowercase: bool = True,
     engine: str = "local",
     overwrite: bool = False,
+    max_memory: int | str | None = None,
+    work_dir: str | os.PathLike[str] | None = None,
+    annotate: bool = False,
+    max_bucket: int = 100,
+    method: str = "exact",
+    params: tuple[int, int] | None = None,
+    expected_docs: int | None = None,
+    fp_rate: float = 1e-6,
     on_progress: Callable[[str, int], None] | None = None,
     arg_names: Mapping[str, str] | None = None,
 ) -> DedupFilesResult:
-    """Remove near-duplicate documents (MinHash + LSH) from the files ``inputs``.
+    """Remove (or, with ``annotate``, mark) near-duplicate documents (MinHash + LSH) in the files ``inputs``.
 
-    Writes the kept records (as read) to ``out`` (.jsonl, .jsonl.gz or .jsonl.zst) and,
-    per removed document, where it came from and which kept document it duplicates to
-    :func:`clusters_path` (``out``'s stem + .clusters.jsonl); see the module doc for the
-    order of the renames and :func:`check_dedup_output`. Only signatures are held in
-    memory (4 bytes x num_perm per document); the input is read twice. Every argument
-    and both output paths are checked before any work; an existing output is refused
-    unless ``overwrite``. ``on_progress(stage, documents)`` reports the stages
-    ("hashing", "clustering", "writing"). ``arg_names`` renames arguments in error
-    messages (the CLI passes its option names).
+    Writes the kept records (as read) to ``out`` (.jsonl, .jsonl.gz or .jsonl.zst), or with
+    ``annotate`` every record with the fields ``dedup_cluster`` (its cluster id, the smallest
+    member id), ``dedup_duplicate`` (True for the documents a dedup removes) and
+    ``dedup_similarity`` (MinHash similarity to the kept document); and beside it the clusters
+    file, the removed-ids file and the summary (docs/dedup_files.md; see the module doc for the
+    order of the renames and :func:`check_dedup_output`). The input is read twice.
+
+    Memory: without ``max_memory`` the signatures (4 bytes x num_perm per document) and the LSH
+    tables are held in memory; ``params=(bands, rows)`` skips the banding search (``weights``). With
+    ``max_memory`` (bytes, or "256M") the run moves to the
+    out-of-core mode as soon as they would exceed the budget; with ``work_dir`` too it works out
+    of core from the start, and a rerun with the same settings resumes from the last finished
+    stage. The work directory (``work_dir``, default ``<stem>.dedup-work`` beside ``out``) is
+    kept for :func:`seenit.sketch.rethreshold.rethreshold`. Results are identical in every mode.
+
+    ``method="bloom"`` runs LSH-Bloom instead (:mod:`seenit.sketch.bloom`): one Bloom filter per
+    band sized for ``expected_docs`` (counted in a first read when not given) at ``fp_rate``;
+    a document is removed when it shares a band with an earlier one (unverified); memory is
+    the filters and a bit per document; no clusters are known (the clusters file has its header
+    only, ``dedup_cluster``/``dedup_similarity`` are null when annotating).
+
+    Every argument and every output path are checked before any work; existing outputs are
+    refused unless ``overwrite``. ``on_progress(stage, documents)`` reports the stages
+    ("hashing", "clustering", "writing"). ``arg_names`` renames arguments in error messages
+    (the CLI passes its option names).
     """
     from .lsh import check_threshold, optimal_params
 
@@ -149,10 +166,19 @@ def dedup_files(
     t0 = time.perf_counter()
     report = on_progress or (lambda stage, done: None)
     try:
-        check_threshold(threshold)
+        threshold = check_threshold(threshold)
     except (ValueError, TypeError) as e:
         raise type(e)(str(e).replace("threshold", nm("threshold"), 1)) from None
-    bands, rows = optimal_params(threshold, num_perm, weights)
+    if params is None:
+        bands, rows = optimal_params(threshold, num_perm, weights)
+    else:
+        try:
+            bands, rows = (int(x) for x in params)
+        except (TypeError, ValueError):
+            raise TypeError(f"{nm('params')} must be a pair (bands, rows), got {params!r}") from None
+        if bands < 1 or rows < 1 or bands * rows > num_perm:
+            raise ValueError(f"{nm('params')} (bands={bands}, rows={rows}) need bands, rows >= 1 and "
+                             f"bands * rows <= num_perm = {num_perm}")
     if verify not in ("signature", "none"):
         raise ValueError(f"{nm('verify')} must be 'signature' or 'none' (exact needs all texts in memory; "
                          f"use seenit.near_duplicates), got {verify!r}")
@@ -162,103 +188,297 @@ def dedup_files(
         raise ValueError(f"{nm('engine')} must be 'local' or 'ray', got {engine!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"{nm('batch_size')} must be an int >= 1, got {batch_size!r}")
+    if isinstance(max_bucket, bool) or not isinstance(max_bucket, int) or max_bucket < 2:
+        raise ValueError(f"{nm('max_bucket')} must be an int >= 2, got {max_bucket!r}")
     if not isinstance(field, str) or not field:
         raise ValueError(f"{nm('field')} must be a non-empty str")
+    if method not in ("exact", "bloom"):
+        raise ValueError(f"{nm('method')} must be 'exact' or 'bloom', got {method!r}")
+    if method == "bloom" and (engine != "local" or max_memory is not None):
+        raise ValueError(f"{nm('method')}='bloom' runs on the local engine without {nm('max_memory')} "
+                         "(its memory is the filters)")
+    if expected_docs is not None and (isinstance(expected_docs, bool) or not isinstance(expected_docs, int)
+                                      or expected_docs < 1):
+        raise ValueError(f"{nm('expected_docs')} must be an int >= 1, got {expected_docs!r}")
+    from .._validate import check_float
+
+    check_float(fp_rate, nm("fp_rate"), 0.0, 1.0, lo_open=True, hi_open=True)
+    budget = None if max_memory is None else ooc.parse_size(max_memory, nm("max_memory"))
+    if engine == "ray" and budget is not None:
+        raise ValueError(f"{nm('max_memory')} is for the local engine (Ray spreads the work over its nodes)")
+    if work_dir is not None and budget is None:
+        raise ValueError(f"{nm('work_dir')} is only used with {nm('max_memory')}")
+    spec = MinHashSpec(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
+    if budget is not None:
+        ooc.plan_memory(budget, num_perm, bands, np.dtype(spec.dtype).itemsize, nm("max_memory"))
     out = Path(out)
-    cpath = clusters_path(out, nm("out"))
+    paths = DedupPaths.beside(out, nm("out"))
     files = sio.expand_paths(inputs)
     hint = f"add {nm('overwrite')}" if "overwrite" in names else "pass overwrite=True"
     sio.check_output_path(out, name=nm("out"), inputs=files, overwrite=overwrite, overwrite_hint=hint)
-    sio.check_output_path(cpath, name=f"{nm('out')}'s clusters file", inputs=files, overwrite=overwrite,
-                          overwrite_hint=hint)
-    spec = MinHashSpec(num_perm=num_perm, ngram=ngram, unit=unit, seed=seed, scheme=scheme, lowercase=lowercase)
+    for label, p in (("clusters file", paths.clusters), ("removed-ids file", paths.removed),
+                     ("summary", paths.summary)):
+        sio.check_output_path(p, name=f"{nm('out')}'s {label}", inputs=files, overwrite=overwrite,
+                              overwrite_hint=hint)
+    settings = {"field": field, "threshold": threshold, "num_perm": num_perm, "ngram": ngram, "unit": unit,
+                "seed": seed, "scheme": scheme, "lowercase": lowercase, "verify": verify, "bands": bands,
+                "rows": rows, "max_bucket": max_bucket, "method": method}
+    if method == "bloom":
+        settings.update(verify="none", fp_rate=fp_rate)
 
-    if engine == "ray":
-        from ..distributed import near_duplicates_with_sources
-
-        report("clustering", 0)
-        d, src = near_duplicates_with_sources(files, field=field, threshold=threshold, num_perm=num_perm, ngram=ngram,
-                                              unit=unit, seed=seed, scheme=scheme, lowercase=lowercase, verify=verify,
-                                              weights=weights, block_docs=batch_size)
-        n, fid, line, path_of = d.n_docs, src.file_of, src.line, list(src.files)
-        t_sig = t_lsh = time.perf_counter() - t0
+    if method == "bloom":
+        p1 = _pass1_bloom(files, spec, settings, batch_size, expected_docs, fp_rate, report)
+    elif engine == "ray":
+        p1 = _pass1_ray(files, settings, batch_size, report, t0)
     else:
-        n, fid, line, path_of, d, t_sig, t_lsh = _dedup_local(files, field, threshold, spec, verify, weights,
-                                                              batch_size, report)
+        identity = {"inputs": ooc.fingerprint(files), **settings}
+        wd = Path(work_dir) if work_dir is not None else None
+        p1 = _pass1_local(files, spec, settings, batch_size, budget, wd, default_work_dir(out), identity,
+                          overwrite, report, nm)
 
-    # Pass 2: the kept records, then the clusters file, both to temporary names.
     report("writing", 0)
+    header = {"inputs": [str(p) for p in files], **settings, "documents": p1.n}
     words: list[int] = []
     with sio.staged_write(out) as kept:
-        i = -1
-        for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
-            if i >= n or r.line != line[i]:
-                raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
-            if d.keep[i]:
-                words.append(len(r.text.split()))
-                data = r.data if r.data is not None else {field: r.text}
-                kept.fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-        if i + 1 != n:
-            raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
-    try:
-        size, digest = _sha256(kept.tmp)
-        header = {"format": CLUSTERS_FORMAT, "version": CLUSTERS_VERSION, "inputs": [str(p) for p in files],
-                  "field": field, "threshold": threshold, "num_perm": num_perm, "ngram": ngram, "unit": unit,
-                  "seed": seed, "scheme": scheme, "lowercase": lowercase, "verify": verify, "bands": d.bands,
-                  "rows": d.rows, "documents": n, "removed": d.n_removed,
-                  "kept": {"name": out.name, "bytes": size, "sha256": digest}}
-        with sio.staged_write(cpath) as clusters:
-            clusters.fh.write(json.dumps(header, ensure_ascii=False) + "\n")
-            for i in np.flatnonzero(~d.keep):
-                k = int(d.labels[i])
-                row = {"index": int(i), "path": path_of[fid[i]], "line": int(line[i]),
-                       "duplicate_of": k, "kept_path": path_of[fid[k]], "kept_line": int(line[k])}
-                clusters.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    except BaseException:
-        kept.discard()
-        raise
-    # Publish: the kept file first, the clusters file (the commit record) last.
-    sio.fault_point("dedup:before-rename")
-    try:
-        kept.commit()
-    except BaseException:
-        clusters.discard()
-        raise
-    sio.fault_point("dedup:between-renames")
-    clusters.commit()
-    return DedupFilesResult(out=out, clusters=cpath, n_docs=n, n_clusters=d.n_clusters, n_removed=d.n_removed,
-                            n_kept=d.n_kept, bands=d.bands, rows=d.rows, engine=engine, seconds_signatures=t_sig,
-                            seconds_clusters=t_lsh, seconds_total=time.perf_counter() - t0,
-                            kept_words=np.asarray(words, dtype=np.int64),
-                            kept_copies=np.bincount(d.labels, minlength=n).astype(np.int64)[d.keep])
+        writer = OutputWriter(paths, header)
+        try:
+            _write_pass2(files, field, p1, writer, kept.fh, annotate, words)
+        except BaseException:
+            writer.discard()
+            raise
+    summary = writer.publish(p1.n, p1.histogram, kept=kept,
+                             extra={"engine": engine, "mode": p1.mode, "annotated": annotate,
+                                    "work_dir": None if p1.work is None else str(p1.work)})
+    labels = p1.labels
+    copies = None
+    if labels is not None and not annotate:
+        copies = np.bincount(labels, minlength=p1.n).astype(np.int64)[labels == np.arange(p1.n)]
+    return DedupFilesResult(out=out, clusters=paths.clusters, removed=paths.removed, summary=paths.summary,
+                            n_docs=p1.n, n_clusters=None if summary["clusters"] is None else int(summary["clusters"]), n_removed=int(summary["removed"]),
+                            n_kept=int(summary["kept"]), bands=bands, rows=rows, engine=engine, mode=p1.mode,
+                            work_dir=p1.work, seconds_signatures=p1.t_sig, seconds_clusters=p1.t_clusters,
+                            seconds_total=time.perf_counter() - t0,
+                            kept_words=np.asarray(words, dtype=np.int64) if copies is not None else None,
+                            kept_copies=copies)
 
 
-def _dedup_local(files: list[Path], field: str, threshold: float, spec: MinHashSpec, verify: str,
-                 weights: Sequence[float], batch_size: int, report: Callable[[str, int], None],
-                 ) -> tuple[int, np.ndarray, np.ndarray, list[str], Any, float, float]:
-    """Pass 1 in this process: signatures (and where each document came from), then clusters."""
-    from .dedup import near_duplicates
+def _write_pass2(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter, fh: Any, annotate: bool,
+                 words: list[int]) -> None:
+    """Pass 2: every record once, joined with the ascending cluster chunks and the stored lines."""
+    if p1.bloom_dup is not None:
+        _write_pass2_bloom(files, field, p1, writer, fh, annotate, words)
+        return
+    chunks = p1.chunks()
+    ids: list[int] = []
+    cls: list[int] = []
+    sims: list[float] = []
+    pos = 0
+    lines = p1.lines()
+    line_block: list[int] = []
+    lpos = 0
+    n_seen = 0
+    for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
+        if lpos == len(line_block):
+            nxt = next(lines, None)
+            if nxt is None:
+                raise ValueError(f"{r.path}: the input changed while it was being deduplicated (more records)")
+            line_block, lpos = nxt.tolist(), 0
+        if r.line != line_block[lpos]:
+            raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
+        lpos += 1
+        n_seen += 1
+        if pos == len(ids):
+            nxt_c = next(chunks, None)
+            if nxt_c is not None:
+                ids, cls, sims = nxt_c[0].tolist(), nxt_c[1].tolist(), nxt_c[2].tolist()
+                pos = 0
+        cluster, sim = i, 1.0
+        if pos < len(ids) and ids[pos] == i:
+            cluster, sim = cls[pos], sims[pos]
+            writer.row(i, cluster, sim, r.path, r.line)
+            pos += 1
+        dup = cluster != i
+        data: dict[str, Any] = r.data if r.data is not None else {field: r.text}
+        if annotate:
+            data = dict(data)
+            data[ANNOTATE_FIELDS[0]] = cluster
+            data[ANNOTATE_FIELDS[1]] = dup
+            data[ANNOTATE_FIELDS[2]] = None if sim != sim else round(sim, 6)
+        elif dup:
+            continue
+        else:
+            words.append(len(r.text.split()))
+        fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    if n_seen != p1.n:
+        raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
+
+
+def _write_pass2_bloom(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter, fh: Any, annotate: bool,
+                       words: list[int]) -> None:
+    """Pass 2 of LSH-Bloom: duplicate flags only (no clusters), checked against the stored lines."""
+    assert p1.bloom_dup is not None
+    flags = p1.bloom_dup
+    lines = next(p1.lines())
+    n_seen = 0
+    for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
+        if i >= p1.n or r.line != lines[i]:
+            raise ValueError(f"{r.path}: the input changed while it was being deduplicated")
+        n_seen += 1
+        dup = bool((flags[i >> 3] >> (7 - (i & 7))) & 1)
+        data: dict[str, Any] = r.data if r.data is not None else {field: r.text}
+        if dup:
+            writer.removed_only(i)
+        if annotate:
+            data = dict(data)
+            data[ANNOTATE_FIELDS[0]] = None
+            data[ANNOTATE_FIELDS[1]] = dup
+            data[ANNOTATE_FIELDS[2]] = None
+        elif dup:
+            continue
+        fh.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    if n_seen != p1.n:
+        raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
+
+
+def _pass1_bloom(files: list[Path], spec: MinHashSpec, settings: dict[str, Any], batch_size: int,
+                 expected: int | None, fp_rate: float, report: Callable[[str, int], None]) -> _Pass1:
+    """Pass 1 of LSH-Bloom: signatures block by block through the filters; only the flags are kept."""
+    from .bloom import BloomDedup
 
     t0 = time.perf_counter()
-    sigs: list[np.ndarray] = []
-    file_ids: list[np.ndarray] = []
+    if expected is None:
+        report("counting", 0)
+        expected = max(1, sum(1 for _ in sio.iter_records(files, field=settings["field"])))
+    settings["expected_docs"] = expected
+    bloom = BloomDedup(settings["bands"], settings["rows"], expected, fp_rate)
+    flags: list[np.ndarray] = []
     lines: list[np.ndarray] = []
-    paths: dict[str, int] = {}
     done = 0
     report("hashing", 0)
-    for batch in sio.iter_batches(sio.iter_records(files, field=field), batch_size):
-        sigs.append(minhash([r.text for r in batch], **spec.kwargs()))
-        file_ids.append(np.array([paths.setdefault(r.path, len(paths)) for r in batch], dtype=np.int32))
+    for batch in sio.iter_batches(sio.iter_records(files, field=settings["field"]), batch_size):
+        flags.append(bloom.process(minhash([r.text for r in batch], **spec.kwargs())))
         lines.append(np.array([r.line for r in batch], dtype=np.int64))
         done += len(batch)
         report("hashing", done)
-    n = done
+    dup = np.packbits(np.concatenate(flags)) if flags else np.zeros(0, np.uint8)
+    line_all = np.concatenate(lines) if lines else np.zeros(0, np.int64)
+    t = time.perf_counter() - t0
+    return _Pass1(n=done, chunks=lambda: iter(()), histogram=None, bands=settings["bands"], rows=settings["rows"],
+                  mode="bloom", lines=lambda: iter([line_all]), work=None, t_sig=t, t_clusters=0.0,
+                  bloom_dup=dup)
+
+
+def _memory_chunks(sig: np.ndarray | None, labels: np.ndarray, label_sim: np.ndarray | None = None,
+                   ) -> Callable[[], ClusterChunks]:
+    """The clustered documents of an in-memory result, with their similarity to their label's signature
+    (from ``sig``, or given per document in ``label_sim``: the Ray engine's)."""
+    def gen() -> ClusterChunks:
+        n = labels.shape[0]
+        sizes = np.bincount(labels, minlength=n)
+        ids = np.flatnonzero(sizes[labels] >= 2).astype(np.int64)
+        cl = labels[ids]
+        if sig is not None:
+            sim = _core.signature_pair_similarity(sig, sig, np.ascontiguousarray(np.column_stack([cl, ids])))
+        elif label_sim is not None:
+            sim = label_sim[ids]
+        else:
+            sim = np.where(cl == ids, 1.0, np.nan)
+        yield ids, cl, np.asarray(sim, np.float64)
+    return gen
+
+
+def _memory_histogram(labels: np.ndarray) -> dict[str, int]:
+    sizes = np.bincount(labels, minlength=labels.shape[0])
+    s, c = np.unique(sizes[sizes >= 2], return_counts=True)
+    return histogram_dict(zip(s.tolist(), c.tolist()))
+
+
+def _pass1_ray(files: list[Path], settings: dict[str, Any], batch_size: int,
+               report: Callable[[str, int], None], t0: float) -> _Pass1:
+    from ..distributed import near_duplicates_with_sources
+
+    report("clustering", 0)
+    st = settings
+    d, src = near_duplicates_with_sources(files, field=st["field"], threshold=st["threshold"], num_perm=st["num_perm"],
+                                          ngram=st["ngram"], unit=st["unit"], seed=st["seed"], scheme=st["scheme"],
+                                          lowercase=st["lowercase"], verify=st["verify"], params=(st["bands"], st["rows"]),
+                                          block_docs=batch_size, max_bucket=st["max_bucket"])
+    t = time.perf_counter() - t0
+    return _Pass1(n=d.n_docs, chunks=_memory_chunks(None, d.labels, src.label_similarity),
+                  histogram=_memory_histogram(d.labels),
+                  bands=d.bands, rows=d.rows, mode="memory", lines=lambda: iter([src.line]), work=None, t_sig=t,
+                  t_clusters=t, labels=d.labels)
+
+
+def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
+                 batch_size: int, budget: int | None, work_dir: Path | None, default_dir: Path,
+                 identity: dict[str, Any], overwrite: bool, report: Callable[[str, int], None],
+                 nm: Callable[[str], str]) -> _Pass1:
+    """Pass 1 in this process: signatures in memory until they exceed ``budget``, then in a work
+    directory; then the clusters, by the matching mode."""
+    from .dedup import Duplicates, near_duplicates
+
+    t0 = time.perf_counter()
+    bands, rows, k = settings["bands"], settings["rows"], settings["num_perm"]
+    dtype = np.dtype(spec.dtype)
+    work: ooc.WorkDir | None = None
+    plan = None if budget is None else ooc.plan_memory(budget, k, bands, dtype.itemsize, nm("max_memory"))
+    if work_dir is not None:
+        work = ooc.WorkDir(work_dir, identity, overwrite=overwrite, name=nm("work_dir"))
+    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    paths: dict[str, int] = {}
+    sink: ooc.SignatureSink | None = None
+    done = 0
+    if work is None or work.finished("signatures") is None:
+        report("hashing", 0)
+        try:
+            for batch in sio.iter_batches(sio.iter_records(files, field=settings["field"]), batch_size):
+                sig = minhash([r.text for r in batch], **spec.kwargs())
+                fid = np.array([paths.setdefault(r.path, len(paths)) for r in batch], dtype=np.int32)
+                line = np.array([r.line for r in batch], dtype=np.int64)
+                done += len(batch)
+                if (sink is None and work is None and budget is not None
+                        and ooc.in_memory_bytes(done, k, bands, dtype.itemsize) > budget):
+                    work = ooc.WorkDir(default_dir, identity, overwrite=overwrite, name=nm("work_dir"))
+                if work is not None and sink is None:
+                    assert plan is not None
+                    sink = ooc.SignatureSink(work, plan, bands, rows, k, dtype)
+                    for h in held:
+                        sink.add(*h)
+                    held = []
+                if sink is not None:
+                    sink.add(sig, line, fid)
+                else:
+                    held.append((sig, line, fid))
+                report("hashing", done)
+        except BaseException:
+            if sink is not None:
+                sink.abort()
+            raise
+        if work is not None and sink is None:  # an empty input: an empty, finished stage
+            assert plan is not None
+            sink = ooc.SignatureSink(work, plan, bands, rows, k, dtype)
+        if sink is not None:
+            sink.close(sources=list(paths))
     t_sig = time.perf_counter() - t0
-    sig = np.concatenate(sigs) if sigs else np.zeros((0, spec.num_perm), dtype=np.uint32)
-    del sigs
-    fid = np.concatenate(file_ids) if file_ids else np.zeros(0, np.int32)
-    line = np.concatenate(lines) if lines else np.zeros(0, np.int64)
-    report("clustering", n)
+    report("clustering", done)
     t1 = time.perf_counter()
-    d = near_duplicates(sig, threshold=threshold, verify=verify, weights=weights)
-    return n, fid, line, list(paths), d, t_sig, time.perf_counter() - t1
+    if work is None:  # in memory
+        sig_all = np.concatenate([h[0] for h in held]) if held else np.zeros((0, k), dtype=dtype)
+        line_all = np.concatenate([h[1] for h in held]) if held else np.zeros(0, np.int64)
+        del held
+        d = near_duplicates(sig_all, threshold=settings["threshold"], verify=settings["verify"],
+                            params=(bands, rows), max_bucket=settings["max_bucket"])
+        assert isinstance(d, Duplicates)  # no reference set: clusters
+        return _Pass1(n=d.n_docs, chunks=_memory_chunks(sig_all, d.labels), histogram=_memory_histogram(d.labels),
+                      bands=bands, rows=rows, mode="memory", lines=lambda: iter([line_all]), work=None, t_sig=t_sig,
+                      t_clusters=time.perf_counter() - t1, labels=d.labels)
+    assert plan is not None
+    n = int(work.stages["signatures"]["meta"]["n"])
+    ooc.edges_stage(work, plan, threshold=settings["threshold"], verify=settings["verify"],
+                    max_bucket=settings["max_bucket"])
+    comp, _, histogram = ooc.components_stage(work, plan, 0.0)
+    lines_path = work.file("lines.bin")
+    return _Pass1(n=n, chunks=lambda: ooc.iter_cluster_records(comp), histogram=histogram, bands=bands, rows=rows,
+                  mode="out-of-core", lines=lambda: ooc.iter_int64_blocks(lines_path), work=work.path, t_sig=t_sig,
+                  t_clusters=time.perf_counter() - t1)

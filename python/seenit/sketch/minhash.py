@@ -69,6 +69,11 @@ class MinHashSpec:
     def shingle_kwargs(self) -> dict[str, Any]:
         return {"ngram": self.ngram, "unit": self.unit, "lowercase": self.lowercase}
 
+    @property
+    def dtype(self) -> type:
+        """The signature dtype :func:`minhash` returns for this spec."""
+        return np.uint64 if self.scheme == "datasketch-legacy" else np.uint32
+
 
 # ---------------------------------------------------------------- input preparation
 def _check_common(ngram: Any, unit: Any, lowercase: Any, errors: Any) -> tuple[int, str]:
