@@ -231,7 +231,7 @@ def dedup_files(
     elif engine == "ray":
         p1 = _pass1_ray(files, settings, batch_size, report, t0)
     else:
-        identity = {"inputs": ooc.fingerprint(files), **settings}
+        identity = {"inputs": ooc.fingerprint(files, field), **settings}
         wd = Path(work_dir) if work_dir is not None else None
         p1 = _pass1_local(files, spec, settings, batch_size, budget, wd, default_work_dir(out), identity,
                           overwrite, report, nm)

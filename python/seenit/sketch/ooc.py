@@ -131,13 +131,10 @@ def scratch_estimate(n: int, num_perm: int, bands: int, sig_bytes: int, sources:
     return est
 
 
-def fingerprint(files: list[Path]) -> list[list[Any]]:
-    """Each input's absolute path, size and modification time (ns)."""
-    out = []
-    for f in files:
-        st = f.stat()
-        out.append([str(f.resolve()), st.st_size, st.st_mtime_ns])
-    return out
+def fingerprint(files: list[sio.Source], field: str) -> list[str]:
+    """What a resumed run checks each input against (seenit.io.source_fingerprint: a file's path,
+    size and modification time; a URL's fsspec key; a table's content)."""
+    return [sio.source_fingerprint(f, field) for f in files]
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
