@@ -313,11 +313,20 @@ def _write_pass2(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter
         raise ValueError("the input changed while it was being deduplicated (fewer records on the second pass)")
 
 
+def _planned(plan: ooc.MemoryPlan | None) -> ooc.MemoryPlan:
+    """The memory plan of an out-of-core pass (a work directory exists only with a budget, which
+    dedup_files checks first)."""
+    if plan is None:
+        raise RuntimeError("an out-of-core pass without a memory plan")
+    return plan
+
+
 def _write_pass2_bloom(files: list[Path], field: str, p1: _Pass1, writer: OutputWriter, fh: Any, annotate: bool,
                        words: list[int]) -> None:
     """Pass 2 of LSH-Bloom: duplicate flags only (no clusters), checked against the stored lines."""
-    assert p1.bloom_dup is not None
     flags = p1.bloom_dup
+    if flags is None:  # _write_pass2 sends only LSH-Bloom passes here
+        raise RuntimeError("LSH-Bloom pass 2 without the pass's duplicate flags")
     lines = next(p1.lines())
     n_seen = 0
     for i, r in enumerate(sio.iter_records(files, field=field, keep_data=True)):
@@ -441,8 +450,7 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
                         and ooc.in_memory_bytes(done, k, bands, dtype.itemsize) > budget):
                     work = ooc.WorkDir(default_dir, identity, overwrite=overwrite, name=nm("work_dir"))
                 if work is not None and sink is None:
-                    assert plan is not None
-                    sink = ooc.SignatureSink(work, plan, bands, rows, k, dtype)
+                    sink = ooc.SignatureSink(work, _planned(plan), bands, rows, k, dtype)
                     for h in held:
                         sink.add(*h)
                     held = []
@@ -456,8 +464,7 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
                 sink.abort()
             raise
         if work is not None and sink is None:  # an empty input: an empty, finished stage
-            assert plan is not None
-            sink = ooc.SignatureSink(work, plan, bands, rows, k, dtype)
+            sink = ooc.SignatureSink(work, _planned(plan), bands, rows, k, dtype)
         if sink is not None:
             sink.close(sources=list(paths))
     t_sig = time.perf_counter() - t0
@@ -469,11 +476,12 @@ def _pass1_local(files: list[Path], spec: MinHashSpec, settings: dict[str, Any],
         del held
         d = near_duplicates(sig_all, threshold=settings["threshold"], verify=settings["verify"],
                             params=(bands, rows), max_bucket=settings["max_bucket"])
-        assert isinstance(d, Duplicates)  # no reference set: clusters
+        if not isinstance(d, Duplicates):  # no reference set: clusters
+            raise RuntimeError(f"near_duplicates without a reference set returned {type(d).__name__}")
         return _Pass1(n=d.n_docs, chunks=_memory_chunks(sig_all, d.labels), histogram=_memory_histogram(d.labels),
                       bands=bands, rows=rows, mode="memory", lines=lambda: iter([line_all]), work=None, t_sig=t_sig,
                       t_clusters=time.perf_counter() - t1, labels=d.labels)
-    assert plan is not None
+    plan = _planned(plan)
     n = int(work.stages["signatures"]["meta"]["n"])
     ooc.edges_stage(work, plan, threshold=settings["threshold"], verify=settings["verify"],
                     max_bucket=settings["max_bucket"])
